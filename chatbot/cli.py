@@ -1,0 +1,213 @@
+"""The command line (``python run_bot.py ...`` or ``chatbot ...``); contract in DESIGN.md.
+
+Errors are one line on stderr plus a hint; exit code 2 for bad usage or input, 1 for a
+failure at run time. Nothing already stored is lost on either.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chatbot.config import Config, ConfigError, load_config
+from chatbot.importers.base import ImportFailed
+from chatbot.store import Store, StoreError
+
+log = logging.getLogger("chatbot")
+
+
+class UsageError(Exception):
+    """Bad usage or input: exit code 2."""
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    if name is None:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise UsageError(
+            f"--timezone: unknown time zone {name!r} (use an IANA name like America/New_York)"
+        ) from None
+
+
+def _config(path: str | None) -> Config | None:
+    return load_config(path) if path else None
+
+
+def _store(db: str | None, config: Config | None) -> Store:
+    return Store(db or (config.db if config else "chatbot.db"))
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from chatbot.importing import import_files
+
+    config = _config(args.config)
+    paths = [Path(p) for p in args.files]
+    for p in paths:
+        if not p.is_file():
+            raise UsageError(f"{p}: no such file")
+    store = _store(args.db, config)
+    try:
+        report = import_files(
+            store,
+            paths,
+            config=config,
+            tz=_zone(args.timezone),
+            warn=lambda w: print(f"warning: {w}", file=sys.stderr),
+        )
+    finally:
+        store.close()
+    for path, fmt, read, new in report.files:
+        print(f"{path}: {fmt}, {read} messages read, {new} new")
+    print(
+        f"{len(report.sessions)} session(s): {', '.join(report.sessions) or '-'}"
+        + (
+            f"; {report.unassigned} message(s) outside any chat kept in the archive"
+            if report.unassigned
+            else ""
+        )
+    )
+    return 0
+
+
+def cmd_recap(args: argparse.Namespace) -> int:
+    from chatbot.recap.publish import publish
+
+    formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
+    bad = [f for f in formats if f not in ("html", "json", "md")]
+    if bad or not formats:
+        raise UsageError(f"--format: unknown format {bad[0] if bad else args.format!r} (use html, json, md)")
+    store = _store(args.db, None)
+    try:
+        known = {r["id"]: r for r in store.sessions()}
+        known.update({r["slug"]: r for r in store.sessions()})
+        for s in args.sessions:
+            if s not in known:
+                raise UsageError(
+                    f"no session {s!r} in {store.path} (known: {', '.join(sorted(known)[:6]) or 'none'})"
+                )
+        ids = [known[s]["id"] for s in args.sessions] or [r["id"] for r in store.sessions()]
+        if not ids:
+            raise UsageError(
+                f"no sessions in {store.path}: import a chat first (python run_bot.py import FILE)"
+            )
+        report = publish(
+            store,
+            Path(args.out),
+            ids,
+            formats=formats,
+            force=args.force,
+            progress=sys.stderr.isatty() or args.progress,
+        )
+    finally:
+        store.close()
+    print(report)
+    return 0
+
+
+def cmd_redact(args: argparse.Namespace) -> int:
+    store = _store(args.db, None)
+    try:
+        if args.what == "message":
+            row = store.db.execute(
+                "select uid from messages where uid = ? or id = ?", [args.target, args.target]
+            ).fetchone()
+            if not row:
+                raise UsageError(f"no message {args.target!r} in {store.path}")
+            store.redact("message", row[0], by=args.by, reason=args.reason or "")
+        else:
+            store.redact("participant", args.target, by=args.by, reason=args.reason or "")
+    finally:
+        store.close()
+    print(f"{args.what} {args.target} hidden from recaps, exports and search; run `recap` to re-render")
+    return 0
+
+
+def not_yet(name: str):  # type: ignore[no-untyped-def]
+    def run(args: argparse.Namespace) -> int:
+        raise UsageError(f"`{name}` is not yet available in this version")
+
+    return run
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="chatbot", description="Host live hashtag chats and archive them.")
+    p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    sub = p.add_subparsers(dest="command")
+
+    i = sub.add_parser("import", help="ingest recorded chats (format detected from content)")
+    i.add_argument("files", nargs="+", metavar="FILE")
+    i.add_argument("--config", help="chat.toml describing the session(s)")
+    i.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
+    i.add_argument("--timezone", help="the chat's time zone, for local times without offset")
+    i.set_defaults(func=cmd_import)
+
+    r = sub.add_parser("recap", help="render recaps of stored sessions")
+    r.add_argument("sessions", nargs="*", metavar="SESSION")
+    r.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
+    r.add_argument("--out", default="transcripts", help="output folder (default transcripts/)")
+    r.add_argument("--format", default="html", help="comma-separated: html,json,md (default html)")
+    r.add_argument("--force", action="store_true", help="re-render even unchanged sessions")
+    r.add_argument("--progress", action="store_true", help="show progress even when not on a terminal")
+    r.set_defaults(func=cmd_recap)
+
+    d = sub.add_parser("redact", help="hide a message or a participant from recaps (kept for hosts)")
+    d.add_argument("what", choices=("message", "participant"))
+    d.add_argument("target", help="message id (or platform:id), or participant handle")
+    d.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
+    d.add_argument("--by", default="host", help="who asked for it (recorded)")
+    d.add_argument("--reason", help="why (recorded, never published)")
+    d.set_defaults(func=cmd_redact)
+
+    for name, text in (
+        ("run", "host the chat(s) a config describes"),
+        ("replay", "feed a recorded chat through the live runner"),
+        ("serve", "serve recaps, search, live view and dashboard"),
+    ):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("rest", nargs="*")
+        s.set_defaults(func=not_yet(name))
+    return p
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * verbosity
+    logging.basicConfig(
+        level=max(level, logging.DEBUG),
+        stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    setup_logging(args.verbose)
+    if args.command is None:
+        from chatbot.demo import run_demo
+
+        try:
+            return run_demo(args)
+        except KeyboardInterrupt:
+            return 0
+    try:
+        return int(args.func(args))
+    except (UsageError, ConfigError, ImportFailed, StoreError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        print("hint: python run_bot.py --help, or see README.md", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; everything stored so far is kept", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,327 @@
+"""The host's ``chat.toml``: loaded once, validated, turned into frozen dataclasses.
+
+Every error names the key and the problem (``session[0].timezone: unknown time zone ...``).
+Secrets (X and Discord tokens, the host token) come from the environment, never the file
+that gets shared; a config may name the variable to read.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chatbot.core.model import PLATFORMS, PromptSpec, SessionSpec
+from chatbot.core.sessions import slugify
+
+CONFIG_PLATFORMS = ("x", "discord", "web")
+
+
+class ConfigError(Exception):
+    """The config cannot be used; the text names the file, the key and the problem."""
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    host_token: str | None = None  # from CHATBOT_HOST_TOKEN unless set; printed at start when absent
+
+
+@dataclass(frozen=True)
+class XSettings:
+    poll_seconds: float = 60.0
+    max_results: int = 100
+    bearer_token: str | None = None
+    consumer_key: str | None = None
+    consumer_secret: str | None = None
+    access_token: str | None = None
+    access_token_secret: str | None = None
+
+
+@dataclass(frozen=True)
+class DiscordSettings:
+    channel_id: str = ""
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    spec: SessionSpec
+    messages: dict[str, str] = field(default_factory=dict)  # template overrides
+    timeline: dict[str, Any] = field(default_factory=dict)  # announce/reminder/last call/missed
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    bot_name: str = "chatbot"
+    db: Path = Path("chatbot.db")
+    transcripts: Path = Path("transcripts")
+    public_url: str = "http://127.0.0.1:8080"
+    web: WebSettings = WebSettings()
+    x: XSettings = XSettings()
+    discord: DiscordSettings = DiscordSettings()
+    sessions: tuple[SessionConfig, ...] = ()
+    optouts: tuple[str, ...] = ()
+
+    @property
+    def timezone(self) -> ZoneInfo | None:
+        return ZoneInfo(self.sessions[0].spec.timezone) if self.sessions else None
+
+
+class _Reader:
+    """Typed access to one TOML table, with errors that name the key path."""
+
+    def __init__(self, path: Path, where: str, table: dict[str, Any], known: set[str]) -> None:
+        self.path, self.where, self.table = path, where, table
+        unknown = set(table) - known
+        if unknown:
+            self.fail(sorted(unknown)[0], f"unknown key (expected one of: {', '.join(sorted(known))})")
+
+    def fail(self, key: str, problem: str) -> None:
+        name = f"{self.where}.{key}" if self.where else key
+        raise ConfigError(f"{self.path}: {name}: {problem}")
+
+    def get(
+        self, key: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False
+    ) -> Any:
+        if key not in self.table:
+            if required:
+                self.fail(key, "is required")
+            return default
+        value = self.table[key]
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
+            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+            self.fail(key, f"must be a {names}, not {type(value).__name__} {value!r}")
+        return value
+
+    def strings(self, key: str) -> tuple[str, ...]:
+        values = self.get(key, list, [])
+        if not all(isinstance(v, str) for v in values):
+            self.fail(key, "must be a list of strings")
+        return tuple(values)
+
+
+def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
+    path = Path(path)
+    env = dict(os.environ) if env is None else env
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file") from None
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"{path}: not valid TOML: {e}") from None
+    top = _Reader(path, "", data, {"bot", "web", "x", "discord", "session", "privacy"})
+    bot = _Reader(path, "bot", top.get("bot", dict, {}), {"name", "db", "transcripts", "public_url"})
+    web = _Reader(path, "web", top.get("web", dict, {}), {"host", "port", "host_token_env"})
+    port = web.get("port", int, 8080)
+    if not 0 < port < 65536:
+        web.fail("port", f"must be 1-65535, not {port}")
+    token_env = web.get("host_token_env", str, "CHATBOT_HOST_TOKEN")
+    xr = _Reader(path, "x", top.get("x", dict, {}), {"poll_seconds", "max_results"})
+    max_results = xr.get("max_results", int, 100)
+    if not 10 <= max_results <= 100:
+        xr.fail("max_results", f"must be 10-100 (the API's page size), not {max_results}")
+    poll = xr.get("poll_seconds", float, 60.0)
+    if poll < 2:
+        xr.fail("poll_seconds", f"must be at least 2 seconds, not {poll}")
+    dr = _Reader(path, "discord", top.get("discord", dict, {}), {"channel_id"})
+    privacy = _Reader(path, "privacy", top.get("privacy", dict, {}), {"optouts"})
+    optouts = privacy.strings("optouts")
+    raw_sessions = top.get("session", list, [])
+    sessions = tuple(_session(path, i, s, optouts) for i, s in enumerate(raw_sessions))
+    _check_unique(path, sessions)
+    used = {p for s in sessions for p in s.spec.platforms}
+    return Config(
+        path=path,
+        bot_name=bot.get("name", str, "chatbot"),
+        db=Path(bot.get("db", str, "chatbot.db")),
+        transcripts=Path(bot.get("transcripts", str, "transcripts")),
+        public_url=bot.get("public_url", str, f"http://127.0.0.1:{port}"),
+        web=WebSettings(web.get("host", str, "127.0.0.1"), port, env.get(token_env) or None),
+        x=XSettings(
+            poll,
+            max_results,
+            env.get("X_BEARER_TOKEN"),
+            env.get("X_CONSUMER_KEY"),
+            env.get("X_CONSUMER_SECRET"),
+            env.get("X_ACCESS_TOKEN"),
+            env.get("X_ACCESS_TOKEN_SECRET"),
+        )
+        if "x" in used or "x" in data
+        else XSettings(poll, max_results),
+        discord=DiscordSettings(str(dr.get("channel_id", (str, int), "")), env.get("DISCORD_TOKEN")),
+        sessions=sessions,
+        optouts=optouts,
+    )
+
+
+SESSION_KEYS = {
+    "id",
+    "hashtag",
+    "title",
+    "start",
+    "timezone",
+    "duration_minutes",
+    "hosts",
+    "platforms",
+    "question_tag",
+    "style",
+    "max_open_questions",
+    "prompt",
+    "messages",
+    "timeline",
+    "optouts",
+}
+TIMELINE_KEYS = {
+    "announce_before_minutes",
+    "reminder_every_minutes",
+    "last_call_minutes",
+    "questions_between_prompts",
+    "missed",
+}
+
+
+def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionConfig:
+    where = f"session[{i}]"
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where}: must be a table ([[session]])")
+    r = _Reader(path, where, raw, SESSION_KEYS)
+    hashtag = r.get("hashtag", str, required=True).strip()
+    if not hashtag.startswith("#") or len(hashtag) < 2 or any(c.isspace() for c in hashtag):
+        r.fail("hashtag", f"must look like #localgovchat, not {hashtag!r}")
+    tz_name = r.get("timezone", str, required=True)
+    try:
+        tz = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        r.fail("timezone", f"unknown time zone {tz_name!r} (use an IANA name like America/New_York)")
+    start = _local_datetime(r, "start", r.get("start", (str, datetime), required=True), tz)
+    duration = r.get("duration_minutes", float, 60.0)
+    if not 0 < duration <= 24 * 60:
+        r.fail("duration_minutes", f"must be between 1 and 1440, not {duration}")
+    platforms = r.strings("platforms") or ("web",)
+    for p in platforms:
+        if p not in CONFIG_PLATFORMS:
+            r.fail("platforms", f"unknown platform {p!r} (known: {', '.join(CONFIG_PLATFORMS)})")
+    style = r.get("style", str, "Q")
+    if style not in ("Q", "T", "meeting"):
+        r.fail("style", f"must be 'Q', 'T' or 'meeting', not {style!r}")
+    prompts = tuple(
+        _prompt(path, f"{where}.prompt[{j}]", p, tz, start, duration)
+        for j, p in enumerate(r.get("prompt", list, []))
+    )
+    seen: set[str] = set()
+    for j, p in enumerate(prompts):
+        if p.label.upper() in seen:
+            raise ConfigError(f"{path}: {where}.prompt[{j}].label: duplicate label {p.label!r}")
+        seen.add(p.label.upper())
+    messages = r.get("messages", dict, {})
+    if not all(isinstance(v, str) for v in messages.values()):
+        r.fail("messages", "every message template must be a string")
+    timeline = r.get("timeline", dict, {})
+    tr = _Reader(path, f"{where}.timeline", timeline, TIMELINE_KEYS)
+    if tr.get("missed", str, "post") not in ("post", "skip"):
+        tr.fail("missed", "must be 'post' or 'skip'")
+    max_open = r.get("max_open_questions", int, 3)
+    if max_open < 0:
+        r.fail("max_open_questions", "must be 0 (no limit) or more")
+    local = start.astimezone(tz)
+    spec = SessionSpec(
+        id=r.get("id", str, f"{slugify(hashtag)}-{local:%Y-%m-%d}"),
+        hashtag=hashtag,
+        title=r.get("title", str, f"{hashtag} chat"),
+        start=start,
+        timezone=tz.key,
+        duration_minutes=duration,
+        hosts=r.strings("hosts"),
+        prompts=prompts,
+        platforms=platforms,
+        question_tag=r.get("question_tag", str, "#ask"),
+        style=style,
+        max_open_questions_per_participant=max_open,
+        optouts=optouts + r.strings("optouts"),
+    )
+    if not spec.hosts:
+        r.fail("hosts", 'name at least one host handle, e.g. hosts = ["@localgovchat"]')
+    return SessionConfig(spec, dict(messages), dict(timeline))
+
+
+def _prompt(path: Path, where: str, raw: Any, tz: ZoneInfo, start: datetime, duration: float) -> PromptSpec:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: {where}: must be a table ([[session.prompt]])")
+    r = _Reader(path, where, raw, {"label", "text", "at", "offset_minutes"})
+    label = r.get("label", str, required=True).strip()
+    text = r.get("text", str, required=True).strip()
+    if not text:
+        r.fail("text", "is empty")
+    at_raw = r.get("at", (str, datetime, time), None)
+    offset = r.get("offset_minutes", float, None)
+    if at_raw is not None and offset is not None:
+        r.fail("at", "give either at or offset_minutes, not both")
+    at = None
+    if at_raw is not None:
+        if isinstance(at_raw, str) and len(at_raw.strip()) <= 5 and ":" in at_raw:
+            at_raw = _parse_clock(r, "at", at_raw)
+        at = (
+            datetime.combine(start.astimezone(tz).date(), at_raw, tz)
+            if isinstance(at_raw, time)
+            else _local_datetime(r, "at", at_raw, tz)
+        )
+        if at < start and isinstance(at_raw, time):  # a chat that crosses midnight
+            at = datetime.combine(start.astimezone(tz).date() + timedelta(days=1), at_raw, tz)
+        when = at
+    elif offset is not None:
+        when = start + timedelta(minutes=offset)
+    else:
+        when = start
+    end = start + timedelta(minutes=duration)
+    if not start <= when < end:
+        shown = when.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+        r.fail(
+            "at" if at is not None else "offset_minutes",
+            f"prompt {label} at {shown} is outside the session "
+            f"({start.astimezone(tz):%H:%M} to {end.astimezone(tz):%H:%M})",
+        )
+    return PromptSpec(label, text, at, offset)
+
+
+def _parse_clock(r: _Reader, key: str, text: str) -> time:
+    try:
+        return time.fromisoformat(text.strip().zfill(5))
+    except ValueError:
+        r.fail(key, f"not a time of day: {text!r} (use HH:MM)")
+        raise
+
+
+def _local_datetime(r: _Reader, key: str, value: str | datetime | date, tz: ZoneInfo) -> datetime:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            r.fail(key, f"not a date and time: {value!r} (use 2026-11-24 21:00)")
+    if not isinstance(value, datetime):
+        r.fail(key, "must be a date and time")
+    assert isinstance(value, datetime)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=tz)
+    return value
+
+
+def _check_unique(path: Path, sessions: tuple[SessionConfig, ...]) -> None:
+    seen: set[str] = set()
+    for i, s in enumerate(sessions):
+        if s.spec.id in seen:
+            raise ConfigError(f"{path}: session[{i}].id: duplicate session id {s.spec.id!r}")
+        seen.add(s.spec.id)
+
+
+__all__ = ["PLATFORMS", "Config", "ConfigError", "SessionConfig", "load_config"]

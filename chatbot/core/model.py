@@ -1,0 +1,107 @@
+"""Plain data shared by every layer: what a platform heard, and what a chat is made of."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+PLATFORMS = ("x", "discord", "web", "irc")
+
+
+class Kind(StrEnum):
+    """What a message is within its session (the JSON export's ``kind``)."""
+
+    PROMPT = "prompt"
+    ANSWER = "answer"
+    QUESTION = "question"
+    HOST = "host"
+    CHAT = "chat"
+    BOT = "bot"
+    REPOST = "repost"
+    COMMAND = "command"
+
+
+class QuestionStatus(StrEnum):
+    OPEN = "open"
+    APPROVED = "approved"
+    ANSWERED = "answered"
+    REJECTED = "rejected"
+    MERGED = "merged"
+    ROUTED = "routed"
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who wrote a message. ``id`` is stable on the platform; ``handle`` keeps its platform form
+    (``@jane`` on X, ``jane#1234`` or ``jane`` on Discord, the nick on IRC)."""
+
+    id: str
+    handle: str
+    name: str = ""
+    is_bot: bool = False
+
+    @property
+    def display(self) -> str:
+        return self.name or self.handle
+
+
+@dataclass(frozen=True)
+class Message:
+    """One message as a platform (or a recorded file) delivered it, normalized.
+
+    ``ts`` is always timezone-aware. ``reply_to`` and ``quote_of`` are platform message ids.
+    ``is_repost`` marks pure reposts (retweets), which never answer or ask anything.
+    """
+
+    id: str
+    platform: str
+    ts: datetime
+    author: Author
+    text: str
+    reply_to: str | None = None
+    quote_of: str | None = None
+    is_repost: bool = False
+    likes: int = 0
+    url: str | None = None
+    channel: str = ""
+    is_action: bool = False  # IRC "/me" lines
+    mentions: tuple[str, ...] = ()
+    links: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.ts.tzinfo is None or self.ts.utcoffset() is None:
+            raise ValueError(f"message {self.id}: timestamp {self.ts.isoformat()} has no time zone")
+        if not self.id:
+            raise ValueError("message without an id")
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """A prompt the host planned: ``label`` like ``Q1`` or ``T2a``; ``at`` is either an
+    absolute aware datetime or None (then ``offset_minutes`` from the start applies)."""
+
+    label: str
+    text: str
+    at: datetime | None = None
+    offset_minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    """What a host scheduled (or what an importer inferred)."""
+
+    id: str
+    hashtag: str
+    title: str
+    start: datetime
+    timezone: str
+    duration_minutes: float = 60.0
+    hosts: tuple[str, ...] = ()  # handles, compared case-insensitively
+    prompts: tuple[PromptSpec, ...] = ()
+    platforms: tuple[str, ...] = ("web",)
+    question_tag: str = "#ask"
+    style: str = "Q"  # "Q" (Q1/A1), "T" (topics T1/T2a) or "meeting" (MeetBot #topic)
+    max_open_questions_per_participant: int = 3
+    optouts: tuple[str, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,207 @@
+"""The fair question queue: first come, first served, upvotes, and host moderation.
+
+Order is by the time asked (then by arrival number): upvotes are shown and can be used to
+pick, but never move a question ahead of one asked earlier unless the queue is configured
+with ``order="votes"``. Every status change records who made it and when.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from chatbot.core.model import QuestionStatus
+
+PENDING = frozenset({QuestionStatus.OPEN, QuestionStatus.APPROVED})
+CLOSED = frozenset(
+    {QuestionStatus.ANSWERED, QuestionStatus.REJECTED, QuestionStatus.MERGED, QuestionStatus.ROUTED}
+)
+
+
+class QueueRefused(Exception):
+    """A queue operation that cannot be done; the text is a polite, user-facing reason."""
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: QuestionStatus
+    by: str
+    at: datetime
+    note: str = ""
+
+
+@dataclass
+class Question:
+    number: int
+    message_id: str
+    author: str
+    text: str
+    asked_at: datetime
+    status: QuestionStatus = QuestionStatus.OPEN
+    askers: list[str] = field(default_factory=list)
+    upvoters: set[str] = field(default_factory=set)
+    likes: int = 0
+    merged_into: int | None = None
+    route: str | None = None
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+    queued_at: datetime | None = None  # the place in line; earlier than asked_at after a merge
+    history: list[StatusChange] = field(default_factory=list)
+
+    @property
+    def upvotes(self) -> int:
+        return len(self.upvoters) + self.likes
+
+    @property
+    def place(self) -> datetime:
+        return self.queued_at or self.asked_at
+
+    @property
+    def pending(self) -> bool:
+        return self.status in PENDING
+
+
+class QuestionQueue:
+    """All questions of one session, numbered 1..n in the order they arrived."""
+
+    def __init__(self, *, max_open_per_participant: int = 3, order: str = "fifo") -> None:
+        if order not in ("fifo", "votes"):
+            raise ValueError(f"queue order must be 'fifo' or 'votes', not {order!r}")
+        self.max_open = max_open_per_participant
+        self.order = order
+        self._questions: dict[int, Question] = {}
+
+    # -- reading -------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._questions)
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(sorted(self._questions.values(), key=lambda q: q.number))
+
+    def get(self, number: int) -> Question:
+        try:
+            return self._questions[number]
+        except KeyError:
+            raise QueueRefused(f"there is no question {number}") from None
+
+    def by_message(self, message_id: str) -> Question | None:
+        for q in self._questions.values():
+            if q.message_id == message_id:
+                return q
+        return None
+
+    def pending(self) -> list[Question]:
+        """Questions still waiting, in queue order."""
+        waiting = [q for q in self._questions.values() if q.pending]
+        if self.order == "votes":
+            return sorted(waiting, key=lambda q: (-q.upvotes, q.place, q.number))
+        return sorted(waiting, key=lambda q: (q.place, q.number))
+
+    def position(self, number: int) -> int | None:
+        """1-based place in the queue, or None once the question is closed."""
+        for i, q in enumerate(self.pending(), start=1):
+            if q.number == number:
+                return i
+        return None
+
+    def next_to_post(self, *, require_approval: bool = True) -> Question | None:
+        """The question the bot should put to the hosts next."""
+        for q in self.pending():
+            if q.status is QuestionStatus.APPROVED or not require_approval:
+                return q
+        return None
+
+    # -- participants ---------------------------------------------------------------------
+    def ask(self, *, message_id: str, author: str, text: str, at: datetime, likes: int = 0) -> Question:
+        text = " ".join(text.split())
+        if not text:
+            raise QueueRefused("your question is empty: write it after /ask or the question tag")
+        mine = [q for q in self._questions.values() if q.pending and author in q.askers]
+        if any(q.text.casefold() == text.casefold() for q in mine):
+            raise QueueRefused("you already asked that question; it keeps its place in the queue")
+        if self.max_open and len(mine) >= self.max_open:
+            raise QueueRefused(
+                f"you already have {len(mine)} questions waiting; "
+                "please wait until one is answered before asking another"
+            )
+        number = len(self._questions) + 1
+        q = Question(
+            number=number,
+            message_id=message_id,
+            author=author,
+            text=text,
+            asked_at=at,
+            askers=[author],
+            likes=likes,
+        )
+        q.history.append(StatusChange(QuestionStatus.OPEN, author, at))
+        self._questions[number] = q
+        return q
+
+    def upvote(self, number: int, *, voter: str) -> Question:
+        q = self.get(number)
+        if not q.pending:
+            raise QueueRefused(f"question {number} is {q.status.value}; it can no longer be upvoted")
+        if voter in q.askers:
+            raise QueueRefused("you cannot upvote your own question")
+        if voter in q.upvoters:
+            raise QueueRefused(f"you already upvoted question {number}")
+        q.upvoters.add(voter)
+        return q
+
+    # -- hosts ----------------------------------------------------------------------------
+    def _change(self, q: Question, status: QuestionStatus, by: str, at: datetime, note: str = "") -> None:
+        q.status = status
+        q.history.append(StatusChange(status, by, at, note))
+
+    def _open_one(self, number: int) -> Question:
+        q = self.get(number)
+        if not q.pending:
+            raise QueueRefused(f"question {number} is already {q.status.value}")
+        return q
+
+    def approve(self, number: int, *, by: str, at: datetime) -> Question:
+        q = self._open_one(number)
+        if q.status is QuestionStatus.APPROVED:
+            raise QueueRefused(f"question {number} is already approved")
+        self._change(q, QuestionStatus.APPROVED, by, at)
+        return q
+
+    def reject(self, number: int, *, by: str, at: datetime, note: str = "") -> Question:
+        q = self._open_one(number)
+        self._change(q, QuestionStatus.REJECTED, by, at, note)
+        return q
+
+    def answered(self, number: int, *, by: str, at: datetime) -> Question:
+        q = self._open_one(number)
+        q.answered_at = at
+        q.answered_by = by
+        self._change(q, QuestionStatus.ANSWERED, by, at)
+        return q
+
+    def route(self, number: int, team: str, *, by: str, at: datetime) -> Question:
+        team = team.strip()
+        if not team:
+            raise QueueRefused("say which team to route the question to: route N TEAM")
+        q = self._open_one(number)
+        q.route = team
+        self._change(q, QuestionStatus.ROUTED, by, at, team)
+        return q
+
+    def merge(self, duplicate: int, into: int, *, by: str, at: datetime) -> Question:
+        """Fold ``duplicate`` into ``into``: every asker and upvote is kept on the survivor."""
+        if duplicate == into:
+            raise QueueRefused("a question cannot be merged into itself")
+        dup = self._open_one(duplicate)
+        keep = self._open_one(into)
+        for asker in dup.askers:
+            if asker not in keep.askers:
+                keep.askers.append(asker)
+        keep.upvoters |= dup.upvoters - set(keep.askers)
+        keep.likes += dup.likes
+        # The survivor keeps the earlier place in the queue: nobody loses their turn by a merge.
+        if dup.place < keep.place:
+            keep.queued_at = dup.place
+        dup.merged_into = into
+        self._change(dup, QuestionStatus.MERGED, by, at, f"into {into}")
+        return keep

@@ -1,0 +1,215 @@
+"""The recap's view model: one plain dict per session, built from the store.
+
+It is the JSON export (DESIGN.md "Recap JSON export") and what every page renders, so what a
+reader sees and what a script downloads never disagree. Privacy is applied here, once: hidden
+messages and opted-out participants leave no text, name or handle in it.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chatbot.core.conventions import prompt_label
+from chatbot.store import Store
+
+SCHEMA = 1
+REMOVED = "(removed)"
+
+
+def build_export(store: Store, session_id: str) -> dict[str, Any]:
+    row = store.session_row(session_id)
+    sid = row["id"]
+    spec = store.session_spec(sid)
+    tz = ZoneInfo(row["timezone"])
+    style = spec.style
+
+    def local(ts: str | None) -> str | None:
+        return datetime.fromisoformat(ts).astimezone(tz).isoformat() if ts else None
+
+    hidden_msgs, hidden_people = store.redactions()
+    participants = list(store.db.query("select * from participants where session_id = ?", [sid]))
+    removed_keys = {
+        p["key"]
+        for p in participants
+        if p["opted_out"] or p["handle"].lstrip("@").casefold() in hidden_people
+    }
+    corrections = store.corrections(sid)
+    rows = store.message_rows(sid)
+
+    def is_removed(r: dict[str, Any]) -> bool:
+        return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
+
+    def who(r: dict[str, Any]) -> tuple[str, str]:
+        return (
+            (REMOVED, "")
+            if f"{r['platform']}:{r['author_id']}" in removed_keys
+            else (r["handle"], r["name"] or "")
+        )
+
+    messages, by_uid = [], {}
+    for r in rows:
+        keys = corrections.get(r["uid"], json.loads(r["answers"] or "[]"))
+        removed = is_removed(r)
+        author, name = who(r)
+        item = {
+            "id": r["id"],
+            "ts": local(r["ts"]),
+            "author": author,
+            "name": name,
+            "platform": r["platform"],
+            "text": "" if removed else r["text"],
+            "kind": r["kind"] or "chat",
+            "answers_prompts": [prompt_label(k, style) for k in keys],
+            "reply_to": r["reply_to"],
+            "url": None if removed else r["url"],
+            "removed": removed,
+            "_keys": keys,
+        }
+        if r["uid"] in corrections:
+            item["corrected"] = True
+        messages.append(item)
+        by_uid[r["uid"]] = item
+
+    prompts = []
+    prompt_rows = list(
+        store.db.query("select * from prompts where session_id = ? order by posted_at, key", [sid])
+    )
+    for p in prompt_rows:
+        source = by_uid.get(p["message_uid"] or "")
+        answers = [
+            {
+                "message_id": m["id"],
+                "author": m["author"],
+                "name": m["name"],
+                "text": m["text"],
+                "ts": m["ts"],
+                "url": m["url"],
+                "platform": m["platform"],
+                "removed": m["removed"],
+            }
+            for m in messages
+            if p["key"] in m["_keys"] and m["kind"] != "prompt"
+        ]
+        prompts.append(
+            {
+                "label": p["label"],
+                "key": p["key"],
+                "text": p["text"],
+                "posted_at": local(p["posted_at"]),
+                "author": p["author"],
+                "message_id": source["id"] if source else None,
+                "url": source["url"] if source else None,
+                "answers": answers,
+            }
+        )
+
+    questions = _questions(store, sid, local, by_uid, removed_keys, hidden_people)
+    for m in messages:
+        del m["_keys"]
+    people = [
+        {
+            "handle": REMOVED if p["key"] in removed_keys else p["handle"],
+            "name": "" if p["key"] in removed_keys else (p["name"] or ""),
+            "platform": p["platform"],
+            "role": p["role"],
+            "first_seen": local(p["first_seen"]),
+            "messages": p["messages"],
+            "answers": p["answers"],
+            "questions": p["questions"],
+            "reposts": p["reposts"],
+        }
+        for p in sorted(participants, key=lambda p: (-p["messages"], p["first_seen"]))
+    ]
+    answered = [q["minutes_to_answer"] for q in questions if q["minutes_to_answer"] is not None]
+    originals = [m for m in messages if m["kind"] != "repost"]
+    stats = {
+        "messages": len(originals),
+        "participants": sum(1 for p in participants if p["messages"] > 0),
+        "prompts": len(prompts),
+        "answers": sum(1 for m in originals if m["kind"] == "answer"),
+        "questions": len(questions),
+        "questions_answered": sum(1 for q in questions if q["status"] == "answered"),
+        "median_minutes_to_answer": round(statistics.median(answered), 1) if answered else None,
+        "reposts": len(messages) - len(originals),
+    }
+    platforms = sorted({m["platform"] for m in messages}) or list(spec.platforms)
+    started = messages[0]["ts"] if messages else local(row["started_at"])
+    session = {
+        "id": sid,
+        "slug": row["slug"],
+        "hashtag": row["hashtag"],
+        "title": row["title"],
+        "platforms": platforms,
+        "platform": platforms[0] if platforms else "web",
+        "started_at": local(row["started_at"]) or started,
+        "ended_at": local(row["ended_at"]) or (messages[-1]["ts"] if messages else None),
+        "timezone": row["timezone"],
+        "hosts": list(spec.hosts),
+        "style": spec.style,
+        "status": row["status"],
+    }
+    return {
+        "schema": SCHEMA,
+        "session": session,
+        "stats": stats,
+        "prompts": prompts,
+        "questions": questions,
+        "participants": people,
+        "messages": messages,
+    }
+
+
+def _questions(
+    store: Store,
+    sid: str,
+    local: Any,
+    by_uid: dict[str, dict[str, Any]],
+    removed_keys: set[str],
+    hidden_people: set[str],
+) -> list[dict[str, Any]]:
+    rows = list(store.db.query("select * from questions where session_id = ? order by number", [sid]))
+    pending = sorted(
+        (r for r in rows if r["status"] in ("open", "approved")),
+        key=lambda r: (r["queued_at"] or r["asked_at"], r["number"]),
+    )
+    position = {r["number"]: i for i, r in enumerate(pending, start=1)}
+    out = []
+    for r in rows:
+        source = by_uid.get(r["message_uid"] or "")
+        removed = bool(source and source["removed"]) or r["author"].lstrip("@").casefold() in hidden_people
+        minutes = None
+        if r["answered_at"]:
+            minutes = round(
+                (
+                    datetime.fromisoformat(r["answered_at"]) - datetime.fromisoformat(r["asked_at"])
+                ).total_seconds()
+                / 60,
+                1,
+            )
+        askers = [a for a in json.loads(r["askers"]) if a.lstrip("@").casefold() not in hidden_people]
+        out.append(
+            {
+                "id": r["number"],
+                "number": r["number"],
+                "author": REMOVED if removed else r["author"],
+                "text": "" if removed else r["text"],
+                "asked_at": local(r["asked_at"]),
+                "status": r["status"],
+                "upvotes": len(json.loads(r["upvoters"])) + (r["likes"] or 0),
+                "answered_at": local(r["answered_at"]),
+                "answered_by": r["answered_by"],
+                "minutes_to_answer": minutes,
+                "route": r["route"],
+                "merged_into": r["merged_into"],
+                "askers": askers,
+                "position": position.get(r["number"]),
+                "message_id": source["id"] if source else None,
+                "removed": removed,
+                "history": json.loads(r["history"] or "[]"),
+            }
+        )
+    return out

@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from chatbot.config import ConfigError, load_config
+from tests.conftest import REPO
+
+BASE = """
+[[session]]
+hashtag = "#localgovchat"
+start = "2026-11-24 21:00"
+timezone = "America/New_York"
+hosts = ["@host"]
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    p = tmp_path / "chat.toml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_example_config_loads_and_keeps_secrets_out(tmp_path: Path) -> None:
+    cfg = load_config(REPO / "chat.example.toml", env={"X_BEARER_TOKEN": "secret-bearer"})
+    (s,) = cfg.sessions
+    assert s.spec.hashtag == "#localgovchat"
+    assert s.spec.start == datetime(2026, 11, 24, 21, 0, tzinfo=ZoneInfo("America/New_York"))
+    assert [p.label for p in s.spec.prompts] == ["Q1", "Q2", "Q3"]
+    assert s.spec.prompts[0].at == datetime(2026, 11, 24, 21, 10, tzinfo=ZoneInfo("America/New_York"))
+    assert s.spec.optouts == ("@someone",)
+    assert cfg.web.host_token is None
+    assert "secret-bearer" not in repr(cfg.sessions)
+
+
+@pytest.mark.parametrize(
+    ("patch", "message"),
+    [
+        (
+            ('timezone = "America/New_York"', 'timezone = "America/New_Yrok"'),
+            "session[0].timezone: unknown time zone 'America/New_Yrok'",
+        ),
+        (
+            ('hashtag = "#localgovchat"', 'hashtag = "localgovchat"'),
+            "session[0].hashtag: must look like #localgovchat",
+        ),
+        (
+            ('hosts = ["@host"]', 'hosts = ["@host"]\nplatforms = ["myspace"]'),
+            "session[0].platforms: unknown platform 'myspace'",
+        ),
+        (('start = "2026-11-24 21:00"', 'start = "next tuesday"'), "session[0].start: not a date and time"),
+        (('hosts = ["@host"]', 'hosts = ["@host"]\ncolour = "red"'), "session[0].colour: unknown key"),
+        (('hosts = ["@host"]', "hosts = []"), "session[0].hosts: name at least one host"),
+        (
+            ('hosts = ["@host"]', 'hosts = ["@host"]\nduration_minutes = "an hour"'),
+            "session[0].duration_minutes: must be a float",
+        ),
+    ],
+)
+def test_errors_name_the_key_and_the_problem(tmp_path: Path, patch: tuple[str, str], message: str) -> None:
+    path = write(tmp_path, BASE.replace(*patch))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value).startswith(f"{path}: ")
+    assert message in str(err.value)
+
+
+def test_prompt_outside_the_session_and_duplicate_labels(tmp_path: Path) -> None:
+    late = BASE + '[[session.prompt]]\nlabel = "Q1"\ntext = "late"\nat = "22:30"\n'
+    with pytest.raises(
+        ConfigError, match=r"session\[0\]\.prompt\[0\]\.at: prompt Q1 at 2026-11-24 22:30 EST is outside"
+    ):
+        load_config(write(tmp_path, late))
+    dup = (
+        BASE + '[[session.prompt]]\nlabel = "Q1"\ntext = "a"\n[[session.prompt]]\nlabel = "q1"\ntext = "b"\n'
+    )
+    with pytest.raises(ConfigError, match=r"prompt\[1\]\.label: duplicate label 'q1'"):
+        load_config(write(tmp_path, dup))
+    both = BASE + '[[session.prompt]]\nlabel = "Q1"\ntext = "a"\nat = "21:05"\noffset_minutes = 5\n'
+    with pytest.raises(ConfigError, match="either at or offset_minutes"):
+        load_config(write(tmp_path, both))
+
+
+def test_malformed_and_missing_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(write(tmp_path, "[[session]\nhashtag = "))
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(tmp_path / "absent.toml")
+    bad = tmp_path / "bin.toml"
+    bad.write_bytes(b"\xff\xfe[session]")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_config(bad)
+    with pytest.raises(ConfigError, match=r"session\[0\]\.hashtag: is required"):
+        load_config(write(tmp_path, "[[session]]\ntimezone = 'UTC'\n"))
+
+
+def test_host_token_from_environment_and_duplicate_session_ids(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, BASE), env={"CHATBOT_HOST_TOKEN": "tok"})
+    assert cfg.web.host_token == "tok"
+    assert cfg.sessions[0].spec.id == "localgovchat-2026-11-24"
+    with pytest.raises(ConfigError, match=r"session\[1\]\.id: duplicate session id"):
+        load_config(write(tmp_path, BASE + BASE))
