@@ -138,6 +138,9 @@ def not_yet(name: str):  # type: ignore[no-untyped-def]
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chatbot", description="Host live hashtag chats and archive them.")
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
+    p.add_argument("--host", default="127.0.0.1", help="demo: address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8080, help="demo: port (default 8080)")
+    p.add_argument("--db", dest="demo_db", default="chatbot.db", help="demo: SQLite archive (default ./chatbot.db)")
     sub = p.add_subparsers(dest="command")
 
     i = sub.add_parser("import", help="ingest recorded chats (format detected from content)")

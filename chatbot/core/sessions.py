@@ -112,22 +112,29 @@ def infer_sessions(
             clusters.append([])
         clusters[-1].append(m)
     big = [c for c in clusters if len(c) >= min_messages] or [max(clusters, key=len)]
+    # One chat a local day: a second burst the same day (the chat going on after a break) joins it.
+    by_day: dict[object, list[Message]] = {}
+    for c in big:
+        by_day.setdefault(c[0].ts.astimezone(tz).date(), []).extend(c)
+    chats = [sorted(msgs, key=lambda m: (m.ts, m.id)) for msgs in by_day.values()]
+    big_ids = {id(c) for c in big}
+    cores = {id(c): list(c) for c in chats}
     stray: list[Message] = []
-    cores = {id(c): list(c) for c in big}
     for c in clusters:
-        if id(c) in cores:
+        if id(c) in big_ids:
             continue
-        target = _announced_chat(c, big, host_keys, tz)
+        target = _announced_chat(c, chats, host_keys, tz)
         if target is not None:
             cores[id(target)] = c + cores[id(target)]
         else:
             stray.extend(c)
+    big = chats
 
     sessions: list[Inferred] = []
     used_ids: Counter[str] = Counter()
     for c in big:
         msgs = sorted(cores[id(c)], key=lambda m: (m.ts, m.id))
-        start, end = c[0].ts, c[-1].ts
+        start, end = _chat_start(c, host_keys), c[-1].ts
         local = start.astimezone(tz)
         sid = f"{slugify(hashtag)}-{local:%Y-%m-%d}"
         used_ids[sid] += 1
@@ -166,3 +173,12 @@ def _announced_chat(
         if first > cluster[-1].ts and first.astimezone(tz).date() == day:
             return chat
     return None
+
+
+def _chat_start(chat: list[Message], hosts: set[str]) -> datetime:
+    """When the chat began: after the hosts' leading announcements ("at the top of the hour")."""
+    for i, m in enumerate(chat[:-1]):
+        announced = handle_key(m.author.handle) in hosts and chat[i + 1].ts - m.ts >= timedelta(minutes=10)
+        if not announced:
+            return m.ts
+    return chat[-1].ts
