@@ -16,6 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.core.model import PLATFORMS, PromptSpec, SessionSpec
+from chatbot.core.schedule import Templates, TimelineOptions
 from chatbot.core.sessions import slugify
 
 CONFIG_PLATFORMS = ("x", "discord", "web")
@@ -52,8 +53,10 @@ class DiscordSettings:
 @dataclass(frozen=True)
 class SessionConfig:
     spec: SessionSpec
-    messages: dict[str, str] = field(default_factory=dict)  # template overrides
-    timeline: dict[str, Any] = field(default_factory=dict)  # announce/reminder/last call/missed
+    messages: dict[str, str] = field(default_factory=dict)  # template overrides, as written
+    timeline: dict[str, Any] = field(default_factory=dict)  # announce/reminder/last call/missed, as written
+    templates: Templates = field(default_factory=Templates)  # validated at load
+    options: TimelineOptions = field(default_factory=TimelineOptions)
 
 
 @dataclass(frozen=True)
@@ -219,11 +222,11 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
         _prompt(path, f"{where}.prompt[{j}]", p, tz, start, duration)
         for j, p in enumerate(r.get("prompt", list, []))
     )
-    seen: set[str] = set()
-    for j, p in enumerate(prompts):
-        if p.label.upper() in seen:
-            raise ConfigError(f"{path}: {where}.prompt[{j}].label: duplicate label {p.label!r}")
-        seen.add(p.label.upper())
+    labels: set[str] = set()
+    for j, prompt in enumerate(prompts):
+        if prompt.label.upper() in labels:
+            raise ConfigError(f"{path}: {where}.prompt[{j}].label: duplicate label {prompt.label!r}")
+        labels.add(prompt.label.upper())
     messages = r.get("messages", dict, {})
     if not all(isinstance(v, str) for v in messages.values()):
         r.fail("messages", "every message template must be a string")
@@ -252,7 +255,19 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
     )
     if not spec.hosts:
         r.fail("hosts", 'name at least one host handle, e.g. hosts = ["@localgovchat"]')
-    return SessionConfig(spec, dict(messages), dict(timeline))
+    try:
+        templates = Templates(**messages)
+    except TypeError as e:
+        unknown = next((k for k in messages if k not in Templates.__dataclass_fields__), "?")
+        raise ConfigError(f"{path}: {where}.messages.{unknown}: unknown message template "
+                          f"(known: {', '.join(Templates.__dataclass_fields__)})") from e
+    except ValueError as e:
+        raise ConfigError(f"{path}: {where}.messages: {e}") from None
+    try:
+        options = TimelineOptions(**timeline)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(f"{path}: {where}.timeline: {e}") from None
+    return SessionConfig(spec, dict(messages), dict(timeline), templates, options)
 
 
 def _prompt(path: Path, where: str, raw: Any, tz: ZoneInfo, start: datetime, duration: float) -> PromptSpec:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,14 +74,26 @@ def import_files(
         messages = [m for _, r in group for m in r.messages]
         hints = group[0][1].hints
         guess = Guess(hints.hashtag, hints.title, hints.hosts, hints.style, hints.channel)
-        zone_used = zone or group[0][1].assumed_timezone or ZoneInfo("UTC")
-        if not isinstance(zone_used, ZoneInfo):
-            zone_used = ZoneInfo("UTC")
+        assumed = group[0][1].assumed_timezone
+        zone_used = zone or (assumed if isinstance(assumed, ZoneInfo) else None) or zone_of_offsets(messages)
         found, stray = infer_sessions(messages, zone_used, guess)
         report.unassigned += len(stray)
         for inferred in found:
             _store_session(store, inferred.spec, inferred.messages, status="imported", report=report)
     return report
+
+
+def zone_of_offsets(messages: Sequence[Message]) -> ZoneInfo:
+    """The zone a file's own offsets imply when nobody named one: ``-05:00`` everywhere reads as
+    ``Etc/GMT+5`` (POSIX sign), so times show as the chat's participants saw them."""
+    offsets = Counter(m.ts.utcoffset() for m in messages)
+    if not offsets:
+        return ZoneInfo("UTC")
+    offset = offsets.most_common(1)[0][0] or timedelta(0)
+    hours, rest = divmod(int(offset.total_seconds()), 3600)
+    if rest or hours == 0 or not -12 <= hours <= 14:
+        return ZoneInfo("UTC")
+    return ZoneInfo(f"Etc/GMT{-hours:+d}")
 
 
 def _groups(loaded: list[tuple[Path, ImportResult]]) -> list[list[tuple[Path, ImportResult]]]:

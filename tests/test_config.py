@@ -103,3 +103,17 @@ def test_host_token_from_environment_and_duplicate_session_ids(tmp_path: Path) -
     assert cfg.sessions[0].spec.id == "localgovchat-2026-11-24"
     with pytest.raises(ConfigError, match=r"session\[1\]\.id: duplicate session id"):
         load_config(write(tmp_path, BASE + BASE))
+
+
+def test_message_templates_and_timeline_are_checked_at_load(tmp_path: Path) -> None:
+    ok = load_config(write(tmp_path, BASE + '[session.messages]\nwelcome = "Hi {hashtag}: {title}"\n'))
+    assert ok.sessions[0].templates.welcome == "Hi {hashtag}: {title}"
+    bad = BASE + '[session.messages]\nwelcome = "Hi {hashtagg}"\n'
+    with pytest.raises(ConfigError, match=r"session\[0\]\.messages: template 'welcome' uses unknown placeholder"):
+        load_config(write(tmp_path, bad))
+    unknown = BASE + '[session.messages]\ngoodbye = "bye"\n'
+    with pytest.raises(ConfigError, match=r"session\[0\]\.messages\.goodbye: unknown message template"):
+        load_config(write(tmp_path, unknown))
+    timeline = BASE + '[session.timeline]\nreminder_every_minutes = -5\n'
+    with pytest.raises(ConfigError, match=r"session\[0\]\.timeline: timeline option reminder_every_minutes"):
+        load_config(write(tmp_path, timeline))

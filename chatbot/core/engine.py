@@ -7,6 +7,7 @@ restart by replaying its stored messages.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -253,7 +254,7 @@ class SessionEngine:
         except QueueRefused as refused:
             return done(str(refused), flags=("refused",))
 
-    def _host_command(self, m: Message, cmd: conv.Command, done) -> Outcome:  # type: ignore[no-untyped-def]
+    def _host_command(self, m: Message, cmd: conv.Command, done: Callable[..., Outcome]) -> Outcome:
         who, at, q = m.author.handle, m.ts, self.queue
         if cmd.name == "approve":
             n = q.approve(_number(cmd.args, 0), by=who, at=at).number
