@@ -1,0 +1,244 @@
+"""Helpers every importer shares: reading a file, warnings, time zones, text hygiene."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from chatbot.core.model import Author, Message
+from chatbot.importers.base import ImportFailed, ImportResult
+
+MAX_TEXT = 100_000  # characters kept of one message's text
+
+
+def _utc() -> tzinfo:
+    """UTC as a ZoneInfo (what callers expect of a zone), or the fixed offset without a tz database."""
+    try:
+        return ZoneInfo("UTC")
+    except ZoneInfoNotFoundError:
+        return UTC
+
+
+ASSUMED_UTC = _utc()
+
+_URL = re.compile(r"https?://[^\s<>\"'\]\[)(]+")
+_X_MENTION = re.compile(r"(?<![\w@/.])@(\w{1,15})(?!\w)")
+_TRAILING_PUNCT = ".,;:!?'\"…"
+
+
+def zone_name(tz: tzinfo) -> str:
+    """A zone's name for messages (``America/New_York``, ``UTC``)."""
+    return str(getattr(tz, "key", None) or tz)
+
+
+def read_text(path: Path) -> tuple[str, list[str]]:
+    """The file's text and the warnings reading it produced; ImportFailed if unreadable or empty."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ImportFailed(f"{path}: cannot read: {e.strerror or e}") from None
+    if not raw.strip():
+        raise ImportFailed(f"{path}: empty file")
+    warnings: list[str] = []
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        text = raw.decode("utf-16", errors="replace")
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as e:
+            line = raw.count(b"\n", 0, e.start) + 1
+            warnings.append(
+                f"{path}:{line}: bytes that are not UTF-8 (first at byte {e.start}); "
+                "decoded with replacement characters (U+FFFD)"
+            )
+            text = raw.decode("utf-8-sig", errors="replace")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        warnings.append(f"{path}:{line}: NUL bytes in the file; removed")
+        text = text.replace("\x00", "")
+    if not text.strip():
+        raise ImportFailed(f"{path}: empty file")
+    return text, warnings
+
+
+def unescape_x(text: str) -> str:
+    """Undo the three HTML entities X escapes in post text (``&amp;`` last, so ``&amp;lt;`` -> ``&lt;``)."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def links_in(text: str) -> list[str]:
+    """http(s) URLs written in the text, trailing punctuation trimmed."""
+    return [u.rstrip(_TRAILING_PUNCT) for u in _URL.findall(text)]
+
+
+def x_mentions_in(text: str) -> list[str]:
+    """``@handle`` mentions as X writes them (at most 15 word characters)."""
+    return ["@" + m for m in _X_MENTION.findall(text)]
+
+
+def unique(items: Iterable[str]) -> tuple[str, ...]:
+    """Non-empty items, first occurrence kept, order kept."""
+    seen: dict[str, None] = {}
+    for item in items:
+        if item and item not in seen:
+            seen[item] = None
+    return tuple(seen)
+
+
+def stable_id(prefix: str, *parts: str) -> str:
+    """A short id derived from content, identical on every re-import of the same file."""
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
+    return f"{prefix}-{digest[:16]}"
+
+
+def tweet_url(handle: str, tweet_id: str) -> str:
+    user = handle.lstrip("@") or "i"
+    return f"https://x.com/{user}/status/{tweet_id}"
+
+
+def as_int(value: object) -> int:
+    """Counts as integers; anything unreadable counts as 0."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return max(value, 0)
+    try:
+        return max(int(str(value).strip() or 0), 0)
+    except ValueError:
+        return 0
+
+
+def id_str(value: object) -> str | None:
+    """A platform id as a string (JSON numbers included); None for missing or empty."""
+    if value is None or isinstance(value, bool | dict | list):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+class Collector:
+    """Builds one ImportResult: cleans text, drops duplicate ids, words warnings alike."""
+
+    def __init__(self, path: Path, fmt: str, tz: tzinfo | None, warnings: list[str] | None = None):
+        self.path = path
+        self.tz = tz
+        self.result = ImportResult(format=fmt, warnings=list(warnings or []))
+        self._first_line: dict[str, int | None] = {}
+        self._once: set[str] = set()
+
+    def warn(self, line: int | None, problem: str) -> None:
+        """Record ``PATH:LINE: problem; what was done`` (LINE left out when unknown)."""
+        where = f"{self.path}:{line}" if line else str(self.path)
+        self.result.warnings.append(f"{where}: {problem}")
+
+    def warn_once(self, key: str, line: int | None, problem: str) -> None:
+        if key not in self._once:
+            self._once.add(key)
+            self.warn(line, problem)
+
+    def local_zone(self, line: int | None = None) -> tzinfo:
+        """The zone for local times that carry no offset (the chat's, else UTC with a warning)."""
+        zone = self.tz or ASSUMED_UTC
+        self.result.assumed_timezone = zone
+        if self.tz is None:
+            self.warn_once(
+                "tz", line, "times carry no UTC offset and no time zone was given; read them as UTC "
+                "(pass the chat's zone, e.g. --timezone America/New_York)",
+            )
+        return zone
+
+    def localize(self, ts: datetime, line: int | None, *, tell: bool = False) -> datetime:
+        """``ts`` unchanged if aware, else placed in the chat's zone (``tell``: warn once, naming it)."""
+        if ts.tzinfo is not None and ts.utcoffset() is not None:
+            return ts
+        if tell and self.tz is not None:
+            self.result.assumed_timezone = self.tz
+            self.warn_once(
+                "tz", line, f"timestamp {ts.isoformat()} has no UTC offset; read it (and any later "
+                f"ones) as {zone_name(self.tz)}",
+            )
+            return ts.replace(tzinfo=self.tz)
+        return ts.replace(tzinfo=self.local_zone(line))
+
+    def clean(self, text: object, line: int | None, msg_id: str) -> str:
+        """Message text with NULs removed and capped at MAX_TEXT characters (each with a warning).
+
+        Windows line ends (CRLF) become ``\n``; nothing else is changed.
+        """
+        text = "" if text is None else text if isinstance(text, str) else str(text)
+        text = text.replace("\r\n", "\n")
+        if "\x00" in text:
+            text = text.replace("\x00", "")
+            self.warn(line, f"message {msg_id}: NUL characters in its text; removed")
+        if len(text) > MAX_TEXT:
+            self.warn(
+                line, f"message {msg_id}: text of {len(text):,} characters; truncated to {MAX_TEXT:,}"
+            )
+            text = text[:MAX_TEXT]
+        return text
+
+    def guard(self, line: int | None, read: Callable[..., None], *args: Any) -> None:
+        """Run ``read(*args)`` for one record; an odd shape there is a warning, never an exception."""
+        try:
+            read(*args)
+        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as e:
+            self.warn(line, f"record not understood ({type(e).__name__}: {e}); skipped")
+
+    def add(
+        self, line: int | None, *, id: str, platform: str, ts: datetime, author: Author, text: object,
+        **fields: object,
+    ) -> Message | None:
+        """Append one message (first one wins on a duplicate id); None when it was not kept."""
+        if id in self._first_line:
+            first = self._first_line[id]
+            at = f" (first at line {first})" if first else ""
+            self.warn(line, f"duplicate message id {id}{at}; kept the first")
+            return None
+        clean = self.clean(text, line, id)
+        try:
+            msg = Message(id=id, platform=platform, ts=ts, author=author, text=clean, **fields)  # type: ignore[arg-type]
+        except (TypeError, ValueError) as e:
+            self.warn(line, f"message {id}: {e}; skipped")
+            return None
+        self._first_line[id] = line
+        self.result.messages.append(msg)
+        return msg
+
+
+UPVOTES = frozenset({"⬆", "⬆️", "👍", "thumbsup", "+1", "arrow_up", "thumbup"})
+
+
+def is_upvote(emoji: str) -> bool:
+    """Discord reactions counted as likes: ⬆ (⬆️) and 👍 (any skin tone)."""
+    emoji = emoji.strip().strip(":")
+    return emoji in UPVOTES or emoji.startswith("👍")
+
+
+def discord_handle(name: str, discriminator: object) -> str:
+    """``name#1234``, or plain ``name`` for the new-style usernames (discriminator 0 / 0000)."""
+    disc = str(discriminator or "").strip()
+    return f"{name}#{disc}" if disc and disc.strip("0") else name
+
+
+def csv_rows(text: str, c: Collector) -> list[tuple[int, list[str]]]:
+    """``(first line, row)`` for every row of a CSV text (``;`` or ``,``; fields of any size)."""
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    out: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for row in reader:
+            out.append((start, row))
+            start = reader.line_num + 1
+    except csv.Error as e:
+        c.warn(start, f"not valid CSV ({e}); the rest of the file was skipped")
+    return out

@@ -1,0 +1,193 @@
+"""DiscordChatExporter JSON (``guild``, ``channel``, ``messages``).
+
+The top-level object is read key by key and ``messages`` one message at a time, so a truncated or
+damaged export still yields every message before the damage (and after it, when the export is
+indented and the next message can be found again).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import datetime
+from typing import Any
+
+from chatbot.core.model import Author
+from chatbot.importers._common import (
+    Collector,
+    as_int,
+    discord_handle,
+    id_str,
+    is_upvote,
+    links_in,
+    unique,
+)
+
+KEEP = frozenset({"Default", "Reply", "ChatInputCommand", "ContextMenuCommand", "ApplicationCommand"})
+SYSTEM = frozenset({
+    "GuildMemberJoin", "ChannelNameChange", "ChannelIconChange", "ThreadCreated", "Call",
+    "ChannelPinnedMessage", "RecipientAdd", "RecipientRemove", "ThreadStarterMessage",
+    "GuildBoost", "GuildBoostTier1", "GuildBoostTier2", "GuildBoostTier3", "ChannelFollowAdd",
+})
+_HTTP = ("http:", "https:")
+_WS = re.compile(r"[ \t\r\n]*")
+
+
+class _Broken(ValueError):
+    def __init__(self, msg: str, pos: int):
+        super().__init__(msg)
+        self.msg, self.pos = msg, pos
+
+
+class _Lines:
+    """Line numbers of character offsets, counted incrementally."""
+
+    def __init__(self, text: str):
+        self.text, self.pos, self.line = text, 0, 1
+
+    def __call__(self, pos: int) -> int:
+        if pos < self.pos:
+            self.pos, self.line = 0, 1
+        self.line += self.text.count("\n", self.pos, pos)
+        self.pos = pos
+        return self.line
+
+
+def _ws(text: str, pos: int) -> int:
+    m = _WS.match(text, pos)
+    return m.end() if m else pos
+
+
+def _expect(text: str, pos: int, char: str) -> int:
+    if not text.startswith(char, pos):
+        found = repr(text[pos]) if pos < len(text) else "the end of the file"
+        raise _Broken(f"expected {char!r}, found {found}", pos)
+    return pos + 1
+
+
+def _messages(text: str, pos: int, out: list[tuple[int, Any]], c: Collector, line: _Lines) -> int:
+    dec = json.JSONDecoder()
+    resync: re.Pattern[str] | None = None
+    while True:
+        pos = _ws(text, pos)
+        if text.startswith("]", pos):
+            return pos + 1
+        start = pos
+        if resync is None:
+            indent = text[text.rfind("\n", 0, start) + 1:start]
+            resync = re.compile(r"\n" + re.escape(indent) + r"\{") if indent and not indent.strip() else None
+        try:
+            obj, pos = dec.raw_decode(text, start)
+            out.append((start, obj))
+            pos = _ws(text, pos)
+            if text.startswith(",", pos):
+                pos += 1
+                continue
+            return _expect(text, pos, "]")
+        except (json.JSONDecodeError, _Broken) as e:
+            nxt = resync.search(text, start + 1) if resync else None
+            if nxt is None:
+                raise
+            resumed = line(nxt.end())
+            c.warn(line(start), f"not valid JSON ({e.msg}); skipped to the next message at line {resumed}")
+            pos = nxt.end() - 1
+
+
+def scan(text: str, c: Collector) -> tuple[dict[str, Any], list[tuple[int, Any]]]:
+    """The top-level values other than ``messages``, and ``(offset, message)`` pairs."""
+    dec = json.JSONDecoder()
+    header: dict[str, Any] = {}
+    messages: list[tuple[int, Any]] = []
+    line = _Lines(text)
+    pos = 0
+    try:
+        pos = _expect(text, _ws(text, 0), "{")
+        while not text.startswith("}", _ws(text, pos)):
+            key, pos = dec.raw_decode(text, _ws(text, pos))
+            pos = _ws(text, _expect(text, _ws(text, pos), ":"))
+            if key == "messages" and text.startswith("[", pos):
+                pos = _messages(text, pos + 1, messages, c, line)
+            else:
+                header[str(key)], pos = dec.raw_decode(text, pos)
+            pos = _ws(text, pos)
+            if not text.startswith(",", pos):
+                _expect(text, pos, "}")
+                break
+            pos += 1
+    except (json.JSONDecodeError, _Broken) as e:
+        where = e.pos if e.pos is not None else pos
+        c.warn(line(where), f"not valid JSON ({e.msg}); the rest of the file was skipped (truncated?)")
+    return header, messages
+
+
+def parse(text: str, c: Collector) -> None:
+    """Chat messages (types Default and Reply, and app-command replies); system messages skipped."""
+    header, messages = scan(text, c)
+    guild = _dict(header.get("guild"))
+    channel = _dict(header.get("channel"))
+    gid, cid = id_str(guild.get("id")), id_str(channel.get("id"))
+    cname, gname = str(channel.get("name") or ""), str(guild.get("name") or "")
+    c.result.hints.channel = cname or None
+    c.result.hints.title = " - ".join(x for x in (gname, cname) if x) or None
+    where = f"{gid if gid and gid != '0' else '@me'}/{cid}"
+    line = _Lines(text)
+    for pos, m in messages:
+        at = line(pos)
+        c.guard(at, _message, at, m, cname, f"https://discord.com/channels/{where}/" if cid else "", c)
+
+
+def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> None:
+    """One exported message, if it is chat."""
+    if not isinstance(m, dict):
+        c.warn(at, "a message that is not a JSON object; skipped")
+        return
+    kind = str(m.get("type") or "Default")
+    if kind not in KEEP:
+        if kind not in SYSTEM:
+            c.warn_once(f"type:{kind}", at, f"message type {kind!r} is not chat; skipped (and others)")
+        return
+    mid = id_str(m.get("id"))
+    a = m.get("author")
+    if not mid:
+        c.warn(at, "message without an id; skipped")
+        return
+    if not isinstance(a, dict) or not id_str(a.get("id")):
+        c.warn(at, f"message {mid} has no author; skipped")
+        return
+    name = str(a.get("name") or a.get("id"))
+    author = Author(
+        id=str(a["id"]), handle=discord_handle(name, a.get("discriminator")),
+        name=str(a.get("nickname") or name), is_bot=bool(a.get("isBot", False)),
+    )
+    try:
+        ts = c.localize(datetime.fromisoformat(str(m.get("timestamp"))), at, tell=True)
+    except ValueError:
+        c.warn(at, f"message {mid}: timestamp {m.get('timestamp')!r} is not ISO 8601; skipped")
+        return
+    content = str(m.get("content") or "")
+    reference = _dict(m.get("reference"))
+    attachments = [str(x.get("url") or "") for x in m.get("attachments") or [] if isinstance(x, dict)]
+    c.add(
+        at, id=mid, platform="discord", ts=ts, author=author, text=content,
+        reply_to=id_str(reference.get("messageId")), likes=_likes(m.get("reactions")), channel=cname,
+        url=url_base + mid if url_base else None,
+        mentions=unique(
+            discord_handle(str(u.get("name") or u.get("id")), u.get("discriminator"))
+            for u in m.get("mentions") or [] if isinstance(u, dict)
+        ),
+        links=unique([*links_in(content), *(u for u in attachments if u.startswith(_HTTP))]),
+    )
+
+
+def _dict(value: object) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _likes(reactions: object) -> int:
+    """The ⬆ and 👍 reaction counts (the votes of an AMA); other reactions do not count."""
+    total = 0
+    for r in reactions if isinstance(reactions, list) else []:
+        emoji = r.get("emoji") if isinstance(r, dict) else None
+        if isinstance(emoji, dict) and any(is_upvote(str(emoji.get(k) or "")) for k in ("name", "code")):
+            total += as_int(r.get("count"))
+    return total

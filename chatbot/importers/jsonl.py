@@ -1,0 +1,109 @@
+"""Our own JSON Lines: one normalized message per line (see DESIGN.md, "Recorded chat formats")."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from chatbot.core.model import Author
+from chatbot.importers._common import Collector, as_int, id_str, links_in, unique, x_mentions_in
+from chatbot.importers.base import ImportFailed
+
+
+def json_units(text: str, c: Collector) -> list[tuple[int | None, Any]]:
+    """The values of a JSON document (one unit) or of JSON Lines (one per line, bad lines warned).
+
+    ImportFailed when nothing in the file parses at all.
+    """
+    body = text.strip()
+    try:
+        doc = json.loads(body)
+    except json.JSONDecodeError as e:
+        doc_error = e
+    else:
+        return [(1 if "\n" not in body else None, doc)]
+    parsed: list[tuple[int | None, Any]] = []
+    broken: list[tuple[int, str]] = []
+    for number, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            try:
+                parsed.append((number, json.loads(line)))
+            except ValueError as e:
+                broken.append((number, str(e)))
+    if not parsed:
+        where, err = f"{c.path}:{doc_error.lineno}", f"{doc_error.msg}, column {doc_error.colno}"
+        raise ImportFailed(f"{where}: not valid JSON ({err}); nothing imported")
+    for number, problem in broken:
+        c.warn(number, f"not valid JSON ({problem}); skipped")
+    return parsed
+
+
+def _author(raw: object) -> Author | None:
+    if isinstance(raw, str) and raw.strip():
+        return Author(id=raw.strip(), handle=raw.strip())
+    if not isinstance(raw, dict):
+        return None
+    handle = id_str(raw.get("handle")) or id_str(raw.get("name"))
+    author_id = id_str(raw.get("id")) or handle
+    if not author_id:
+        return None
+    return Author(
+        id=author_id, handle=handle or author_id, name=str(raw.get("name") or ""),
+        is_bot=bool(raw.get("is_bot", False)),
+    )
+
+
+def _mentions(record: dict[str, Any], platform: str, text: str) -> tuple[str, ...]:
+    given = record.get("mentions")
+    if isinstance(given, list):
+        return unique(str(m) for m in given)
+    found = x_mentions_in(text)
+    if platform in ("discord", "irc"):
+        found = [m[1:] for m in found]
+    return unique(found)
+
+
+def parse(text: str, c: Collector) -> None:
+    """Read every line; a bad record is skipped with a warning, never fatal."""
+    for line, unit in json_units(text, c):
+        for record in unit if isinstance(unit, list) else [unit]:
+            c.guard(line, _record, line, record, c)
+
+
+def _record(line: int | None, record: object, c: Collector) -> None:
+    """One message record; a bad one is skipped with a warning."""
+    if not isinstance(record, dict):
+        c.warn(line, "not a JSON object; skipped")
+        return
+    msg_id = id_str(record.get("id"))
+    if not msg_id:
+        c.warn(line, "message without an id; skipped")
+        return
+    platform = id_str(record.get("platform"))
+    if not platform:
+        c.warn(line, f"message {msg_id} has no platform; skipped")
+        return
+    author = _author(record.get("author"))
+    if author is None:
+        c.warn(line, f"message {msg_id} has no author; skipped")
+        return
+    raw_ts = record.get("ts")
+    try:
+        ts = datetime.fromisoformat(str(raw_ts).strip())
+    except ValueError:
+        c.warn(line, f"message {msg_id}: timestamp {raw_ts!r} is not ISO 8601; skipped")
+        return
+    ts = c.localize(ts, line, tell=True)
+    body = record.get("text")
+    body = "" if body is None else str(body)
+    links = record.get("links")
+    c.add(
+        line, id=msg_id, platform=platform, ts=ts, author=author, text=body,
+        reply_to=id_str(record.get("reply_to")), quote_of=id_str(record.get("quote_of")),
+        is_repost=bool(record.get("is_repost", False)),
+        likes=as_int(record.get("likes")), url=id_str(record.get("url")),
+        channel=str(record.get("channel") or ""), is_action=bool(record.get("is_action", False)),
+        mentions=_mentions(record, platform, body),
+        links=unique(str(u) for u in links) if isinstance(links, list) else unique(links_in(body)),
+    )
