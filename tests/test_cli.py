@@ -13,8 +13,15 @@ from tests.conftest import REPO
 
 REQUIRED = {
     "session": {"id", "hashtag", "title", "platforms", "started_at", "ended_at", "timezone", "hosts"},
-    "stats": {"messages", "participants", "prompts", "answers", "questions", "questions_answered",
-              "median_minutes_to_answer"},
+    "stats": {
+        "messages",
+        "participants",
+        "prompts",
+        "answers",
+        "questions",
+        "questions_answered",
+        "median_minutes_to_answer",
+    },
     "prompts": {"label", "text", "posted_at", "author", "answers"},
     "answers": {"message_id", "author", "text", "ts"},
     "questions": {"id", "author", "text", "asked_at", "status", "upvotes", "answered_at", "route"},
@@ -24,8 +31,13 @@ REQUIRED = {
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, str(REPO / "run_bot.py"), *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, str(REPO / "run_bot.py"), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def check_contract(export: dict) -> None:  # type: ignore[type-arg]
@@ -93,7 +105,8 @@ def test_import_then_recap_json_on_a_real_chat(shared_data: Path, tmp_path: Path
 def test_bad_input_is_one_clear_line_and_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     (tmp_path / "junk.bin").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
     (tmp_path / "chat.jsonl").write_text(
-        (REPO / "tests" / "fixtures" / "localgovchat.jsonl").read_text(encoding="utf-8"), encoding="utf-8")
+        (REPO / "tests" / "fixtures" / "localgovchat.jsonl").read_text(encoding="utf-8"), encoding="utf-8"
+    )
     (tmp_path / "bad.toml").write_text("[[session]\n", encoding="utf-8")
     run("import", "chat.jsonl", cwd=tmp_path)
     before = (tmp_path / "chatbot.db").read_bytes() if (tmp_path / "chatbot.db").exists() else b""

@@ -51,7 +51,9 @@ def test_the_archive_holds_38_monthly_chats(pstweetchat: Store) -> None:
     assert report.sessions[0] == "pstweetchat-2020-02-07" and report.sessions[-1] == "pstweetchat-2023-03-03"
     # Every tweet is kept: the ones outside the chats stay in the archive, outside any session.
     assert pstweetchat.db["messages"].count == 2473
-    in_sessions = pstweetchat.db.execute("select count(*) from messages where session_id is not null").fetchone()[0]
+    in_sessions = pstweetchat.db.execute(
+        "select count(*) from messages where session_id is not null"
+    ).fetchone()[0]
     assert in_sessions == 2473 - report.unassigned
     for sid in report.sessions:  # every chat is on a first Friday (the chat's own rule), within the day
         row = pstweetchat.session_row(sid)
@@ -83,7 +85,9 @@ def test_feb_2020_transcript_matches_by_author_and_minute(pstweetchat: Store, sh
     # seconds, so match on (author, minute). The host's note says the tracker missed tweets.
     entries = transcript_entries(shared_data / "pstweetchat" / "02_PSTweetChat_February2020.md")
     assert len(entries) == 99
-    ours = {(r["handle"].casefold(), r["ts"][:16]) for r in pstweetchat.message_rows("pstweetchat-2020-02-07")}
+    ours = {
+        (r["handle"].casefold(), r["ts"][:16]) for r in pstweetchat.message_rows("pstweetchat-2020-02-07")
+    }
     theirs = {(h.casefold(), ts.replace(" ", "T")[:16]) for h, ts, _ in entries}
     assert len(theirs - ours) <= 2, sorted(theirs - ours)
     assert len(ours) >= len(theirs)
@@ -117,3 +121,61 @@ def test_meetbot_topics_are_prompts_and_chairs_are_hosts(shared_data: Path, tmp_
     assert export["prompts"][0]["label"] == "T1"
     assert "jmrodri" in export["session"]["hosts"]
     assert all(p["answers"] for p in export["prompts"][:-1])
+
+
+def test_meetbot_answers_follow_their_topic_as_checked_by_hand(shared_data: Path, tmp_path: Path) -> None:
+    # Read by hand in asbroker.2018-05-01-13.32.log.txt: "#topic news" at 13:34:27, ernelson's
+    # "copenhagen!" at 13:35:06 is news; "#topic bugs/issues triage" at 13:35:56, maleck13's
+    # "so basically currently the tests require you have .kube/config" at 13:37:10 is triage.
+    store = Store(tmp_path / "m.db")
+    import_files(store, [shared_data / "meetbot-automation-broker" / "asbroker.2018-05-01-13.32.log.txt"])
+    (row,) = store.sessions()
+    export = build_export(store, row["id"])
+    by_text = {p["text"]: p for p in export["prompts"]}
+    news = [a["text"] for a in by_text["news"]["answers"]]
+    triage = [a["text"] for a in by_text["bugs/issues triage"]["answers"]]
+    assert "copenhagen!" in news and "copenhagen!" not in triage
+    assert any(t.startswith("so basically currently the tests require") for t in triage)
+    assert export["session"]["started_at"].startswith("2018-05-01T13:32:00")
+    bots = [p for p in export["participants"] if p["handle"] == "brokerbot"]
+    assert all(p["role"] != "host" for p in bots)
+
+
+ALL_FILES = [
+    "pstweetchat/pstweetchat.csv",
+    "pstweetchat/02_PSTweetChat_February2022.md",
+    "twarc-csv-v2-samples/brexit.jsonl",
+    "twarc-csv-v2-samples/two_tweets.jsonl",
+    "tweet-parser-v1.1-samples/original_format_examples.json",
+    "dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json",
+    "chat-analytics-discord-fixtures/SV_5A_5M.json",
+    "komodo-discord-ama/csv/ama-archive/atomicdex_ama_august2019/1.csv",
+    "meetbot-fedora/magazine.2020-06-10-12.02.log.txt",
+    "meetbot-fedora/magazine_editorial_board.2020-06-10-12.02.log.txt",
+]
+
+
+@pytest.mark.parametrize("name", ALL_FILES)
+def test_every_format_goes_through_the_whole_pipeline(shared_data: Path, tmp_path: Path, name: str) -> None:
+    store = Store(tmp_path / "a.db")
+    report = import_files(store, [shared_data / name])
+    assert report.sessions, "at least one session found"
+    for sid in report.sessions:
+        export = build_export(store, sid)
+        stats = export["stats"]
+        assert stats["messages"] + stats["reposts"] == len(export["messages"])
+        assert stats["participants"] == sum(1 for p in export["participants"] if p["messages"] > 0)
+        handles = [(p["platform"], p["handle"]) for p in export["participants"]]
+        assert len(handles) == len(set(handles)), "each participant counted once"
+        times = [m["ts"] for m in export["messages"]]
+        assert times == sorted(times)
+
+
+def test_komodo_ama_live_day_is_one_session(shared_data: Path, tmp_path: Path) -> None:
+    base = shared_data / "komodo-discord-ama" / "csv" / "ama-archive" / "atomicdex_ama_august2019"
+    store = Store(tmp_path / "k.db")
+    report = import_files(store, [base / "1.csv", base / "2.csv"])
+    live = [s for s in report.sessions if "2019-08-07" in s]
+    assert len(live) == 1
+    export = build_export(store, live[0])
+    assert 60 <= export["stats"]["messages"] <= 68  # 68 that day, the live hour is most of them

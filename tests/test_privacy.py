@@ -51,8 +51,10 @@ def test_host_anonymizes_a_participant_everywhere(tmp_path: Path) -> None:
 
 
 def test_participant_opts_out_in_the_chat(tmp_path: Path) -> None:
-    optout = ('{"id": "m99", "platform": "x", "ts": "2026-11-24T21:50:00-05:00", '
-              '"author": {"id": "104", "handle": "@dan", "name": "Dan"}, "text": "/optout"}\n')
+    optout = (
+        '{"id": "m99", "platform": "x", "ts": "2026-11-24T21:50:00-05:00", '
+        '"author": {"id": "104", "handle": "@dan", "name": "Dan"}, "text": "/optout"}\n'
+    )
     store = archive(tmp_path, optout)
     export = build_export(store, SID)
     assert "abuse aimed at named staff" not in texts(export)
