@@ -63,7 +63,7 @@ def test_import_then_recap_json_on_our_own_fixture(tmp_path: Path) -> None:
     assert "14 messages read, 0 new" in again.stdout
     out = run("recap", "--format", "json", cwd=tmp_path)
     assert out.returncode == 0, out.stderr
-    (path,) = (tmp_path / "transcripts").glob("*.json")
+    (path,) = (tmp_path / "transcripts").glob("[!.]*.json")
     assert path.name == "2026-11-24-localgovchat.json"
     export = json.loads(path.read_text())
     check_contract(export)

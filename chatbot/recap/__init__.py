@@ -1,0 +1,261 @@
+"""Recaps: a session's HTML page, its JSON and Markdown exports, and the archive's index, search
+and Atom feed, rendered from the export dict (``chatbot.recap.export``).
+
+This module holds what every recap format shares: the one jinja environment, text safety
+(``clean_text``, ``linkify``, ``safe_url``, ``html_id``), time display in the chat's zone and
+atomic file writes. Entry points: ``chatbot.recap.html`` (``render_session``, ``write_session``,
+``render_all``), ``chatbot.recap.feed`` (index, static search, Atom) and ``chatbot.recap.markdown``.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Mapping
+from datetime import UTC, datetime, tzinfo
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
+
+REMOVED_TEXT = "removed at the participant's request"
+LINK_REL = "nofollow ugc noopener"
+SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,159}")
+PLATFORM_NAMES = {"x": "X", "discord": "Discord", "web": "the web room", "irc": "IRC"}
+STATUS_LABELS = {
+    "open": "Open",
+    "approved": "Approved",
+    "answered": "Answered",
+    "rejected": "Rejected",
+    "merged": "Merged",
+    "routed": "Routed",
+}
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_URL = re.compile(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", re.IGNORECASE)
+_TRAILING = ".,;:!?…'\"»”’"
+_CLOSERS = {")": "(", "]": "[", "}": "{"}
+_ID_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
+
+JsonDict = dict[str, Any]
+
+
+@functools.cache
+def environment() -> Environment:
+    """The one jinja environment for recap templates (autoescape on for .html and .xml)."""
+    env = Environment(
+        loader=PackageLoader("chatbot.recap", "templates"),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["linkify"] = linkify
+    env.filters["plural"] = plural
+    return env
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+def clean_text(value: object) -> str:
+    """User text without characters HTML and XML cannot carry (C0 controls, lone surrogates).
+    Everything else, zero-width and bidi characters included, is kept as written."""
+    return _CONTROL.sub("\ufffd", "" if value is None else str(value))
+
+
+def _trim_url(url: str) -> str:
+    """Drop trailing punctuation that belongs to the sentence, and unbalanced closing brackets."""
+    while url and (
+        url[-1] in _TRAILING or (url[-1] in _CLOSERS and url.count(url[-1]) > url.count(_CLOSERS[url[-1]]))
+    ):
+        url = url[:-1]
+    return url
+
+
+def linkify(value: object) -> Markup:
+    """Escape user text, then make http(s) URLs clickable; nothing else ever becomes a link."""
+    text = clean_text(value)
+    parts: list[Markup] = []
+    pos = 0
+    for match in _URL.finditer(text):
+        url = _trim_url(match.group())
+        if len(url) <= len("https://"):
+            continue
+        parts.append(escape(text[pos : match.start()]))
+        parts.append(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url))
+        pos = match.start() + len(url)
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
+def safe_url(value: object) -> str | None:
+    """An http(s) URL from the export, or None for anything else (javascript:, data:, relative)."""
+    url = clean_text(value).strip()
+    return url if re.fullmatch(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", url, re.IGNORECASE) else None
+
+
+def html_id(raw: object, prefix: str) -> str:
+    """An HTML id from any string: unsafe characters become ``_hex_``, so distinct inputs stay distinct."""
+    return prefix + _ID_UNSAFE.sub(lambda m: f"_{ord(m.group()):x}_", clean_text(raw))
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def avatar(handle: str, name: str) -> JsonDict:
+    """Initial and colour tone (0-5, stable per handle) of the decorative avatar circle."""
+    source = name or ("" if handle.startswith("(") else handle.lstrip("@"))
+    initial = next((c for c in source if c.isalnum()), "?").upper()
+    return {"initial": initial, "tone": zlib.crc32(handle.casefold().encode("utf-8", "replace")) % 6}
+
+
+def message_anchors(export: Mapping[str, Any]) -> dict[str, str]:
+    """Message id -> unique anchor id (``m-<sanitized id>``), as the session page assigns them."""
+    anchors: dict[str, str] = {}
+    used: set[str] = set()
+    for m in export.get("messages") or ():
+        mid = str(m.get("id"))
+        if mid not in anchors:
+            anchor = base = html_id(mid, "m-")
+            n = 1
+            while anchor in used:
+                n += 1
+                anchor = f"{base}-{n}"
+            anchors[mid] = anchor
+            used.add(anchor)
+    return anchors
+
+
+def strip_label(text: str, label: str) -> str:
+    """Prompt text without its leading label (``Q1: How...`` -> ``How...``), for headings
+    that show the label already. Text that does not start with the label is kept whole."""
+    if label and text[: len(label)].casefold() == label.casefold():
+        rest = text[len(label) :]
+        stripped = rest.lstrip(" :.)-–—/")
+        if stripped != rest or not rest:
+            return stripped or text
+    return text
+
+
+def check_slug(slug: object) -> str:
+    """The slug as a safe file name stem, or ValueError (it names files and links)."""
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug) or ".." in slug:
+        raise ValueError(f"unsafe recap slug {slug!r}: use letters, digits, '.', '_' and '-'")
+    return slug
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+def chat_zone(session: Mapping[str, Any]) -> tzinfo:
+    """The chat's zone: its IANA name, else the offset of its start time, else UTC."""
+    try:
+        return ZoneInfo(str(session.get("timezone") or ""))
+    except (ZoneInfoNotFoundError, ValueError):
+        start = parse_ts(session.get("started_at"), UTC)
+        return start.tzinfo if start is not None and start.tzinfo is not None else UTC
+
+
+def parse_ts(value: object, tz: tzinfo) -> datetime | None:
+    """An ISO 8601 timestamp shown in ``tz``; naive times are taken to be in ``tz`` already."""
+    try:
+        moment = datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=tz) if moment.tzinfo is None else moment.astimezone(tz)
+
+
+def utc_offset(moment: datetime) -> str:
+    delta = moment.utcoffset()
+    minutes = int(delta.total_seconds() // 60) if delta else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+
+
+def long_date(moment: datetime) -> str:
+    return f"{moment:%A} {moment.day} {moment:%B %Y}"
+
+
+def full_time(moment: datetime) -> str:
+    return (
+        f"{moment:%a} {moment.day} {moment:%b %Y}, {moment:%H:%M:%S} {moment.tzname() or utc_offset(moment)}"
+    )
+
+
+def stamp(value: object, tz: tzinfo) -> JsonDict:
+    """A timestamp as the templates use it: ``iso`` (for <time datetime>), ``clock``, ``full``."""
+    moment = parse_ts(value, tz)
+    if moment is None:
+        return {"iso": "", "clock": "", "full": ""}
+    return {"iso": moment.isoformat(), "clock": f"{moment:%H:%M}", "full": full_time(moment)}
+
+
+def duration_label(minutes: object) -> str:
+    """Minutes as a short human duration (``7.5 min``, ``1 h 15 min``); '—' when unknown."""
+    if not isinstance(minutes, int | float) or isinstance(minutes, bool):
+        return "—"
+    if minutes < 60:
+        return f"{minutes:.1f}".rstrip("0").rstrip(".") + " min"
+    return f"{int(minutes // 60)} h {round(minutes % 60)} min"
+
+
+def when_label(session: Mapping[str, Any]) -> str:
+    """``Tuesday 24 November 2026, 21:00–21:45 EST (UTC-05:00)`` in the chat's zone."""
+    tz = chat_zone(session)
+    start = parse_ts(session.get("started_at"), tz)
+    if start is None:
+        return "date unknown"
+    end = parse_ts(session.get("ended_at"), tz)
+    zone = f"{start.tzname() or ''} ({utc_offset(start)})".strip()
+    if end is None:
+        return f"{long_date(start)}, {start:%H:%M} {zone}"
+    until = f"{end:%H:%M}" if end.date() == start.date() else f"{long_date(end)}, {end:%H:%M}"
+    return f"{long_date(start)}, {start:%H:%M}–{until} {zone}"
+
+
+# -- pages and files ------------------------------------------------------------------------
+
+
+def _csp_hash(source: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
+
+
+def page_assets(script_name: str, *, script_src: str = "", form_action: str = "'none'") -> JsonDict:
+    """Inline CSS and JS for a page, and a Content-Security-Policy that allows only those."""
+    env = environment()
+    style = env.get_template("recap.css").render()
+    script = env.get_template(script_name).render()
+    csp = (
+        f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}{script_src}; "
+        f"img-src data:; base-uri 'none'; form-action {form_action}"
+    )
+    return {"style": Markup(style), "script": Markup(script), "csp": csp}
+
+
+def write_atomic(path: Path, text: str | bytes) -> Path:
+    """Write a file so readers see the old or the new content, never a torn one."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

@@ -1,0 +1,192 @@
+"""Markdown recaps: the same content as the HTML page, readable as plain text.
+
+User text is escaped just enough that it cannot become a link, an image, raw HTML, emphasis or a
+block of its own (heading, list, quote); hashtags, @handles and plain URLs stay as written.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from datetime import tzinfo
+from typing import Any
+
+from chatbot.recap import (
+    PLATFORM_NAMES,
+    REMOVED_TEXT,
+    STATUS_LABELS,
+    chat_zone,
+    clean_text,
+    duration_label,
+    parse_ts,
+    safe_url,
+    strip_label,
+    utc_offset,
+    when_label,
+)
+
+_INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
+_LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    indent, marker = match.groups()
+    return indent + (marker + "\\" if marker[0].isdigit() else "\\" + marker)
+
+
+def md_escape(value: object, *, block: bool = True) -> str:
+    """Escape Markdown-active characters in user text (minimal, but no links, HTML or blocks).
+    ``block``: lines of the text start blocks, so a leading ``#``, ``>``, ``-`` or ``1.`` is escaped."""
+    text = _INLINE.sub(lambda m: "\\" + m.group(), clean_text(value))
+    return _LINE_START.sub(_escape_marker, text) if block else text
+
+
+def md_inline(value: object) -> str:
+    """User text on one line (headings, list items, table cells): escaped, pipes escaped too."""
+    return " ".join(md_escape(value, block=False).split()).replace("|", "\\|")
+
+
+def _lines(text: object, indent: str) -> list[str]:
+    """Multi-line user text, each line after ``indent``, joined by hard line breaks."""
+    lines = md_escape(text).split("\n")
+    return [f"{indent}{line}" + ("\\" if i < len(lines) - 1 and line else "") for i, line in enumerate(lines)]
+
+
+def _link(label: str, url: object) -> str:
+    safe = safe_url(url)
+    return f" [{label}](<{safe}>)" if safe else ""
+
+
+def _who(author: object, name: object) -> str:
+    handle, display = md_inline(author), md_inline(name)
+    return f"**{display}** ({handle})" if display else f"**{handle}**"
+
+
+def _clock(value: object, tz: tzinfo, fmt: str = "%H:%M") -> str:
+    moment = parse_ts(value, tz)
+    return moment.strftime(fmt) if moment else "?"
+
+
+def _header(session: Mapping[str, Any], stats: Mapping[str, Any]) -> list[str]:
+    hosts = ", ".join(md_inline(h) for h in session.get("hosts") or ())
+    rows = [
+        ("Messages", stats.get("messages", 0)),
+        ("Participants", stats.get("participants", 0)),
+        ("Prompts", stats.get("prompts", 0)),
+        ("Answers", stats.get("answers", 0)),
+        ("Questions", stats.get("questions", 0)),
+        ("Questions answered", stats.get("questions_answered", 0)),
+        ("Median time to answer", duration_label(stats.get("median_minutes_to_answer"))),
+        ("Reposts", stats.get("reposts", 0)),
+    ]
+    return [
+        f"# {md_inline(session.get('title') or session.get('hashtag'))}",
+        "",
+        f"**{md_inline(session.get('hashtag'))}** · {when_label(session)}"
+        + (f" · hosted by {hosts}" if hosts else ""),
+        "",
+        "## Stats",
+        "",
+        "| | |",
+        "|---|---:|",
+        *(f"| {label} | {value} |" for label, value in rows),
+    ]
+
+
+def _prompts(export: Mapping[str, Any], tz: tzinfo, removed: set[str]) -> list[str]:
+    out = ["", "## Prompts and answers"]
+    platform = PLATFORM_NAMES.get(str(export["session"].get("platform") or ""), "the original platform")
+    for prompt in export.get("prompts") or ():
+        answers = prompt.get("answers") or ()
+        label = clean_text(prompt.get("label"))
+        count = f"{len(answers)} answer{'s' if len(answers) != 1 else ''}"
+        out += [
+            "",
+            f"### {md_inline(label)}: {md_inline(strip_label(clean_text(prompt.get('text')), label))}",
+            "",
+            f"*Posted {_clock(prompt.get('posted_at'), tz)} by {md_inline(prompt.get('author'))}* · {count}"
+            + _link(f"View on {platform}", prompt.get("url")),
+        ]
+        for answer in answers:
+            gone = answer.get("removed") or str(answer.get("message_id")) in removed
+            head = f"> {_who(answer.get('author'), answer.get('name'))} · {_clock(answer.get('ts'), tz)}"
+            out += ["", head + ("" if gone else _link("link", answer.get("url"))), ">"]
+            out += [f"> *{REMOVED_TEXT}*"] if gone else _lines(answer.get("text"), "> ")
+    return out
+
+
+def _questions(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
+    out = ["", "## Questions", ""]
+    for q in export.get("questions") or ():
+        status = clean_text(q.get("status"))
+        askers = ", ".join(md_inline(a) for a in q.get("askers") or [q.get("author")])
+        detail = [f"asked by {askers} at {_clock(q.get('asked_at'), tz)}", f"{q.get('upvotes') or 0} upvotes"]
+        if q.get("answered_by") or q.get("answered_at"):
+            wait = duration_label(q.get("minutes_to_answer"))
+            by = md_inline(q.get("answered_by") or "a host")
+            detail.append(f"answered by {by} at {_clock(q.get('answered_at'), tz)} ({wait})")
+        if q.get("route"):
+            detail.append(f"routed to {md_inline(q.get('route'))}")
+        if q.get("merged_into") is not None:
+            detail.append(f"merged into #{md_inline(q.get('merged_into'))}")
+        text = f"*{REMOVED_TEXT}*" if q.get("removed") else md_inline(q.get("text"))
+        label = STATUS_LABELS.get(status, md_inline(status))
+        out.append(f"- **#{md_inline(q.get('number', q.get('id')))} {label}**: {text} ({'; '.join(detail)})")
+    if not export.get("questions"):
+        out.append("No questions were asked.")
+    return out
+
+
+def _participants(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
+    out = [
+        "",
+        "## Participants",
+        "",
+        "| Participant | Role | Messages | Answers | Questions | First seen |",
+        "|---|---|---:|---:|---:|---|",
+    ]
+    for p in sorted(export.get("participants") or (), key=lambda p: -int(p.get("messages") or 0)):
+        who = (
+            f"{md_inline(p.get('name'))} ({md_inline(p.get('handle'))})"
+            if p.get("name")
+            else md_inline(p.get("handle"))
+        )
+        counts = " | ".join(str(int(p.get(key) or 0)) for key in ("messages", "answers", "questions"))
+        out.append(f"| {who} | {md_inline(p.get('role'))} | {counts} | {_clock(p.get('first_seen'), tz)} |")
+    return out
+
+
+def _transcript(export: Mapping[str, Any], tz: tzinfo, zone: str) -> list[str]:
+    out = ["", "## Transcript", "", f"Times in {zone}.", ""]
+    for m in export.get("messages") or ():
+        head = f"- {_clock(m.get('ts'), tz, '%H:%M:%S')} {_who(m.get('author'), m.get('name'))}: "
+        if m.get("removed"):
+            out.append(f"{head}*{REMOVED_TEXT}*")
+            continue
+        first, *rest = _lines(m.get("text"), "  ")
+        out += [head + first.lstrip(), *rest]
+        out[-1] += _link("link", m.get("url"))
+    return out
+
+
+def render_markdown(export: Mapping[str, Any]) -> str:
+    """A readable Markdown recap: title, stats, prompts with answers as quotes, questions,
+    participants and the full transcript, in the chat's time zone."""
+    session = export["session"]
+    tz = chat_zone(session)
+    start = parse_ts(session.get("started_at"), tz)
+    zone = clean_text(session.get("timezone")) + (f" ({utc_offset(start)})" if start else "")
+    removed = {str(m.get("id")) for m in export.get("messages") or () if m.get("removed")}
+    out = [
+        *_header(session, export["stats"]),
+        *_prompts(export, tz, removed),
+        *_questions(export, tz),
+        *_participants(export, tz),
+        *_transcript(export, tz, zone),
+        "",
+        "---",
+        "",
+        f"Recap archived by chatbot. Times in {zone}.",
+        "",
+    ]
+    return "\n".join(out)
