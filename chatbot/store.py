@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +18,11 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
-from chatbot.core.engine import Outcome, SessionEngine
+from chatbot.core.engine import Outcome, Participant, SessionEngine
 from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
+from chatbot.core.queue import Question
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 migrations = Migrations("chatbot")
 
 
@@ -178,6 +179,29 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         },
         pk=("session_id", "key", "platform"),
         not_null={"status", "intended_at"},
+    )
+
+
+@migrations()
+def m002_live_runner(db: sqlite_utils.Database) -> None:
+    """The live runner: ledger rows grouped by post (thread parts, reply targets, the platform
+    cursor at intent time for the history check) and each session's runner state."""
+    ledger = db.table("ledger")
+    ledger.add_column("post", str)
+    ledger.add_column("part", int, not_null_default=1)
+    ledger.add_column("reply_to", str)
+    ledger.add_column("after", str)
+    ledger.add_column("ref", str)
+    ledger.add_column("kind", str)
+    db.execute("update ledger set post = key where post is null")
+    db.table("messages").create_index(["id"])  # replies, prompts and questions look messages up by id
+    ledger.create_index(["session_id", "post"])
+    ledger.create_index(["session_id", "status"])
+    db.table("runner_state").create(
+        {"session_id": str, "timeline": str, "cursors": str, "recap_at": str, "updated_at": str},
+        pk="session_id",
+        not_null={"timeline", "cursors", "updated_at"},
+        foreign_keys=[("session_id", "sessions", "id")],
     )
 
 
@@ -429,6 +453,173 @@ class Store:
             pk="sha256",
         )
 
+    # -- live hosting: the exactly-once ledger and the runner's state ------------------------------
+    def write_live(
+        self,
+        session_id: str,
+        outcomes: Sequence[Outcome] = (),
+        engine: SessionEngine | None = None,
+        *,
+        questions: Iterable[int] | None = None,
+        intents: Sequence[dict[str, Any]] = (),
+        confirm: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        """One transaction for what the live runner must not lose: messages with what the engine
+        made of them (and the participants, prompts and ``questions`` they changed; by default the
+        questions asked, or all of them after a command), new ledger intents (kept when already
+        there), one ledger confirmation (``key, platform, platform_id, posted_at``) and the runner
+        state. Plain prepared statements: this runs on the event loop for every batch."""
+        if questions is None:
+            asked = {o.question for o in outcomes if o.question}
+            command = any(o.kind.value == "command" for o in outcomes)
+            questions = [q.number for q in engine.queue] if command and engine else asked
+        numbers = sorted(set(questions))
+        with self.db.atomic():
+            if outcomes:
+                assert engine is not None, "outcomes need the engine that produced them"
+                rows = []
+                for o in outcomes:
+                    row = message_row(o.message, session_id=session_id)
+                    row.update(outcome_columns(o))
+                    rows.append(row)
+                self._upsert_rows(
+                    "messages", rows, ("uid",), only=("session_id", *outcome_columns(outcomes[0]))
+                )
+                people = [engine.participants[k] for k in dict.fromkeys(o.participant for o in outcomes)]
+                self._upsert_rows(
+                    "participants", [_participant_row(session_id, p) for p in people], ("session_id", "key")
+                )
+                for o in outcomes:
+                    if o.prompt:
+                        self._write_prompt(session_id, engine, o.prompt)
+            if numbers:
+                assert engine is not None, "questions need the engine that holds them"
+                self._upsert_rows(
+                    "questions",
+                    [self._question_row(session_id, engine.queue.get(n)) for n in numbers],
+                    ("session_id", "number"),
+                )
+            if intents:
+                cols = ["session_id", "status", *intents[0]]
+                self.db.conn.executemany(
+                    f"insert or ignore into ledger ({', '.join(f'[{c}]' for c in cols)}) "
+                    f"values ({', '.join('?' * len(cols))})",
+                    [[session_id, "intended", *(r[c] for c in cols[2:])] for r in intents],
+                )
+            if confirm is not None:
+                self.db.execute(
+                    "update ledger set status = 'posted', platform_id = ?, posted_at = ? "
+                    "where session_id = ? and key = ? and platform = ?",
+                    [
+                        confirm["platform_id"],
+                        confirm["posted_at"],
+                        session_id,
+                        confirm["key"],
+                        confirm["platform"],
+                    ],
+                )
+            if state is not None:
+                self.db.execute(
+                    "insert into runner_state (session_id, timeline, cursors, recap_at, updated_at) "
+                    "values (?, ?, ?, ?, ?) on conflict(session_id) do update set "
+                    "timeline = excluded.timeline, cursors = excluded.cursors, "
+                    "recap_at = excluded.recap_at, updated_at = excluded.updated_at",
+                    [
+                        session_id,
+                        json.dumps(state["timeline"]),
+                        json.dumps(state.get("cursors", {})),
+                        state.get("recap_at"),
+                        iso(datetime.now(UTC)),
+                    ],
+                )
+
+    def _upsert_rows(
+        self,
+        table: str,
+        rows: list[dict[str, Any]],
+        pk: tuple[str, ...],
+        *,
+        only: Sequence[str] | None = None,
+    ) -> None:
+        """Insert rows (all with the same keys), or update ``only`` (default: every non-key column)."""
+        if not rows:
+            return
+        cols = list(rows[0])
+        names = ", ".join(f"[{c}]" for c in cols)
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in (only or cols) if c not in pk)
+        sql = (
+            f"insert into [{table}] ({names}) values ({', '.join('?' * len(cols))}) "
+            f"on conflict({', '.join(pk)}) do update set {updates}"
+        )
+        self.db.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
+
+    def _question_row(self, session_id: str, q: Question) -> dict[str, Any]:
+        """A question as ``_write_questions`` stores it (one indexed lookup for its message)."""
+        uid = self.db.execute(
+            "select uid from messages where id = ? and session_id = ? limit 1", [q.message_id, session_id]
+        ).fetchone()
+        return {
+            "session_id": session_id,
+            "number": q.number,
+            "message_uid": uid[0] if uid else None,
+            "author": q.author,
+            "text": q.text,
+            "asked_at": iso(q.asked_at),
+            "queued_at": iso(q.place),
+            "status": q.status.value,
+            "askers": json.dumps(q.askers),
+            "upvoters": json.dumps(sorted(q.upvoters)),
+            "likes": q.likes,
+            "merged_into": q.merged_into,
+            "route": q.route,
+            "answered_at": iso(q.answered_at) if q.answered_at else None,
+            "answered_by": q.answered_by,
+            "history": json.dumps(
+                [{"status": h.status.value, "by": h.by, "at": iso(h.at), "note": h.note} for h in q.history]
+            ),
+        }
+
+    def ledger(self, session_id: str, *, post: str | None = None) -> list[dict[str, Any]]:
+        """Ledger rows of a session (or of one post), in the order they were intended."""
+        if post is None:
+            return list(
+                self.db.query("select * from ledger where session_id = ? order by rowid", [session_id])
+            )
+        return list(
+            self.db.query(
+                "select * from ledger where session_id = ? and post = ? order by rowid", [session_id, post]
+            )
+        )
+
+    def ledger_status(self, session_id: str, key: str, platform: str, status: str) -> None:
+        """Settle a ledger row without a platform id (``dropped``: never sent, no longer wanted)."""
+        with self.db.atomic():
+            self.db.execute(
+                "update ledger set status = ? where session_id = ? and key = ? and platform = ?",
+                [status, session_id, key, platform],
+            )
+
+    def runner_state(self, session_id: str) -> dict[str, Any] | None:
+        """The live runner's saved state: ``timeline`` (a Timeline snapshot), ``cursors``, ``recap_at``."""
+        row = self.db.execute(
+            "select timeline, cursors, recap_at from runner_state where session_id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            return None
+        return {"timeline": json.loads(row[0]), "cursors": json.loads(row[1]), "recap_at": row[2]}
+
+    def live_messages(self, session_id: str) -> list[Message]:
+        """A session's messages in the order they were first stored (the live engine's order)."""
+        rows = self.db.query("select * from messages where session_id = ? order by rowid", [session_id])
+        return [message_from_row(r) for r in rows]
+
+    def message_platform(self, session_id: str, message_id: str) -> str | None:
+        row = self.db.execute(
+            "select platform from messages where session_id = ? and id = ? limit 1", [session_id, message_id]
+        ).fetchone()
+        return row[0] if row else None
+
     # -- search -----------------------------------------------------------------------------------------
     def search(self, query: str, *, limit: int = 50) -> Iterator[dict[str, Any]]:
         """Full-text search over every session's messages (FTS5 query syntax escaped)."""
@@ -475,6 +666,13 @@ def message_row(m: Message, *, source: str = "", session_id: str | None = None) 
         "hidden": 0,
         "source": source,
     }
+
+
+def _participant_row(session_id: str, p: Participant) -> dict[str, Any]:
+    """A participant as ``_write_participant`` stores it."""
+    row = {f.name: getattr(p, f.name) for f in fields(p)}
+    row.update(session_id=session_id, first_seen=iso(p.first_seen), opted_out=int(p.opted_out))
+    return row
 
 
 def outcome_columns(o: Outcome) -> dict[str, Any]:

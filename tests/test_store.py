@@ -9,7 +9,7 @@ import pytest
 from chatbot.core.engine import SessionEngine
 from chatbot.core.model import Author, Message, SessionSpec
 from chatbot.importing import rebuild, slug_for
-from chatbot.store import Store, StoreError, iso
+from chatbot.store import SCHEMA_VERSION, Store, StoreError, iso
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
 SPEC = SessionSpec(
@@ -54,12 +54,12 @@ def stored(tmp_path: Path) -> Store:
 
 def test_schema_is_versioned_wal_and_foreign_keys(tmp_path: Path) -> None:
     store = Store(tmp_path / "a.db")
-    assert store.schema_version == 1
+    assert store.schema_version == SCHEMA_VERSION
     assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("pragma foreign_keys").fetchone()[0] == 1
     store.close()
     again = Store(tmp_path / "a.db")  # reopening applies nothing twice
-    assert again.schema_version == 1
+    assert again.schema_version == SCHEMA_VERSION
     indexes = {i.name for i in again.db["messages"].indexes}
     assert any("session_id" in n for n in indexes)
 

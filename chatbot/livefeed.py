@@ -1,0 +1,174 @@
+"""The live view of a running session: the state snapshot and the event stream the web app shows.
+
+``LiveFeed`` keeps what the snapshot needs besides the engine and the timeline (message count,
+rate) and fans events out to subscribers. The keys are the contract in ``chatbot.live``.
+Events: ``{"type": "state", "state"}`` first and on every timeline change; ``{"type": "message",
+"message": {id, platform, ts, author, name, text, reply_to}, "kind", "answers", "prompt",
+"question", "flags"}`` per message; ``{"type": "post", "key", "post", "kind", "platform",
+"platform_id", "text", "reply_to", "ts"}`` per part the bot posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from chatbot.core.engine import Outcome, SessionEngine
+from chatbot.core.model import SessionSpec
+from chatbot.core.schedule import Timeline
+from chatbot.store import iso
+
+CLOSING = "closing"
+EVENTS_KEPT = 1000  # per subscriber; a slow one loses its oldest events, never blocks the bot
+RATE_WINDOW = timedelta(minutes=1)
+
+
+class LiveFeed:
+    """Counters and subscribers of one session's live view."""
+
+    def __init__(self) -> None:
+        self.messages = 0
+        self.closed = False
+        self._recent: deque[datetime] = deque()
+        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+
+    def reset(self) -> None:
+        self.messages = 0
+        self._recent.clear()
+
+    def count(self, o: Outcome, *, by_bot: bool) -> None:
+        self.messages += 1
+        if not by_bot:
+            self._recent.append(o.message.ts)
+
+    def state(
+        self,
+        *,
+        spec: SessionSpec,
+        slug: str,
+        platforms: Sequence[str],
+        timeline: Timeline,
+        engine: SessionEngine,
+        now: datetime,
+    ) -> dict[str, Any]:
+        """The snapshot documented in ``chatbot.live.LiveSession.state``."""
+        tl = timeline
+        welcome = next(p for p in tl.posts if p.kind == "welcome")
+        if CLOSING in tl.done:
+            status = "ended"
+        elif tl.paused:
+            status = "paused"
+        elif welcome.key in tl.done or now >= welcome.due:
+            status = "live"
+        else:
+            status = "scheduled"
+        while self._recent and self._recent[0] < now - RATE_WINDOW:
+            self._recent.popleft()
+        prompts = sorted(engine.prompts.values(), key=lambda p: p.posted_at)
+        current = prompts[-1] if prompts else None
+        rest = tl.remaining()
+        queue = engine.queue
+        places = {q.number: i for i, q in enumerate(queue.pending(), 1)}  # one sort, not one per question
+        people = [p for p in engine.participants.values() if p.role == "participant"]
+        newest = sorted(people, key=lambda p: p.first_seen, reverse=True)[:10]
+        return {
+            "session": {
+                "id": spec.id,
+                "slug": slug,
+                "hashtag": spec.hashtag,
+                "title": spec.title,
+                "timezone": spec.timezone,
+                "hosts": list(spec.hosts),
+                "platforms": list(platforms),
+            },
+            "status": status,
+            "starts_at": iso(welcome.due),
+            "ends_at": iso(tl.ends_at),
+            "now": iso(now),
+            "seconds_left": max(0.0, (tl.ends_at - now).total_seconds()),
+            "current_prompt": (
+                {"label": current.label, "text": current.text, "posted_at": iso(current.posted_at)}
+                if current
+                else None
+            ),
+            "next_post": {"key": rest[0].key, "kind": rest[0].kind, "due": iso(rest[0].due)}
+            if rest
+            else None,
+            "queue": [
+                {
+                    "number": q.number,
+                    "author": q.author,
+                    "text": q.text,
+                    "status": q.status.value,
+                    "upvotes": q.upvotes,
+                    "position": places.get(q.number),
+                    "askers": list(q.askers),
+                    "asked_at": iso(q.asked_at),
+                }
+                for q in queue
+            ],
+            "participants": len(people),
+            "new_participants": [
+                {"handle": p.handle, "name": p.name, "first_seen": iso(p.first_seen)} for p in newest
+            ],
+            "messages": self.messages,
+            "messages_per_minute": float(sum(1 for t in self._recent if t <= now)),
+        }
+
+    # -- events ----------------------------------------------------------------------------------
+    @property
+    def watched(self) -> bool:
+        return bool(self._subscribers)
+
+    async def subscribe(self, first: Callable[[], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+        """``first()`` (the current state) then every event, until the session ends."""
+        q: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=EVENTS_KEPT)
+        self._subscribers.add(q)
+        try:
+            yield {"type": "state", "state": first()}
+            while not self.closed or not q.empty():
+                event = await q.get()
+                if event is None:
+                    return
+                yield event
+        finally:
+            self._subscribers.discard(q)
+
+    def emit(self, event: dict[str, Any] | None) -> None:
+        for q in self._subscribers:
+            if q.full():
+                q.get_nowait()
+            q.put_nowait(event)
+
+    def message(self, o: Outcome) -> None:
+        if not self._subscribers:
+            return
+        m = o.message
+        self.emit(
+            {
+                "type": "message",
+                "message": {
+                    "id": m.id,
+                    "platform": m.platform,
+                    "ts": iso(m.ts),
+                    "author": m.author.handle,
+                    "name": m.author.name,
+                    "text": m.text,
+                    "reply_to": m.reply_to,
+                },
+                "kind": o.kind.value,
+                "answers": list(o.answers),
+                "prompt": o.prompt,
+                "question": o.question,
+                "flags": list(o.flags),
+            }
+        )
+
+    def close(self, final_state: dict[str, Any]) -> None:
+        """The session is over: subscribers get the last state, then their stream ends."""
+        self.closed = True
+        self.emit({"type": "state", "state": final_state})
+        self.emit(None)

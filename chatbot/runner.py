@@ -1,0 +1,165 @@
+"""Hosting live: several sessions in one process, started together and stopped cleanly.
+
+``run_config`` is what ``chatbot run CONFIG`` calls: it validates every session of the config
+(templates, timeline, platforms) before anything starts, builds one ``SessionRunner`` per
+session with its own platform adapters, and runs them under a ``Host`` until all have ended or
+SIGINT/SIGTERM stops them (everything heard so far is stored). A session that fails is logged
+and the others go on; the exit code says whether one failed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
+
+from chatbot.config import Config, ConfigError, SessionConfig
+from chatbot.importing import slug_for
+from chatbot.platforms.base import Clock, Platform
+from chatbot.session_runner import SessionRunner
+from chatbot.sessionplan import Recaps, session_plan
+
+__all__ = [
+    "Host",
+    "PlatformsFactory",
+    "Recaps",
+    "SessionRunner",
+    "default_platforms",
+    "run_config",
+    "run_sessions",
+]
+
+log = logging.getLogger("chatbot.runner")
+
+PlatformsFactory = Callable[[Config, SessionConfig], Sequence[Platform]]
+"""Makes a session's own platform adapters (a new set for every session)."""
+
+
+class Host:
+    """Several sessions in one process, run together; ``stop()`` (or SIGINT/SIGTERM while
+    ``run()`` handles signals) stops them all cleanly."""
+
+    def __init__(self, runners: Sequence[SessionRunner]) -> None:
+        self.sessions: dict[str, SessionRunner] = {}
+        for r in runners:
+            if r.session_id in self.sessions:
+                raise ValueError(f"session {r.session_id} is given twice")
+            self.sessions[r.session_id] = r
+        self._stopping = False
+        self._forced = False
+        self._running: asyncio.Future[list[bool]] | None = None
+
+    def stop(self) -> None:
+        """Stop every session cleanly: what was heard is stored, unsent replies wait in the ledger."""
+        if not self._stopping:
+            log.warning("event=stopping sessions=%d", len(self.sessions))
+        self._stopping = True
+        for r in self.sessions.values():
+            r.stop()
+
+    def _on_signal(self) -> None:
+        if not self._stopping or self._running is None:
+            self.stop()
+            return
+        log.warning("event=stopping_now reason=second_signal")  # a platform hangs: cancel everything
+        self._forced = True
+        self._running.cancel()
+
+    async def run(self, *, handle_signals: bool = True) -> int:
+        """0 when every session ran to its end (or was stopped), 1 when one failed."""
+        async with AsyncExitStack() as stack:
+            if handle_signals:
+                self._handle_signals(stack)
+            self._running = asyncio.gather(*(self._guarded(r) for r in self.sessions.values()))
+            try:
+                results = await self._running
+            except asyncio.CancelledError:
+                if not self._forced:
+                    raise
+                return 1
+        return 0 if all(results) else 1
+
+    async def _guarded(self, runner: SessionRunner) -> bool:
+        try:
+            await runner.run()
+        except Exception as e:
+            log.error("event=session_failed session=%s error=%r", runner.session_id, e, exc_info=e)
+            return False
+        return True
+
+    def _handle_signals(self, stack: AsyncExitStack) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            try:
+                loop.add_signal_handler(sig, self._on_signal)
+            except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or Windows
+                continue
+            stack.callback(loop.remove_signal_handler, sig)
+
+
+async def run_sessions(runners: Sequence[SessionRunner], *, handle_signals: bool = True) -> int:
+    """Run the sessions until all have ended (or a signal stops them); the exit code."""
+    return await Host(runners).run(handle_signals=handle_signals)
+
+
+def default_platforms(
+    config: Config, session: SessionConfig, *, clock: Clock | None = None
+) -> list[Platform]:
+    """The adapters for a session's platforms: the web room; X and Discord are not yet available."""
+    made: list[Platform] = []
+    for name in session.spec.platforms:
+        if name != "web":
+            raise ConfigError(
+                f"{config.path}: session {session.spec.id}: platform {name!r} is not yet available "
+                'in this version (use platforms = ["web"])'
+            )
+        try:
+            from chatbot.platforms.web import WebRoom  # type: ignore[import-not-found,unused-ignore]
+        except ImportError as e:
+            raise ConfigError(f"{config.path}: the web room is not available in this build ({e})") from None
+        made.append(WebRoom.for_session(config, session, clock=clock))
+    return made
+
+
+async def run_config(
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    platforms_factory: PlatformsFactory | None = None,
+    serve: Callable[[Host], AbstractAsyncContextManager[object]] | None = None,
+) -> int:
+    """Host every session of ``config`` until all have ended; the exit code (0 ok, 1 a session
+    failed). ConfigError, before anything starts, when a session cannot be hosted as written.
+    ``serve(host)``, when given, is entered around the run (e.g. the web app serving the rooms,
+    live views and dashboards of ``host.sessions``) and exited after every session stopped."""
+    from chatbot.store import Store
+
+    if not config.sessions:
+        raise ConfigError(f"{config.path}: no [[session]] to host")
+    recaps = Recaps(config.transcripts, public_url=config.public_url)
+    for i, sc in enumerate(config.sessions):
+        try:
+            session_plan(sc, recap_url=recaps.url_for(slug_for(sc.spec)))
+        except ValueError as e:
+            sep = "." if str(e).startswith(("messages", "timeline")) else ": "
+            raise ConfigError(f"{config.path}: session[{i}]{sep}{e}") from None
+    made = [
+        platforms_factory(config, sc) if platforms_factory else default_platforms(config, sc, clock=clock)
+        for sc in config.sessions
+    ]
+    store = Store(config.db)
+    try:
+        runners = [
+            SessionRunner(sc, store, platforms, clock=clock, recaps=recaps)
+            for sc, platforms in zip(config.sessions, made, strict=True)
+        ]
+        host = Host(runners)
+        log.info("event=hosting sessions=%s db=%s", ",".join(host.sessions), config.db)
+        async with AsyncExitStack() as stack:
+            if serve is not None:
+                await stack.enter_async_context(serve(host))
+            return await host.run()
+    finally:
+        store.close()

@@ -1,0 +1,167 @@
+"""What a session's config becomes for the live runner, and what host commands do to its timeline.
+
+``session_plan`` turns ``[[session]]`` (its ``messages`` and ``timeline`` tables) into templates,
+options and planned posts, with errors that name the key. ``apply_control`` carries out a host
+command on a ``Timeline`` (pure: the time is passed in). ``Recaps`` renders a recap after the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import fields
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from chatbot.config import SessionConfig
+from chatbot.core.engine import Control
+from chatbot.core.schedule import (
+    PlannedPost,
+    Templates,
+    Timeline,
+    TimelineOptions,
+    TimelineRefused,
+    build_timeline,
+)
+from chatbot.store import Store
+
+log = logging.getLogger("chatbot.runner")
+
+#: Host commands that change the timeline (``next_question`` posts from the queue instead).
+TIMELINE_COMMANDS = frozenset({"start", "pause", "resume", "next", "skip", "extend", "end"})
+
+
+def timeline_options(raw: Mapping[str, Any]) -> TimelineOptions:
+    """``[session.timeline]`` as TimelineOptions; ValueError naming the key when invalid."""
+    known = {f.name for f in fields(TimelineOptions)}
+    kw: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ValueError(f"timeline.{key}: unknown key (known: {', '.join(sorted(known))})")
+        if key == "announce_before_minutes":
+            if not isinstance(value, list | tuple) or not all(_is_number(v) for v in value):
+                raise ValueError(f"timeline.{key}: must be a list of minutes, like [1440, 60]")
+            kw[key] = tuple(float(v) for v in value)
+        elif key == "questions_between_prompts":
+            if not isinstance(value, bool):
+                raise ValueError(f"timeline.{key}: must be true or false, not {value!r}")
+            kw[key] = value
+        elif key == "missed":
+            if value not in ("post", "skip"):
+                raise ValueError(f"timeline.{key}: must be 'post' or 'skip', not {value!r}")
+            kw[key] = value
+        elif not _is_number(value):
+            raise ValueError(f"timeline.{key}: must be a number of minutes, not {value!r}")
+        else:
+            kw[key] = float(value)
+    try:
+        return TimelineOptions(**kw)
+    except ValueError as e:
+        raise ValueError(f"timeline: {e}") from None
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def session_plan(
+    session: SessionConfig, *, recap_url: str = ""
+) -> tuple[Templates, TimelineOptions, list[PlannedPost]]:
+    """The session's templates, options and planned posts; ValueError naming the key when invalid."""
+    known = {f.name for f in fields(Templates)}
+    for key, value in session.messages.items():
+        if key not in known:
+            raise ValueError(f"messages.{key}: unknown message (known: {', '.join(sorted(known))})")
+        if not isinstance(value, str):
+            raise ValueError(f"messages.{key}: must be text")
+    try:
+        templates = Templates(**session.messages)
+    except ValueError as e:
+        raise ValueError(f"messages: {e}") from None
+    options = timeline_options(session.timeline)
+    return templates, options, build_timeline(session.spec, templates, options, recap_url=recap_url)
+
+
+def apply_control(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    """The timeline after a host's command (the same object unless ``start`` rebuilt it);
+    TimelineRefused with a host-facing reason when it cannot apply."""
+    name = control.name
+    if name == "pause":
+        timeline.pause(now)
+    elif name == "resume":
+        timeline.resume(now)
+    elif name == "next":
+        if timeline.next_prompt(now) is None:
+            raise TimelineRefused("there is no prompt left to post")
+    elif name == "skip":
+        if timeline.skip(now) is None:
+            raise TimelineRefused("there is no prompt left to skip")
+    elif name == "extend":
+        timeline.extend(float(control.args[0]))
+    elif name == "end":
+        timeline.end(now)
+    elif name == "start":
+        return start_now(timeline, now)
+    else:
+        raise ValueError(f"not a timeline command: {name!r}")
+    return timeline
+
+
+def start_now(timeline: Timeline, now: datetime) -> Timeline:
+    """The host's ``start``: resume a paused chat, or bring the whole session forward to now
+    (announcements not yet made are dropped)."""
+    if timeline.paused:
+        timeline.resume(now)
+        return timeline
+    welcome = next(p for p in timeline.posts if p.kind == "welcome")
+    if welcome.key in timeline.done or welcome.due <= now:
+        raise TimelineRefused("the chat has already started")
+    shift = welcome.due - now
+    snap = timeline.snapshot()
+    for p in timeline.remaining():
+        if p.kind == "announcement":
+            snap["done"].append(p.key)
+            snap["skipped"].append(p.key)
+        else:
+            snap["due"][p.key] = (p.due - shift).isoformat()
+    return Timeline.restore(timeline.planned, snap, timeline.options)
+
+
+class Recaps:
+    """Renders a session's recap into ``out`` right after it ends, one render at a time
+    (renders share the index and feed); links point at ``public_url``."""
+
+    def __init__(self, out: Path, *, public_url: str = "") -> None:
+        self.out = Path(out)
+        self.public_url = public_url.rstrip("/")
+        self._lock = asyncio.Lock()
+
+    def url_for(self, slug: str) -> str:
+        return f"{self.public_url}/transcripts/{slug}.html" if self.public_url else ""
+
+    async def publish(self, store: Store, session_id: str) -> str | None:
+        """The render report, or None when HTML rendering is not available in this build."""
+        async with self._lock:
+            try:
+                if store.path == ":memory:":
+                    return _publish(store, self.out, session_id)
+                return await asyncio.to_thread(_publish_file, store.path, self.out, session_id)
+            except ImportError as e:
+                log.warning("event=recap_skipped session=%s reason=%r", session_id, str(e))
+                return None
+
+
+def _publish(store: Store, out: Path, session_id: str) -> str:
+    from chatbot.recap.publish import publish
+
+    return publish(store, out, [session_id])
+
+
+def _publish_file(path: str, out: Path, session_id: str) -> str:
+    store = Store(path)  # its own connection: this runs on a worker thread
+    try:
+        return _publish(store, out, session_id)
+    finally:
+        store.close()
