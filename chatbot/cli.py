@@ -7,10 +7,12 @@ failure at run time. Nothing already stored is lost on either.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.config import Config, ConfigError, load_config
@@ -128,11 +130,46 @@ def cmd_redact(args: argparse.Namespace) -> int:
     return 0
 
 
-def not_yet(name: str):  # type: ignore[no-untyped-def]
-    def run(args: argparse.Namespace) -> int:
-        raise UsageError(f"`{name}` is not yet available in this version")
+def cmd_run(args: argparse.Namespace) -> int:
+    import asyncio
 
-    return run
+    from chatbot.runner import run_config
+    from chatbot.store import Store
+    from chatbot.web.serve import hosting
+
+    config = load_config(args.config)
+
+    @contextlib.asynccontextmanager
+    async def serve(host: Any) -> AsyncIterator[object]:
+        store = Store(config.db)  # the web app's own connection; the runners keep theirs
+        try:
+            async with hosting(config.web.host, config.web.port, store, config.transcripts,
+                               list(host.sessions.values()), host_token=config.web.host_token) as ctx:
+                yield ctx
+        finally:
+            store.close()
+
+    uses_web = any("web" in sc.spec.platforms for sc in config.sessions)
+    return asyncio.run(run_config(config, serve=serve if uses_web else None))
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from chatbot.platforms.replay import replay
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"{path}: no such file")
+    if args.speed < 0:
+        raise UsageError(f"--speed: must be 0 (as fast as possible) or more, not {args.speed}")
+    return asyncio.run(replay(path, config=_config(args.config), speed=args.speed, db=args.db))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from chatbot.web.serve import run_serve
+
+    return run_serve(Path(args.db), args.host, args.port, Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -140,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     p.add_argument("--host", default="127.0.0.1", help="demo: address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="demo: port (default 8080)")
-    p.add_argument("--db", dest="demo_db", default="chatbot.db", help="demo: SQLite archive (default ./chatbot.db)")
+    p.add_argument("--db", dest="demo_db", default="chatbot.db", help="demo: SQLite archive")
     sub = p.add_subparsers(dest="command")
 
     i = sub.add_parser("import", help="ingest recorded chats (format detected from content)")
@@ -167,14 +204,23 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--reason", help="why (recorded, never published)")
     d.set_defaults(func=cmd_redact)
 
-    for name, text in (
-        ("run", "host the chat(s) a config describes"),
-        ("replay", "feed a recorded chat through the live runner"),
-        ("serve", "serve recaps, search, live view and dashboard"),
-    ):
-        s = sub.add_parser(name, help=text)
-        s.add_argument("rest", nargs="*")
-        s.set_defaults(func=not_yet(name))
+    run = sub.add_parser("run", help="host the chat(s) a config describes")
+    run.add_argument("config", metavar="CONFIG.toml")
+    run.set_defaults(func=cmd_run)
+
+    rp = sub.add_parser("replay", help="feed a recorded chat through the live runner (a rehearsal)")
+    rp.add_argument("file", metavar="FILE")
+    rp.add_argument("--config", help="chat.toml whose first session is rehearsed")
+    rp.add_argument("--speed", type=float, default=60.0, help="times faster than real time (0: at once)")
+    rp.add_argument("--db", default=":memory:", help="keep the rehearsal in this archive (default: none)")
+    rp.set_defaults(func=cmd_replay)
+
+    sv = sub.add_parser("serve", help="serve recaps, search, feed and the API over an archive")
+    sv.add_argument("--db", default="chatbot.db", help="SQLite archive (default ./chatbot.db)")
+    sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sv.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    sv.add_argument("--out", default="transcripts", help="rendered recaps folder (default transcripts/)")
+    sv.set_defaults(func=cmd_serve)
     return p
 
 

@@ -1,0 +1,326 @@
+"""The built-in web chat room: a platform adapter like X or Discord, with no account anywhere.
+
+A ``WebRoom`` is one hashtag's room. Browsers reach it through the web app's websocket
+(``chatbot.web.room``), which calls ``connect``/``join``/``receive``; the runner sees only the
+``Platform`` protocol: ``messages()`` yields what participants said, ``post()`` says something to
+every connected browser and keeps it in the room's history. Nothing in the engine knows it is a
+web room.
+
+Identity: a browser holds a random secret in an HttpOnly cookie; its author id is a hash of that
+secret (stable for the browser, safe to show). Its display name is its handle. Names the hosts or
+the bot use are reserved for browsers logged in as host, so nobody can become a host by name.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import re
+import secrets
+import unicodedata
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from chatbot.core.model import Author, Message
+from chatbot.platforms.base import PlatformError
+
+if TYPE_CHECKING:
+    from chatbot.config import Config, SessionConfig
+
+BOT = Author("bot", "chatbot", "chatbot", is_bot=True)
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+class RoomError(Exception):
+    """A participant's request the room refuses; the text is safe to show them."""
+
+
+class RoomFull(RoomError):
+    """No more connections (for the room, or for one address)."""
+
+
+class NowClock(Protocol):
+    def now(self) -> datetime: ...
+
+
+@dataclass(frozen=True)
+class RoomLimits:
+    """What keeps a room usable under abuse."""
+
+    max_text: int = 2000  # characters in one participant message
+    max_name: int = 40
+    max_connections: int = 200
+    max_per_address: int = 10
+    history_on_join: int = 200  # messages a new browser receives
+    max_history: int = 5000  # messages kept in memory (the store keeps them all)
+    outbox: int = 512  # frames queued for one slow browser before it is dropped
+
+
+def key(name: str) -> str:
+    """What two names must differ in: letters and digits only, case-folded."""
+    return "".join(c for c in unicodedata.normalize("NFKC", name).casefold() if c.isalnum())
+
+
+def clean_name(raw: str, limit: int) -> str:
+    """A display name: printable, single-spaced, no leading @, at most ``limit`` characters."""
+    text = unicodedata.normalize("NFKC", raw)
+    text = "".join(c for c in _INVISIBLE.sub("", text) if unicodedata.category(c)[0] != "C")
+    text = " ".join(text.split()).lstrip("@").strip()
+    if not key(text):
+        raise RoomError("choose a name with at least one letter or digit")
+    if len(text) > limit:
+        raise RoomError(f"names are at most {limit} characters")
+    return text
+
+
+def clean_text(raw: str, limit: int) -> str:
+    """Message text: no control characters except newlines and tabs; not empty; within ``limit``."""
+    text = "".join(c for c in raw if c in "\n\t" or unicodedata.category(c) != "Cc").strip()
+    if not text:
+        raise RoomError("the message is empty")
+    if len(text) > limit:
+        raise RoomError(f"messages are at most {limit} characters (this one has {len(text)})")
+    return text
+
+
+def author_id(secret: str) -> str:
+    """The public, stable author id of a browser holding ``secret``."""
+    return "w" + hashlib.sha256(secret.encode()).hexdigest()[:20]
+
+
+def host_author(handle: str) -> Author:
+    """The author a host is, in the room and on the dashboard alike."""
+    return Author(f"host-{key(handle) or 'host'}", handle, handle.lstrip("@"))
+
+
+@dataclass(eq=False)
+class Listener:
+    """One browser connection: what the room sends it, and who it is once joined."""
+
+    address: str
+    host: bool = False
+    outbox: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
+    author: Author | None = None
+    dropped: bool = False
+    close_code: int = 1000
+    close_reason: str = ""
+    closed: bool = False
+
+    def close(self, code: int, reason: str, *, flush: bool = True) -> None:
+        """Ask the connection to close after what is queued (or at once: ``flush=False``)."""
+        if self.closed:
+            return
+        self.closed, self.close_code, self.close_reason = True, code, reason
+        if not flush or self.outbox.full():
+            while not self.outbox.empty():
+                self.outbox.get_nowait()
+        self.outbox.put_nowait(None)
+
+
+class WebRoom:
+    """One hashtag's chat room, as a ``Platform``."""
+
+    name = "web"
+    max_length = 4000
+    supports_threads = True
+
+    def __init__(
+        self,
+        hashtag: str,
+        *,
+        bot: Author = BOT,
+        reserved: Iterable[str] = (),
+        clock: NowClock | None = None,
+        limits: RoomLimits | None = None,
+    ) -> None:
+        self.hashtag = hashtag if hashtag.startswith("#") else f"#{hashtag}"
+        self.bot = bot
+        self.clock = clock
+        self.limits = limits or RoomLimits()
+        self._reserved = {key(h) for h in (*reserved, bot.handle, bot.name) if key(h)}
+        self._prefix = secrets.token_hex(4)
+        self._count = 0
+        self._history: list[Message] = []
+        self._incoming: asyncio.Queue[Message | None] = asyncio.Queue()
+        self._listeners: set[Listener] = set()
+        self._names: dict[str, str] = {}  # name key -> author id holding it
+        self._spoken: set[str] = set()  # author ids that posted (their name is fixed)
+        self.started = False
+        self.stopped = False
+
+    @classmethod
+    def for_session(cls, config: Config, session: SessionConfig, *, clock: NowClock | None = None) -> WebRoom:
+        """The room for one configured session: its hashtag, its hosts' names reserved."""
+        bot = Author("bot", config.bot_name, config.bot_name, is_bot=True)
+        return cls(session.spec.hashtag, bot=bot, reserved=session.spec.hosts, clock=clock)
+
+    @property
+    def slug(self) -> str:
+        """The room's address part: the hashtag without '#', case-folded."""
+        return room_slug(self.hashtag)
+
+    @property
+    def online(self) -> int:
+        return len(self._listeners)
+
+    def is_reserved(self, name: str) -> bool:
+        return key(name) in self._reserved
+
+    # -- Platform ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self.stopped:
+            raise PlatformError(f"web room {self.hashtag}: cannot start again after stop")
+        self.started = True
+
+    async def stop(self) -> None:
+        if self.stopped:
+            return
+        self.stopped = True
+        self._incoming.put_nowait(None)
+        for listener in list(self._listeners):
+            listener.close(1001, "room closed")
+
+    async def messages(self) -> AsyncIterator[Message]:
+        while True:
+            message = await self._incoming.get()
+            if message is None:
+                return
+            yield message
+
+    async def post(self, text: str, *, reply_to: str | None = None) -> str:
+        if self.stopped:
+            raise PlatformError(f"web room {self.hashtag} is closed")
+        if len(text) > self.max_length:
+            raise PlatformError(f"web room: a post is at most {self.max_length} characters")
+        message = self._message(self.bot, text, reply_to)
+        self._publish(message)
+        return message.id
+
+    async def history(self, *, after: str | None = None, limit: int = 100) -> list[Message]:
+        start = 0
+        if after is not None:
+            for i, m in enumerate(self._history):
+                if m.id == after:
+                    start = i + 1
+                    break
+        return self._history[start : start + max(limit, 0)]
+
+    async def identity(self) -> Author:
+        return self.bot
+
+    # -- the browser side (called by the web app) ----------------------------------------------------
+    def connect(self, address: str, *, host: bool = False) -> Listener:
+        if self.stopped:
+            raise RoomError("this room is closed")
+        if len(self._listeners) >= self.limits.max_connections:
+            raise RoomFull("the room is full; try again later")
+        if sum(1 for x in self._listeners if x.address == address) >= self.limits.max_per_address:
+            raise RoomFull("too many connections from your address")
+        listener = Listener(address, host, asyncio.Queue(self.limits.outbox))
+        self._listeners.add(listener)
+        return listener
+
+    def disconnect(self, listener: Listener) -> None:
+        self._listeners.discard(listener)
+
+    def join(self, listener: Listener, secret: str, name: str) -> Author:
+        """Give a connection its name. A host connection taking a reserved name becomes that host."""
+        display = clean_name(name, self.limits.max_name)
+        name_key = key(display)
+        if name_key in self._reserved:
+            if not listener.host:
+                raise RoomError(f"the name {display!r} is reserved for the hosts")
+            listener.author = host_author(display)
+            return listener.author
+        aid = author_id(secret)
+        holder = self._names.get(name_key)
+        if holder is not None and holder != aid:
+            raise RoomError(f"someone here already uses the name {display!r}")
+        mine = next((k for k, v in self._names.items() if v == aid), None)
+        if mine is not None and mine != name_key:
+            if aid in self._spoken:
+                raise RoomError("you keep the name you first posted with until the chat ends")
+            del self._names[mine]
+        self._names[name_key] = aid
+        listener.author = Author(aid, display, display)
+        return listener.author
+
+    def receive(self, listener: Listener, text: str, *, reply_to: str | None = None) -> Message:
+        """A participant's message: shown to everyone at once, then handed to the runner."""
+        if self.stopped:
+            raise RoomError("this room is closed")
+        if listener.author is None:
+            raise RoomError("join with a name first")
+        body = clean_text(text, self.limits.max_text)
+        if reply_to is not None and not any(m.id == reply_to for m in self._history[-2000:]):
+            reply_to = None
+        message = self._message(listener.author, body, reply_to)
+        self._spoken.add(listener.author.id)
+        self._publish(message)
+        self._incoming.put_nowait(message)
+        return message
+
+    def seed(self, messages: Iterable[Message]) -> None:
+        """What the room showed before a restart (from the store): kept as history, not heard again."""
+        old = [m for m in messages if m.platform == "web" and not m.id.startswith("dash-")]
+        self._history[:0] = old[-self.limits.max_history :]
+        for m in old:
+            if not m.author.is_bot and not self.is_reserved(m.author.handle):
+                self._names.setdefault(key(m.author.handle), m.author.id)
+                self._spoken.add(m.author.id)
+
+    def recent(self) -> list[dict[str, Any]]:
+        """What a browser that just connected sees: the latest messages as frames."""
+        return [self.frame(m) for m in self._history[-self.limits.history_on_join :]]
+
+    def frame(self, m: Message) -> dict[str, Any]:
+        """A message as the browser sees it (no secrets: the author id is already a hash)."""
+        bot = m.author.is_bot or key(m.author.handle) == key(self.bot.handle)
+        return {
+            "id": m.id,
+            "ts": m.ts.isoformat(),
+            "author": {
+                "id": m.author.id,
+                "name": m.author.display,
+                "bot": bot,
+                "host": bot or key(m.author.handle) in self._reserved,
+            },
+            "text": m.text,
+            "reply_to": m.reply_to,
+        }
+
+    # -- inside -----------------------------------------------------------------------------------------
+    def _now(self) -> datetime:
+        return self.clock.now() if self.clock is not None else datetime.now(UTC)
+
+    def _message(self, author: Author, text: str, reply_to: str | None) -> Message:
+        self._count += 1
+        return Message(
+            id=f"{self._prefix}-{self._count}",
+            platform="web",
+            ts=self._now(),
+            author=author,
+            text=text,
+            reply_to=reply_to,
+            channel=self.hashtag,
+        )
+
+    def _publish(self, message: Message) -> None:
+        self._history.append(message)
+        if len(self._history) > self.limits.max_history:
+            del self._history[: len(self._history) - self.limits.max_history]
+        frame = {"type": "message", "message": self.frame(message)}
+        for listener in list(self._listeners):
+            try:
+                listener.outbox.put_nowait(frame)
+            except asyncio.QueueFull:  # a browser that stopped reading: let it go
+                listener.dropped = True
+                self._listeners.discard(listener)
+                listener.close(1008, "too slow", flush=False)
+
+
+def room_slug(hashtag: str) -> str:
+    """``#LocalGovChat`` -> ``localgovchat`` (how rooms are addressed and looked up)."""
+    return hashtag.strip().lstrip("#").casefold()

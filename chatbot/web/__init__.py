@@ -1,0 +1,1 @@
+"""The web app: the built-in chat room, the live view, the host dashboard and readers' pages."""

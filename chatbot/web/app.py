@@ -1,0 +1,130 @@
+"""The aiohttp application: built by ``create_app`` from a ``WebContext``, served by ``start_web``.
+
+Routes (handlers are thin; the work is in the modules they come from):
+
+    /                          sessions: live ones first, then recaps       readers
+    /recaps/<path>             rendered recaps (transcripts folder; also   readers
+                               at /transcripts/<path>, as the bot links them)
+    /search?q=                 full-text search over every message          readers
+    /feed.xml                  the recaps' Atom feed                        readers
+    /healthz                   liveness and database check                  readers
+    /chat/<hashtag>            the chat room; /ws is its websocket         room
+    /live/<session>            the live view; /events is its SSE stream    liveview
+    /host/<session>            the host dashboard (login), /events, /action host
+    /login, /logout            host login (POST)                            host
+    /api/sessions[/<id>[/queue|/messages]]  JSON                            api
+    /static/                   CSS and JS (no CDN, no inline script)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from aiohttp import web
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from chatbot.web import api, host, liveview, readers, room
+from chatbot.web.context import CLOSING, CTX, JINJA, SOCKETS, WAKERS, WebContext, resolve_host_token
+from chatbot.web.security import AUTH, HostAuth, security_headers
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).resolve().parent / "static"
+
+__all__ = ["WebContext", "create_app", "resolve_host_token", "start_web"]
+
+
+def templates() -> Environment:
+    env = Environment(
+        loader=PackageLoader("chatbot.web", "templates"),
+        autoescape=select_autoescape(["html", "xml"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["clock"] = lambda iso: str(iso or "")[11:16]
+    return env
+
+
+def create_app(ctx: WebContext) -> web.Application:
+    """The whole web app for ``ctx`` (rooms and sessions may be added to ``ctx`` later)."""
+    app = web.Application(client_max_size=64 * 1024)
+    app[CTX] = ctx
+    app[JINJA] = templates()
+    app[AUTH] = HostAuth(ctx.host_token, hours=ctx.limits.session_hours, attempts=ctx.limits.login_attempts)
+    app[CLOSING] = asyncio.Event()
+    app[SOCKETS] = set()
+    app[WAKERS] = set()
+    app.on_response_prepare.append(security_headers)
+    app.on_shutdown.append(liveview.wake_streams)
+    app.on_shutdown.append(room.close_sockets)
+    app.cleanup_ctx.append(_prune_logins)
+    r = app.router
+    r.add_get("/", readers.index)
+    r.add_get("/healthz", readers.healthz)
+    r.add_get("/search", readers.search)
+    r.add_get("/feed.xml", readers.feed)
+    r.add_get("/recaps", _recaps_slash)
+    r.add_get("/recaps/{path:.*}", readers.recaps)
+    r.add_get("/transcripts/{path:.*}", readers.recaps)  # the runner's closing post links here
+    r.add_get("/chat/{tag}", room.room_page)
+    r.add_get("/chat/{tag}/ws", room.room_socket)
+    r.add_get("/live/{session}", liveview.live_page)
+    r.add_get("/live/{session}/events", liveview.live_events)
+    r.add_get("/host/{session}", host.dashboard)
+    r.add_get("/host/{session}/events", host.host_events)
+    r.add_post("/host/{session}/action", host.host_action)
+    r.add_post("/login", host.login)
+    r.add_post("/logout", host.logout)
+    r.add_get("/api/sessions", api.sessions)
+    r.add_get("/api/sessions/{session}", api.session)
+    r.add_get("/api/sessions/{session}/queue", api.queue)
+    r.add_get("/api/sessions/{session}/messages", api.messages)
+    r.add_static("/static", STATIC, follow_symlinks=False)
+    return app
+
+
+async def _recaps_slash(request: web.Request) -> web.Response:
+    return web.Response(status=308, headers={"Location": "/recaps/"})
+
+
+async def _prune_logins(app: web.Application) -> AsyncIterator[None]:
+    """A background task for the app's lifetime: forget expired host sessions every few minutes."""
+
+    async def prune() -> None:
+        while True:
+            await asyncio.sleep(300)
+            app[AUTH].prune()
+
+    task = asyncio.create_task(prune())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+async def start_web(ctx: WebContext, host: str, port: int, *, shutdown_timeout: float = 3.0) -> web.AppRunner:
+    """Serve ``ctx`` on ``host:port``; the caller owns the runner (``await runner.cleanup()``).
+
+    ``port=0`` picks a free port: read it back with ``bound_port(runner)``.
+    """
+    runner = web.AppRunner(create_app(ctx), access_log=None, shutdown_timeout=shutdown_timeout)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    try:
+        await site.start()
+    except OSError:
+        await runner.cleanup()
+        raise
+    log.info("web app on http://%s:%d", host, bound_port(runner))
+    return runner
+
+
+def bound_port(runner: web.AppRunner) -> int:
+    """The port the runner's first site listens on."""
+    for address in runner.addresses:
+        return int(address[1])
+    raise RuntimeError("the web app is not listening")

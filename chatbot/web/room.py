@@ -1,0 +1,182 @@
+"""The chat room in the browser: its page, and the websocket that carries it to a ``WebRoom``.
+
+Frames are JSON objects with a ``type``. From the browser: ``join {name}``, ``post {text,
+reply_to?}``, ``ping``. To the browser: ``welcome``, ``joined``, ``message``, ``error``, ``pong``.
+A bad frame (binary, not JSON, wrong types, unknown type) gets an ``error`` frame and the
+connection stays; after ``max_bad_frames`` of them (rate-limited posts count) it is closed (1008).
+Every frame to the browser goes through the connection's outbox, so one task writes the socket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+from chatbot.platforms.web import Listener, RoomError, RoomFull, WebRoom
+from chatbot.web.context import CTX, SOCKETS, render
+from chatbot.web.security import (
+    AUTH,
+    TokenBucket,
+    give_participant_cookie,
+    participant_secret,
+    same_origin,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _room(request: web.Request) -> WebRoom:
+    room = request.app[CTX].room(request.match_info["tag"])
+    if room is None:
+        raise web.HTTPNotFound(text=f"no chat room for #{request.match_info['tag']} is open right now")
+    return room
+
+
+async def room_page(request: web.Request) -> web.StreamResponse:
+    """GET /chat/<hashtag>: the room (the participant cookie is given here, before the socket)."""
+    ctx = request.app[CTX]
+    room = _room(request)
+    live = ctx.live_for_room(room.slug)
+    limits = ctx.limits
+    response = render(
+        request,
+        "room.html",
+        title=f"{room.hashtag} chat room",
+        room=room,
+        session_id=live.session_id if live else "",
+        is_host=request.app[AUTH].session(request) is not None,
+        max_text=room.limits.max_text,
+        rate=f"{limits.rate_messages} messages every {limits.rate_seconds:g} seconds",
+    )
+    give_participant_cookie(request, response)
+    return response
+
+
+async def room_socket(request: web.Request) -> web.StreamResponse:
+    """GET /chat/<hashtag>/ws: one browser's connection to the room."""
+    ctx = request.app[CTX]
+    room = _room(request)
+    if not same_origin(request):
+        raise web.HTTPForbidden(text="cross-site websocket refused")
+    secret = participant_secret(request)
+    if secret is None:
+        raise web.HTTPForbidden(text="no participant cookie: open the room page first")
+    host = request.app[AUTH].session(request) is not None
+    try:
+        listener = room.connect(request.remote or "?", host=host)
+    except RoomFull as full:
+        raise web.HTTPTooManyRequests(text=str(full)) from None
+    except RoomError as closed:
+        raise web.HTTPGone(text=str(closed)) from None
+    listener.outbox.put_nowait(
+        {
+            "type": "welcome",
+            "room": {"hashtag": room.hashtag, "max_text": room.limits.max_text},
+            "host": host,
+            "messages": room.recent(),
+        }
+    )
+    ws = web.WebSocketResponse(heartbeat=25, max_msg_size=ctx.limits.max_frame_bytes)
+    try:
+        await ws.prepare(request)
+    except BaseException:
+        room.disconnect(listener)
+        raise
+    request.app[SOCKETS].add(ws)
+    writer = asyncio.create_task(_write(ws, listener))
+    bucket = TokenBucket(ctx.limits.rate_messages, ctx.limits.rate_seconds)
+    bad = 0
+    try:
+        async for msg in ws:
+            if listener.closed:
+                continue
+            if msg.type == WSMsgType.TEXT:
+                error = _handle(room, listener, secret, bucket, msg.data)
+            elif msg.type == WSMsgType.BINARY:
+                error = "binary frames are not accepted: send JSON text"
+            else:
+                continue
+            if error is None:
+                continue
+            bad += 1
+            if not _send(listener, {"type": "error", "error": error}):
+                listener.close(1008, "too slow", flush=False)
+            elif bad >= ctx.limits.max_bad_frames:
+                room.disconnect(listener)
+                listener.close(1008, "too many bad frames")
+    finally:
+        room.disconnect(listener)
+        request.app[SOCKETS].discard(ws)
+        writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await writer
+    return ws
+
+
+async def _write(ws: web.WebSocketResponse, listener: Listener) -> None:
+    """The one task that writes this socket: frames from the outbox until the room lets go."""
+    try:
+        while True:
+            frame = await listener.outbox.get()
+            if frame is None:
+                await ws.close(code=listener.close_code, message=listener.close_reason.encode())
+                return
+            await ws.send_json(frame)
+    except (ConnectionError, RuntimeError) as e:  # the browser went away mid-write
+        log.debug("room socket write ended: %s", e)
+
+
+def _send(listener: Listener, frame: dict[str, Any]) -> bool:
+    try:
+        listener.outbox.put_nowait(frame)
+    except asyncio.QueueFull:
+        return False
+    return True
+
+
+def _handle(room: WebRoom, listener: Listener, secret: str, bucket: TokenBucket, data: str) -> str | None:
+    """Carry out one text frame; returns the error to send back, if any."""
+    try:
+        frame = json.loads(data)
+    except ValueError:
+        return "frames must be JSON"
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        return 'frames must be JSON objects with a string "type"'
+    kind = frame["type"]
+    if kind == "ping":
+        _send(listener, {"type": "pong"})
+        return None
+    if kind not in ("join", "post"):
+        return f"unknown frame type {kind[:40]!r} (expected join, post or ping)"
+    if not bucket.take():
+        return f"slow down: wait {bucket.wait():.1f} s before sending again"
+    try:
+        if kind == "join":
+            name = frame.get("name")
+            if not isinstance(name, str):
+                return '"name" must be a string'
+            author = room.join(listener, secret, name)
+            you = {"id": author.id, "name": author.display, "host": room.is_reserved(author.handle)}
+            _send(listener, {"type": "joined", "you": you})
+            return None
+        text, reply_to = frame.get("text"), frame.get("reply_to")
+        if not isinstance(text, str):
+            return '"text" must be a string'
+        if reply_to is not None and not isinstance(reply_to, str):
+            return '"reply_to" must be a message id (a string) or null'
+        room.receive(listener, text, reply_to=reply_to)
+    except RoomError as refused:
+        return str(refused)
+    return None
+
+
+async def close_sockets(app: web.Application) -> None:
+    """``on_shutdown``: tell every browser the server is going away."""
+    sockets: set[web.WebSocketResponse] = app[SOCKETS]
+    for ws in list(sockets):
+        await ws.close(code=1001, message=b"server shutting down")
