@@ -348,7 +348,7 @@ class SessionRunner:
             "event=posted session=%s key=%s kind=%s late_ms=%d", self.session_id, post.key, post.kind, late_ms
         )
         if post.kind == "welcome":
-            self.store.set_session_status(self.session_id, "live")
+            self.store.set_session_status(self.session_id, "live", started_at=self.clock.now())
         self._emit_state()
 
     def _plan_question(self, post: str) -> list[dict[str, Any]]:

@@ -279,8 +279,13 @@ class Store:
     def sessions(self) -> list[dict[str, Any]]:
         return list(self.db["sessions"].rows_where(order_by="started_at desc"))
 
-    def set_session_status(self, session_id: str, status: str, *, ended_at: datetime | None = None) -> None:
+    def set_session_status(
+        self, session_id: str, status: str, *, started_at: datetime | None = None, ended_at: datetime | None = None
+    ) -> None:
+        """``started_at`` records when a live chat really began (a host may start it early)."""
         update: dict[str, Any] = {"status": status}
+        if started_at:
+            update["started_at"] = iso(started_at)
         if ended_at:
             update["ended_at"] = iso(ended_at)
         self.db["sessions"].update(session_id, update)

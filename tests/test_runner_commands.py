@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from datetime import UTC
 from pathlib import Path
 
 from chatbot.core.model import Author, Message
@@ -145,6 +146,11 @@ async def test_start_brings_the_whole_session_forward(tmp_path: Path) -> None:
         ("21:25", "lastcall"),
         ("21:30", "closing"),
     ]
+    # The recap dates the chat from when it really began, not from the schedule.
+    store = Store(h.db)
+    (row,) = store.sessions()
+    assert row["started_at"] == at(-30).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000+00:00")
+    store.close()
 
 
 async def test_next_question_posts_the_approved_question_in_reply_to_the_asker(tmp_path: Path) -> None:
