@@ -143,8 +143,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     async def serve(host: Any) -> AsyncIterator[object]:
         store = Store(config.db)  # the web app's own connection; the runners keep theirs
         try:
-            async with hosting(config.web.host, config.web.port, store, config.transcripts,
-                               list(host.sessions.values()), host_token=config.web.host_token) as ctx:
+            async with hosting(
+                config.web.host,
+                config.web.port,
+                store,
+                config.transcripts,
+                list(host.sessions.values()),
+                host_token=config.web.host_token,
+            ) as ctx:
                 yield ctx
         finally:
             store.close()

@@ -41,7 +41,7 @@ def parse_iso(text: str) -> datetime:
 
 @migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": str,
             "slug": str,
@@ -58,8 +58,8 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"slug", "hashtag", "title", "timezone", "started_at", "status", "spec"},
     )
-    db["sessions"].create_index(["slug"], unique=True)
-    db["messages"].create(
+    db.table("sessions").create_index(["slug"], unique=True)
+    db.table("messages").create(
         {
             "uid": str,
             "id": str,
@@ -90,11 +90,11 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         foreign_keys=[("session_id", "sessions", "id")],
         defaults={"is_repost": 0, "is_action": 0, "likes": 0, "hidden": 0, "answers": "[]", "flags": "[]"},
     )
-    db["messages"].create_index(["session_id", "ts"])
-    db["messages"].create_index(["ts"])
-    db["messages"].create_index(["platform", "author_id"])
-    db["messages"].enable_fts(["text", "handle", "name"], create_triggers=True, tokenize="unicode61")
-    db["participants"].create(
+    db.table("messages").create_index(["session_id", "ts"])
+    db.table("messages").create_index(["ts"])
+    db.table("messages").create_index(["platform", "author_id"])
+    db.table("messages").enable_fts(["text", "handle", "name"], create_triggers=True, tokenize="unicode61")
+    db.table("participants").create(
         {
             "session_id": str,
             "key": str,
@@ -113,7 +113,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         not_null={"handle", "platform", "role", "first_seen"},
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["prompts"].create(
+    db.table("prompts").create(
         {
             "session_id": str,
             "key": str,
@@ -127,7 +127,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         not_null={"label", "text", "posted_at"},
         foreign_keys=[("session_id", "sessions", "id"), ("message_uid", "messages", "uid")],
     )
-    db["questions"].create(
+    db.table("questions").create(
         {
             "session_id": str,
             "number": int,
@@ -150,23 +150,23 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         not_null={"author", "text", "asked_at", "status"},
         foreign_keys=[("session_id", "sessions", "id")],
     )
-    db["questions"].create_index(["session_id", "status"])
-    db["corrections"].create(
+    db.table("questions").create_index(["session_id", "status"])
+    db.table("corrections").create(
         {"message_uid": str, "answers": str, "by": str, "at": str},
         pk="message_uid",
         foreign_keys=[("message_uid", "messages", "uid")],
     )
-    db["redactions"].create(
+    db.table("redactions").create(
         {"id": int, "target_kind": str, "target": str, "by": str, "at": str, "reason": str},
         pk="id",
         not_null={"target_kind", "target", "at"},
     )
-    db["redactions"].create_index(["target_kind", "target"], unique=True)
-    db["imports"].create(
+    db.table("redactions").create_index(["target_kind", "target"], unique=True)
+    db.table("imports").create(
         {"sha256": str, "path": str, "format": str, "messages": int, "imported_at": str},
         pk="sha256",
     )
-    db["ledger"].create(
+    db.table("ledger").create(
         {
             "session_id": str,
             "key": str,
@@ -259,16 +259,16 @@ class Store:
             "spec": json.dumps(spec_to_json(spec)),
             "created_at": iso(datetime.now(UTC)),
         }
-        existing = self.db["sessions"].get(spec.id) if self.has_session(spec.id) else None
+        existing = self.db.table("sessions").get(spec.id) if self.has_session(spec.id) else None
         if existing:
             row["created_at"] = existing["created_at"]
-        self.db["sessions"].upsert(row, pk="id")
+        self.db.table("sessions").upsert(row, pk="id")
 
     def has_session(self, session_id: str) -> bool:
         return bool(self.db.execute("select 1 from sessions where id = ?", [session_id]).fetchone())
 
     def session_row(self, session_id: str) -> dict[str, Any]:
-        rows = list(self.db["sessions"].rows_where("id = ? or slug = ?", [session_id, session_id]))
+        rows = list(self.db.table("sessions").rows_where("id = ? or slug = ?", [session_id, session_id]))
         if not rows:
             raise KeyError(session_id)
         return rows[0]
@@ -277,10 +277,15 @@ class Store:
         return spec_from_json(json.loads(self.session_row(session_id)["spec"]))
 
     def sessions(self) -> list[dict[str, Any]]:
-        return list(self.db["sessions"].rows_where(order_by="started_at desc"))
+        return list(self.db.table("sessions").rows_where(order_by="started_at desc"))
 
     def set_session_status(
-        self, session_id: str, status: str, *, started_at: datetime | None = None, ended_at: datetime | None = None
+        self,
+        session_id: str,
+        status: str,
+        *,
+        started_at: datetime | None = None,
+        ended_at: datetime | None = None,
     ) -> None:
         """``started_at`` records when a live chat really began (a host may start it early)."""
         update: dict[str, Any] = {"status": status}
@@ -288,7 +293,7 @@ class Store:
             update["started_at"] = iso(started_at)
         if ended_at:
             update["ended_at"] = iso(ended_at)
-        self.db["sessions"].update(session_id, update)
+        self.db.table("sessions").update(session_id, update)
 
     # -- messages ---------------------------------------------------------------------------
     def add_messages(
@@ -296,10 +301,10 @@ class Store:
     ) -> int:
         """Store messages not stored yet; returns how many were new."""
         rows = [message_row(m, source=source, session_id=session_id) for m in messages]
-        before = self.db["messages"].count
+        before = self.db.table("messages").count
         with self.db.atomic():
-            self.db["messages"].insert_all(rows, pk="uid", ignore=True, batch_size=500)
-        return self.db["messages"].count - before
+            self.db.table("messages").insert_all(rows, pk="uid", ignore=True, batch_size=500)
+        return self.db.table("messages").count - before
 
     def assign_session(self, uids: Iterable[str], session_id: str) -> None:
         with self.db.atomic():
@@ -322,7 +327,7 @@ class Store:
         row = message_row(m, session_id=session_id)
         row.update(outcome_columns(outcome))
         with self.db.atomic():
-            self.db["messages"].upsert(row, pk="uid")
+            self.db.table("messages").upsert(row, pk="uid")
             self._write_participant(session_id, engine, outcome.participant)
             if outcome.prompt:
                 self._write_prompt(session_id, engine, outcome.prompt)
@@ -350,12 +355,12 @@ class Store:
         p = engine.participants[key]
         row = asdict(p)
         row.update(session_id=session_id, first_seen=iso(p.first_seen), opted_out=int(p.opted_out))
-        self.db["participants"].upsert(row, pk=("session_id", "key"))
+        self.db.table("participants").upsert(row, pk=("session_id", "key"))
 
     def _write_prompt(self, session_id: str, engine: SessionEngine, key: str) -> None:
         ps = engine.prompts[key]
         platform = next((m for m in [self._platform_of(ps.message_id)] if m), "")
-        self.db["prompts"].upsert(
+        self.db.table("prompts").upsert(
             {
                 "session_id": session_id,
                 "key": key,
@@ -373,42 +378,15 @@ class Store:
         return row[0] if row else None
 
     def _write_questions(self, session_id: str, engine: SessionEngine) -> None:
-        rows = []
-        for q in engine.queue:
-            uid = self.db.execute("select uid from messages where id = ? limit 1", [q.message_id]).fetchone()
-            rows.append(
-                {
-                    "session_id": session_id,
-                    "number": q.number,
-                    "message_uid": uid[0] if uid else None,
-                    "author": q.author,
-                    "text": q.text,
-                    "asked_at": iso(q.asked_at),
-                    "queued_at": iso(q.place),
-                    "status": q.status.value,
-                    "askers": json.dumps(q.askers),
-                    "upvoters": json.dumps(sorted(q.upvoters)),
-                    "likes": q.likes,
-                    "merged_into": q.merged_into,
-                    "route": q.route,
-                    "answered_at": iso(q.answered_at) if q.answered_at else None,
-                    "answered_by": q.answered_by,
-                    "history": json.dumps(
-                        [
-                            {"status": h.status.value, "by": h.by, "at": iso(h.at), "note": h.note}
-                            for h in q.history
-                        ]
-                    ),
-                }
-            )
+        rows = [self._question_row(session_id, q) for q in engine.queue]
         if rows:
-            self.db["questions"].upsert_all(rows, pk=("session_id", "number"))
+            self.db.table("questions").upsert_all(rows, pk=("session_id", "number"))
 
     # -- host corrections and privacy -------------------------------------------------------------
     def correct(self, message_uid: str, answers: list[str], *, by: str) -> None:
         if not self.db.execute("select 1 from messages where uid = ?", [message_uid]).fetchone():
             raise KeyError(message_uid)
-        self.db["corrections"].upsert(
+        self.db.table("corrections").upsert(
             {
                 "message_uid": message_uid,
                 "answers": json.dumps(answers),
@@ -432,14 +410,16 @@ class Store:
             raise ValueError(f"redact what? 'message' or 'participant', not {target_kind!r}")
         with self.db.atomic():
             self.db.execute(
-                "insert or ignore into redactions (target_kind, target, by, at, reason) values (?, ?, ?, ?, ?)",
+                "insert or ignore into redactions (target_kind, target, by, at, reason) "
+                "values (?, ?, ?, ?, ?)",
                 [target_kind, target, by, iso(datetime.now(UTC)), reason],
             )
 
     def redactions(self) -> tuple[set[str], set[str]]:
         """(hidden message uids, hidden participant handle keys)."""
-        msgs, people = set(), set()
-        for r in self.db["redactions"].rows:
+        msgs: set[str] = set()
+        people: set[str] = set()
+        for r in self.db.table("redactions").rows:
             (msgs if r["target_kind"] == "message" else people).add(
                 r["target"] if r["target_kind"] == "message" else r["target"].lstrip("@").casefold()
             )
@@ -447,7 +427,7 @@ class Store:
 
     # -- imports -------------------------------------------------------------------------------------
     def record_import(self, sha256: str, path: str, fmt: str, messages: int) -> None:
-        self.db["imports"].upsert(
+        self.db.table("imports").upsert(
             {
                 "sha256": sha256,
                 "path": path,

@@ -109,11 +109,13 @@ def test_message_templates_and_timeline_are_checked_at_load(tmp_path: Path) -> N
     ok = load_config(write(tmp_path, BASE + '[session.messages]\nwelcome = "Hi {hashtag}: {title}"\n'))
     assert ok.sessions[0].templates.welcome == "Hi {hashtag}: {title}"
     bad = BASE + '[session.messages]\nwelcome = "Hi {hashtagg}"\n'
-    with pytest.raises(ConfigError, match=r"session\[0\]\.messages: template 'welcome' uses unknown placeholder"):
+    with pytest.raises(
+        ConfigError, match=r"session\[0\]\.messages: template 'welcome' uses unknown placeholder"
+    ):
         load_config(write(tmp_path, bad))
     unknown = BASE + '[session.messages]\ngoodbye = "bye"\n'
     with pytest.raises(ConfigError, match=r"session\[0\]\.messages\.goodbye: unknown message template"):
         load_config(write(tmp_path, unknown))
-    timeline = BASE + '[session.timeline]\nreminder_every_minutes = -5\n'
+    timeline = BASE + "[session.timeline]\nreminder_every_minutes = -5\n"
     with pytest.raises(ConfigError, match=r"session\[0\]\.timeline: timeline option reminder_every_minutes"):
         load_config(write(tmp_path, timeline))
