@@ -181,3 +181,13 @@ def test_komodo_ama_live_day_is_one_session(shared_data: Path, tmp_path: Path) -
     assert len(live) == 1
     export = build_export(store, live[0])
     assert 60 <= export["stats"]["messages"] <= 68  # 68 that day, the live hour is most of them
+
+
+def test_a_meeting_is_named_after_itself_not_its_info_items(shared_data: Path, tmp_path: Path) -> None:
+    store = Store(tmp_path / "f.db")
+    report = import_files(store, [shared_data / "meetbot-fedora" / "magazine.2020-06-10-12.02.log.txt"])
+    (sid,) = report.sessions
+    row = store.session_row(sid)
+    assert row["hashtag"] == "#magazine_editorial_board"
+    assert row["slug"] == "2020-06-10-magazine-editorial-board"
+    assert row["title"] == "Magazine editorial board"

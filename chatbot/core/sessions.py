@@ -36,6 +36,11 @@ class Guess:
 def infer_hashtag(messages: list[Message], guess: Guess) -> str:
     if guess.hashtag:
         return guess.hashtag
+    if guess.style == "meeting" and guess.title:
+        # A meeting's hashtags are MeetBot commands (#info, #action): name it after the meeting.
+        words = [w for w in re.split(r"\W+", guess.title.casefold()) if w and not w.isdigit()]
+        if words:
+            return "#" + "_".join(words)
     counts: Counter[str] = Counter()
     spellings: dict[str, Counter[str]] = {}
     for m in messages:
