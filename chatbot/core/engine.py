@@ -132,6 +132,8 @@ class SessionEngine:
             p.reposts += 1
             return Outcome(m, Kind.REPOST, p.key)
         p.messages += 1
+        if m.author.is_bot and not self.is_bot(m):  # another bot (MeetBot, a Discord bot): never an answer
+            return Outcome(m, Kind.BOT, p.key)
         if self.is_bot(m):
             return self._host_message(
                 m, p, conv.parse(m.text, style=self.spec.style, bot_handles=()), bot=True

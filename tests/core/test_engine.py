@@ -222,6 +222,8 @@ def test_topic_style_and_meeting_style() -> None:
     assert m.say(ANN, "here").answers == ("1",)
     assert m.say(HOST, "#topic budget").prompt == "2"
     assert m.say(BOB, "we need more").answers == ("2",)
+    zodbot = Author("8", "zodbot", "", is_bot=True)
+    assert m.say(zodbot, "Current chairs: host ann").kind is Kind.BOT  # a platform's bot answers nothing
 
 
 def test_name_changes_keep_one_participant() -> None:
