@@ -259,8 +259,10 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
         templates = Templates(**messages)
     except TypeError as e:
         unknown = next((k for k in messages if k not in Templates.__dataclass_fields__), "?")
-        raise ConfigError(f"{path}: {where}.messages.{unknown}: unknown message template "
-                          f"(known: {', '.join(Templates.__dataclass_fields__)})") from e
+        raise ConfigError(
+            f"{path}: {where}.messages.{unknown}: unknown message template "
+            f"(known: {', '.join(Templates.__dataclass_fields__)})"
+        ) from e
     except ValueError as e:
         raise ConfigError(f"{path}: {where}.messages: {e}") from None
     try:

@@ -18,7 +18,7 @@ from typing import Any
 
 from chatbot.core.engine import Outcome, SessionEngine
 from chatbot.core.model import SessionSpec
-from chatbot.core.schedule import Timeline
+from chatbot.core.timeline import Timeline
 from chatbot.store import iso
 
 CLOSING = "closing"

@@ -21,7 +21,8 @@ from chatbot.config import SessionConfig
 from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
 from chatbot.core.model import Author, Kind, Message, QuestionStatus
 from chatbot.core.queue import Question, QueueRefused
-from chatbot.core.schedule import PlannedPost, Timeline, TimelineRefused, session_values
+from chatbot.core.schedule import PlannedPost, session_values
+from chatbot.core.timeline import Timeline, TimelineRefused
 from chatbot.importing import slug_for
 from chatbot.ledger import DeliveryFailed, Fault, Ledger, Target
 from chatbot.livefeed import CLOSING, LiveFeed

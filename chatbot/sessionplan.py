@@ -20,11 +20,10 @@ from chatbot.core.engine import Control
 from chatbot.core.schedule import (
     PlannedPost,
     Templates,
-    Timeline,
     TimelineOptions,
-    TimelineRefused,
     build_timeline,
 )
+from chatbot.core.timeline import Timeline, TimelineRefused
 from chatbot.store import Store
 
 log = logging.getLogger("chatbot.runner")

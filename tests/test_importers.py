@@ -26,8 +26,11 @@ def _line(record: dict[str, object]) -> str:
 
 def _msg(i: int, **over: object) -> dict[str, object]:
     rec: dict[str, object] = {
-        "id": f"k{i}", "platform": "web", "ts": f"2026-11-24T21:{i:02d}:00-05:00",
-        "author": {"id": "u1", "handle": "@ann", "name": "Ann"}, "text": f"message {i}",
+        "id": f"k{i}",
+        "platform": "web",
+        "ts": f"2026-11-24T21:{i:02d}:00-05:00",
+        "author": {"id": "u1", "handle": "@ann", "name": "Ann"},
+        "text": f"message {i}",
     }
     rec.update(over)
     return rec
@@ -251,8 +254,13 @@ def test_crlf_line_endings(imp: Path, tmp_path: Path) -> None:
 
 def test_odd_record_shapes_are_warnings_not_crashes(tmp_path: Path) -> None:
     ok = {"id": "1", "author_id": "11", "created_at": "2026-03-05T19:00:00Z", "text": "ok"}
-    odd = {"id": "2", "author_id": "11", "created_at": "2026-03-05T19:01:00Z", "text": "odd",
-           "entities": {"mentions": ["@not-an-object"]}}
+    odd = {
+        "id": "2",
+        "author_id": "11",
+        "created_at": "2026-03-05T19:01:00Z",
+        "text": "odd",
+        "entities": {"mentions": ["@not-an-object"]},
+    }
     f = tmp_path / "odd.json"
     f.write_text(json.dumps({"data": [ok, odd], "includes": {"users": [{"id": "11", "username": "a"}]}}))
     r = load(f)

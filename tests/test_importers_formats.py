@@ -70,8 +70,10 @@ def test_x_v2_page(imp: Path) -> None:
 
 def test_x_v2_list_of_pages(tmp_path: Path, imp: Path) -> None:
     page = json.loads((imp / "x_v2_page.json").read_text())
-    second = {"data": [{"id": "1", "author_id": "11", "created_at": "2026-03-05T19:30:00Z", "text": "bye"}],
-              "includes": {"users": page["includes"]["users"]}}
+    second = {
+        "data": [{"id": "1", "author_id": "11", "created_at": "2026-03-05T19:30:00Z", "text": "bye"}],
+        "includes": {"users": page["includes"]["users"]},
+    }
     f = tmp_path / "pages.json"
     f.write_text(json.dumps([page, second]))
     r = load(f)
@@ -94,7 +96,9 @@ def test_x_v1(imp: Path) -> None:
     assert first.ts == datetime(2026, 3, 5, 19, 0, tzinfo=UTC) and first.likes == 7
     assert first.text == "Q1 is coming up in a minute, get your tea & biscuits"
     reply = m["9200000000000000002"]
-    assert reply.reply_to == "9200000000000000001" and reply.text.endswith("extended tweet object. https://t.co/x2")
+    assert reply.reply_to == "9200000000000000001" and reply.text.endswith(
+        "extended tweet object. https://t.co/x2"
+    )
     assert reply.mentions == ("@teahost",) and reply.links == ("https://example.org/earl-grey",)
     assert m["9200000000000000003"].is_repost
     assert m["9200000000000000004"].quote_of == "9200000000000000002"
@@ -199,8 +203,11 @@ def test_meetbot_date_from_the_file_name(tmp_path: Path) -> None:
     f = tmp_path / "standup.2026-01-31-23.58.log.txt"
     f.write_text("23:58:00 <ana> #startmeeting\n23:59:00 <bo> hi\n00:00:30 <ana> #endmeeting\n")
     r = load(f)
-    assert [m.id for m in r.messages] == ["standup.2026-01-31-23.58:1", "standup.2026-01-31-23.58:2",
-                                          "standup.2026-01-31-23.58:3"]
+    assert [m.id for m in r.messages] == [
+        "standup.2026-01-31-23.58:1",
+        "standup.2026-01-31-23.58:2",
+        "standup.2026-01-31-23.58:3",
+    ]
     assert r.messages[-1].ts == datetime(2026, 2, 1, 0, 0, 30, tzinfo=UTC)
     assert r.hints.title == "standup" and r.hints.hosts == ("ana",)
 

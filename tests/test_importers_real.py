@@ -65,8 +65,10 @@ def test_brexit_twarc2_page(shared_data: Path) -> None:
     assert r.format == "x-v2" and r.warnings == [] and r.hints.hashtag == "#brexit"
     ms = r.messages
     assert len(ms) == 100 and all(m.author.handle.startswith("@") for m in ms)
-    assert (ms[0].ts, ms[-1].ts) == (datetime(2021, 9, 22, 16, 25, 51, tzinfo=UTC),
-                                     datetime(2021, 9, 22, 16, 37, 29, tzinfo=UTC))
+    assert (ms[0].ts, ms[-1].ts) == (
+        datetime(2021, 9, 22, 16, 25, 51, tzinfo=UTC),
+        datetime(2021, 9, 22, 16, 37, 29, tzinfo=UTC),
+    )
     assert sum(m.is_repost for m in ms) == 67
     assert sum(m.quote_of is not None for m in ms) == 11 and sum(m.reply_to is not None for m in ms) == 10
     assert not any("&amp;" in m.text for m in ms) and sum("&" in m.text for m in ms) == 7
@@ -76,8 +78,12 @@ def test_brexit_twarc2_page(shared_data: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "handle", "repost", "likes"),
-    [("two_tweets", "@LachiVeronica", True, 0), ("mentions_tweet", "@BaldManGamer", True, 0),
-     ("edited", "@wongmjane", False, 27), ("cotweet", "@staringispolite", False, 4)],
+    [
+        ("two_tweets", "@LachiVeronica", True, 0),
+        ("mentions_tweet", "@BaldManGamer", True, 0),
+        ("edited", "@wongmjane", False, 27),
+        ("cotweet", "@staringispolite", False, 4),
+    ],
 )
 def test_small_twarc2_samples(shared_data: Path, name: str, handle: str, repost: bool, likes: int) -> None:
     (m,) = load(shared_data / "twarc-csv-v2-samples" / f"{name}.jsonl").messages
@@ -99,14 +105,27 @@ def test_tweet_parser_v1_samples(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "count", "title"),
     [
-        ("dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json", 31,
-         "Example guild - general"),
-        ("dcef-example-guild/Example guild - general - Thomas is Thomas [1060927310439657577].json", 5,
-         "Example guild - Thomas is Thomas"),
-        ("dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544].json", 6,
-         "Example guild - chill talk"),
-        ("dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544] without "
-         "deleted message.json", 5, "Example guild - chill talk"),
+        (
+            "dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json",
+            31,
+            "Example guild - general",
+        ),
+        (
+            "dcef-example-guild/Example guild - general - Thomas is Thomas [1060927310439657577].json",
+            5,
+            "Example guild - Thomas is Thomas",
+        ),
+        (
+            "dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544].json",
+            6,
+            "Example guild - chill talk",
+        ),
+        (
+            "dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544] without "
+            "deleted message.json",
+            5,
+            "Example guild - chill talk",
+        ),
         ("chat-analytics-discord-fixtures/DM_2A_2M.json", 2, "Direct Messages - Someones name"),
         ("chat-analytics-discord-fixtures/GC_3A_5M.json", 3, "Direct Messages - a group chat"),
         ("chat-analytics-discord-fixtures/SV_5A_5M.json", 4, "DefleMask - general-chiptune"),
@@ -115,20 +134,28 @@ def test_tweet_parser_v1_samples(shared_data: Path) -> None:
 def test_dce_json_exports(shared_data: Path, name: str, count: int, title: str) -> None:
     r = load(shared_data / name)
     assert r.format == "dce-json" and len(r.messages) == count and r.hints.title == title
-    assert all(m.platform == "discord" and m.url and m.url.startswith("https://discord.com/channels/")
-               for m in r.messages)
+    assert all(
+        m.platform == "discord" and m.url and m.url.startswith("https://discord.com/channels/")
+        for m in r.messages
+    )
 
 
 def test_dce_json_details(shared_data: Path) -> None:
-    general = load(shared_data / "dcef-example-guild"
-                   / "Example guild - Text Channels - general [1012224565567721552].json")
+    general = load(
+        shared_data
+        / "dcef-example-guild"
+        / "Example guild - Text Channels - general [1012224565567721552].json"
+    )
     assert general.warnings == []  # 3 GuildMemberJoin + 1 ThreadCreated skipped silently
     # SOURCES' "3 replies (reference)": the third reference belongs to the skipped ThreadCreated message.
     assert sum(m.reply_to is not None for m in general.messages) == 2
     adam = general.messages[0].author
     assert (adam.handle, adam.name) == ("Adam#7077", "Adam")
-    thread = load(shared_data / "dcef-example-guild"
-                  / "Example guild - general - Thomas is Thomas [1060927310439657577].json")
+    thread = load(
+        shared_data
+        / "dcef-example-guild"
+        / "Example guild - general - Thomas is Thomas [1060927310439657577].json"
+    )
     assert thread.messages[-1].reply_to == "1060927555093413928"
     assert thread.messages[2].mentions == ("Adam#7077",)
     sv = load(shared_data / "chat-analytics-discord-fixtures" / "SV_5A_5M.json")
@@ -138,7 +165,10 @@ def test_dce_json_details(shared_data: Path) -> None:
     assert by_text(sv.messages, "does not have the nickname").author.name == "mlomb"  # falls back to name
     gc = load(shared_data / "chat-analytics-discord-fixtures" / "GC_3A_5M.json")
     assert by_text(gc.messages, "Should honor").author.name == "theplant"
-    assert by_text(gc.messages, "woah nice").url == "https://discord.com/channels/@me/1064990764406419508/530805779645595660"
+    assert (
+        by_text(gc.messages, "woah nice").url
+        == "https://discord.com/channels/@me/1064990764406419508/530805779645595660"
+    )
 
 
 def by_text(messages: list[Message], start: str) -> Message:
@@ -147,11 +177,14 @@ def by_text(messages: list[Message], start: str) -> Message:
 
 @pytest.mark.parametrize(
     ("channel", "files", "messages", "authors", "busiest"),
-    [("atomicdex_ama_august2019", 2, 139, 43, [("2019-08-07", 68)]),
-     ("antara-ama-july2019", 3, 206, 60, [("2019-07-02", 123), ("2019-07-01", 68)])],
+    [
+        ("atomicdex_ama_august2019", 2, 139, 43, [("2019-08-07", 68)]),
+        ("antara-ama-july2019", 3, 206, 60, [("2019-07-02", 123), ("2019-07-01", 68)]),
+    ],
 )
-def test_komodo_dce_csv(shared_data: Path, channel: str, files: int, messages: int, authors: int,
-                        busiest: list[tuple[str, int]]) -> None:
+def test_komodo_dce_csv(
+    shared_data: Path, channel: str, files: int, messages: int, authors: int, busiest: list[tuple[str, int]]
+) -> None:
     paths = sorted((shared_data / "komodo-discord-ama" / "csv" / "ama-archive" / channel).glob("*.csv"))
     assert len(paths) == files
     results = [load(p, tz=UTC) for p in paths]
@@ -177,15 +210,22 @@ def test_komodo_atomicdex_details(shared_data: Path) -> None:
     ("name", "messages", "actions", "nicks", "first", "last"),
     [
         ("meetbot-fedora/magazine.2020-06-10-12.02.log.txt", 270, 10, 7, "12:02:26", "13:00:23"),
-        ("meetbot-fedora/fedora_iot_working_group_meeting.2020-06-10-14.10.log.txt", 23, 3, 5,
-         "14:10:12", "14:19:29"),
+        (
+            "meetbot-fedora/fedora_iot_working_group_meeting.2020-06-10-14.10.log.txt",
+            23,
+            3,
+            5,
+            "14:10:12",
+            "14:19:29",
+        ),
         ("meetbot-automation-broker/asbroker.2018-06-05-13.31.log.txt", 322, 4, 14, "13:31:36", "14:33:06"),
         ("meetbot-automation-broker/asbroker.2018-05-01-13.32.log.txt", 276, 1, 11, "13:32:00", "14:22:29"),
         ("meetbot-automation-broker/asbroker.2018-07-10-13.33.log.txt", 253, 2, 8, "13:33:11", "14:26:33"),
     ],
 )
-def test_meetbot_logs(shared_data: Path, name: str, messages: int, actions: int, nicks: int,
-                      first: str, last: str) -> None:
+def test_meetbot_logs(
+    shared_data: Path, name: str, messages: int, actions: int, nicks: int, first: str, last: str
+) -> None:
     r = load(shared_data / name)
     ms = r.messages
     assert r.format == "meetbot" and r.warnings == [] and r.hints.style == "meeting"
@@ -201,13 +241,28 @@ def test_fedora_magazine_meeting(shared_data: Path) -> None:
     # matching the minutes' "People present (lines said)" total (136+52+33+26+11+9+3).
     assert sum(not m.is_action for m in ms) == 260
     assert Counter(m.author.handle for m in ms) == {
-        "bcotton": 136, "sysoplab": 52, "asamalik": 33, "gregbartholomew": 26, "zodbot": 11, "jakfrost": 9,
+        "bcotton": 136,
+        "sysoplab": 52,
+        "asamalik": 33,
+        "gregbartholomew": 26,
+        "zodbot": 11,
+        "jakfrost": 9,
         "cverna": 3,
     }
     assert ms[0].ts == datetime(2020, 6, 10, 12, 2, 26, tzinfo=UTC)
     assert r.hints.title == "Magazine editorial board"  # #startmeeting's text; #meetingname renames ids only
-    assert r.hints.hosts == ("bcotton", "stickster", "ryanlerch", "cverna", "asamalik", "sub_pop",
-                             "gregbartholomew", "jakfrost", "misc", "rwaltr")
+    assert r.hints.hosts == (
+        "bcotton",
+        "stickster",
+        "ryanlerch",
+        "cverna",
+        "asamalik",
+        "sub_pop",
+        "gregbartholomew",
+        "jakfrost",
+        "misc",
+        "rwaltr",
+    )
     assert ms[0].id == "magazine.2020-06-10-12.02:1" and ms[-1].id == "magazine.2020-06-10-12.02:270"
     assert {m.author.handle for m in ms if m.author.is_bot} == {"zodbot"}
     # SOURCES says 13 #topics: 12 "#topic" commands (the minutes list 12) + the bot's "Useful Commands" line.

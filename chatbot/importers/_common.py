@@ -149,7 +149,9 @@ class Collector:
         self.result.assumed_timezone = zone
         if self.tz is None:
             self.warn_once(
-                "tz", line, "times carry no UTC offset and no time zone was given; read them as UTC "
+                "tz",
+                line,
+                "times carry no UTC offset and no time zone was given; read them as UTC "
                 "(pass the chat's zone, e.g. --timezone America/New_York)",
             )
         return zone
@@ -161,7 +163,9 @@ class Collector:
         if tell and self.tz is not None:
             self.result.assumed_timezone = self.tz
             self.warn_once(
-                "tz", line, f"timestamp {ts.isoformat()} has no UTC offset; read it (and any later "
+                "tz",
+                line,
+                f"timestamp {ts.isoformat()} has no UTC offset; read it (and any later "
                 f"ones) as {zone_name(self.tz)}",
             )
             return ts.replace(tzinfo=self.tz)
@@ -178,9 +182,7 @@ class Collector:
             text = text.replace("\x00", "")
             self.warn(line, f"message {msg_id}: NUL characters in its text; removed")
         if len(text) > MAX_TEXT:
-            self.warn(
-                line, f"message {msg_id}: text of {len(text):,} characters; truncated to {MAX_TEXT:,}"
-            )
+            self.warn(line, f"message {msg_id}: text of {len(text):,} characters; truncated to {MAX_TEXT:,}")
             text = text[:MAX_TEXT]
         return text
 
@@ -192,7 +194,14 @@ class Collector:
             self.warn(line, f"record not understood ({type(e).__name__}: {e}); skipped")
 
     def add(
-        self, line: int | None, *, id: str, platform: str, ts: datetime, author: Author, text: object,
+        self,
+        line: int | None,
+        *,
+        id: str,
+        platform: str,
+        ts: datetime,
+        author: Author,
+        text: object,
         **fields: object,
     ) -> Message | None:
         """Append one message (first one wins on a duplicate id); None when it was not kept."""

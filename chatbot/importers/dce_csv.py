@@ -22,8 +22,13 @@ from chatbot.importers._common import (
 )
 
 _FORMATS = (
-    "%d-%b-%y %I:%M %p", "%d-%b-%y %I:%M:%S %p", "%d-%b-%Y %I:%M %p", "%m/%d/%Y %I:%M %p",
-    "%m/%d/%Y %I:%M:%S %p", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M",
+    "%d-%b-%y %I:%M %p",
+    "%d-%b-%y %I:%M:%S %p",
+    "%d-%b-%Y %I:%M %p",
+    "%m/%d/%Y %I:%M %p",
+    "%m/%d/%Y %I:%M:%S %p",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
 )
 _REACTION = re.compile(r"\s*([^,]+?) \((\d+)\)\s*(?:,|$)")
 _MENTION = re.compile(r"(?<![\w@/.])@([^\s@#:,;!?()<>/]+)")
@@ -92,8 +97,11 @@ def parse(text: str, c: Collector) -> None:
         named = [n.rstrip(".") for n in _MENTION.findall(content)]
         attachments = re.split(r"[\s,]+", cell(row, 4))
         c.add(
-            line, id=stable_id("dcecsv", *key, str(seen[key])), platform="discord",
-            ts=c.localize(ts, line), text=content,
+            line,
+            id=stable_id("dcecsv", *key, str(seen[key])),
+            platform="discord",
+            ts=c.localize(ts, line),
+            text=content,
             author=Author(id=author_id.strip() or who, handle=_handle(who) or author_id, name=name),
             likes=likes_of(cell(row, 5)),
             mentions=unique(handles.get(m.lower(), m) for m in named),

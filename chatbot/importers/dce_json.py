@@ -24,11 +24,24 @@ from chatbot.importers._common import (
 )
 
 KEEP = frozenset({"Default", "Reply", "ChatInputCommand", "ContextMenuCommand", "ApplicationCommand"})
-SYSTEM = frozenset({
-    "GuildMemberJoin", "ChannelNameChange", "ChannelIconChange", "ThreadCreated", "Call",
-    "ChannelPinnedMessage", "RecipientAdd", "RecipientRemove", "ThreadStarterMessage",
-    "GuildBoost", "GuildBoostTier1", "GuildBoostTier2", "GuildBoostTier3", "ChannelFollowAdd",
-})
+SYSTEM = frozenset(
+    {
+        "GuildMemberJoin",
+        "ChannelNameChange",
+        "ChannelIconChange",
+        "ThreadCreated",
+        "Call",
+        "ChannelPinnedMessage",
+        "RecipientAdd",
+        "RecipientRemove",
+        "ThreadStarterMessage",
+        "GuildBoost",
+        "GuildBoostTier1",
+        "GuildBoostTier2",
+        "GuildBoostTier3",
+        "ChannelFollowAdd",
+    }
+)
 _HTTP = ("http:", "https:")
 _WS = re.compile(r"[ \t\r\n]*")
 
@@ -74,7 +87,7 @@ def _messages(text: str, pos: int, out: list[tuple[int, Any]], c: Collector, lin
             return pos + 1
         start = pos
         if resync is None:
-            indent = text[text.rfind("\n", 0, start) + 1:start]
+            indent = text[text.rfind("\n", 0, start) + 1 : start]
             resync = re.compile(r"\n" + re.escape(indent) + r"\{") if indent and not indent.strip() else None
         try:
             obj, pos = dec.raw_decode(text, start)
@@ -156,8 +169,10 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
         return
     name = str(a.get("name") or a.get("id"))
     author = Author(
-        id=str(a["id"]), handle=discord_handle(name, a.get("discriminator")),
-        name=str(a.get("nickname") or name), is_bot=bool(a.get("isBot", False)),
+        id=str(a["id"]),
+        handle=discord_handle(name, a.get("discriminator")),
+        name=str(a.get("nickname") or name),
+        is_bot=bool(a.get("isBot", False)),
     )
     try:
         ts = c.localize(datetime.fromisoformat(str(m.get("timestamp"))), at, tell=True)
@@ -168,12 +183,20 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
     reference = _dict(m.get("reference"))
     attachments = [str(x.get("url") or "") for x in m.get("attachments") or [] if isinstance(x, dict)]
     c.add(
-        at, id=mid, platform="discord", ts=ts, author=author, text=content,
-        reply_to=id_str(reference.get("messageId")), likes=_likes(m.get("reactions")), channel=cname,
+        at,
+        id=mid,
+        platform="discord",
+        ts=ts,
+        author=author,
+        text=content,
+        reply_to=id_str(reference.get("messageId")),
+        likes=_likes(m.get("reactions")),
+        channel=cname,
         url=url_base + mid if url_base else None,
         mentions=unique(
             discord_handle(str(u.get("name") or u.get("id")), u.get("discriminator"))
-            for u in m.get("mentions") or [] if isinstance(u, dict)
+            for u in m.get("mentions") or []
+            if isinstance(u, dict)
         ),
         links=unique([*links_in(content), *(u for u in attachments if u.startswith(_HTTP))]),
     )

@@ -49,7 +49,9 @@ def _author(raw: object) -> Author | None:
     if not author_id:
         return None
     return Author(
-        id=author_id, handle=handle or author_id, name=str(raw.get("name") or ""),
+        id=author_id,
+        handle=handle or author_id,
+        name=str(raw.get("name") or ""),
         is_bot=bool(raw.get("is_bot", False)),
     )
 
@@ -99,11 +101,19 @@ def _record(line: int | None, record: object, c: Collector) -> None:
     body = "" if body is None else str(body)
     links = record.get("links")
     c.add(
-        line, id=msg_id, platform=platform, ts=ts, author=author, text=body,
-        reply_to=id_str(record.get("reply_to")), quote_of=id_str(record.get("quote_of")),
+        line,
+        id=msg_id,
+        platform=platform,
+        ts=ts,
+        author=author,
+        text=body,
+        reply_to=id_str(record.get("reply_to")),
+        quote_of=id_str(record.get("quote_of")),
         is_repost=bool(record.get("is_repost", False)),
-        likes=as_int(record.get("likes")), url=id_str(record.get("url")),
-        channel=str(record.get("channel") or ""), is_action=bool(record.get("is_action", False)),
+        likes=as_int(record.get("likes")),
+        url=id_str(record.get("url")),
+        channel=str(record.get("channel") or ""),
+        is_action=bool(record.get("is_action", False)),
         mentions=_mentions(record, platform, body),
         links=unique(str(u) for u in links) if isinstance(links, list) else unique(links_in(body)),
     )

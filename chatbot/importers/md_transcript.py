@@ -51,13 +51,22 @@ def _emit(e: _Entry, c: Collector) -> None:
     status = _STATUS.search(url)
     tid = status[1] if status else ""
     if not tid.isdigit():
-        c.warn_once("badid", e.line, f"status id {tid!r} is not a tweet id (rounded by a spreadsheet?); "
-                    "a stable id was made from the entry instead (and for later such entries)")
+        c.warn_once(
+            "badid",
+            e.line,
+            f"status id {tid!r} is not a tweet id (rounded by a spreadsheet?); "
+            "a stable id was made from the entry instead (and for later such entries)",
+        )
         tid, url = stable_id("md", e.handle.lower(), e.ts.isoformat(), text), ""
     c.add(
-        e.line, id=tid, platform="x", ts=e.ts, text=text,
+        e.line,
+        id=tid,
+        platform="x",
+        ts=e.ts,
+        text=text,
         author=Author(id=e.handle.lower(), handle="@" + e.handle, name=e.name),
-        is_repost=text.startswith("RT @"), url=tweet_url(e.handle, tid) if url else None,
+        is_repost=text.startswith("RT @"),
+        url=tweet_url(e.handle, tid) if url else None,
         mentions=unique(x_mentions_in(text)),
         links=unique([*links_in(text), *(u for u in e.links if u.startswith(("http:", "https:")))]),
     )

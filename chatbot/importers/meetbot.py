@@ -122,7 +122,13 @@ def parse(text: str, c: Collector) -> None:
     for line, secs, nick, body, action in entries:
         said = [canonical[m.lower()] for m in nick_re.findall(body)]
         c.add(
-            line, id=f"{prefix}:{line}", platform="irc", ts=origin + timedelta(seconds=secs),
-            author=Author(id=nick, handle=nick, is_bot=nick in bots), text=body, is_action=action,
-            mentions=unique(s for s in said if s != nick), links=unique(links_in(body)),
+            line,
+            id=f"{prefix}:{line}",
+            platform="irc",
+            ts=origin + timedelta(seconds=secs),
+            author=Author(id=nick, handle=nick, is_bot=nick in bots),
+            text=body,
+            is_action=action,
+            mentions=unique(s for s in said if s != nick),
+            links=unique(links_in(body)),
         )

@@ -73,7 +73,7 @@ def parse(text: str, c: Collector) -> None:
                 c.result.hints.hashtag = next((w for w in query if w.startswith("#") and len(w) > 1), None)
     header = [h.strip() for h in table[at][1]]
     classic = "id_str" in header
-    for line, row in table[at + 1:]:
+    for line, row in table[at + 1 :]:
         if any(cell.strip() for cell in row):
             rec = {h: row[i] if i < len(row) else "" for i, h in enumerate(header) if h}
             c.guard(line, _classic if classic else _archiver, rec, line, c)
@@ -84,8 +84,12 @@ def _tweet_id(raw: str, line: int, c: Collector, *parts: str) -> str:
     raw = raw.strip()
     if raw.isdigit():
         return raw
-    c.warn_once("badid", line, f"tweet id {raw!r} is not a tweet id (rounded by a spreadsheet?); "
-                "a stable id was made from the row instead (and for later such rows)")
+    c.warn_once(
+        "badid",
+        line,
+        f"tweet id {raw!r} is not a tweet id (rounded by a spreadsheet?); "
+        "a stable id was made from the row instead (and for later such rows)",
+    )
     return stable_id("tags", *parts)
 
 
@@ -102,10 +106,16 @@ def _archiver(rec: dict[str, str], line: int, c: Collector) -> None:
     tid = _tweet_id(rec.get("Tweet ID", ""), line, c, screen, rec.get("Date", ""), body)
     given = [*rec.get("Link(s)", "").split(), *rec.get("Media", "").split()]
     c.add(
-        line, id=tid, platform="x", ts=c.localize(ts, line), text=body,
+        line,
+        id=tid,
+        platform="x",
+        ts=c.localize(ts, line),
+        text=body,
         author=Author(id=screen.lower(), handle="@" + screen, name=rec.get("Full Name", "").strip()),
-        is_repost=body.startswith("RT @"), likes=as_int(rec.get("Favorites")),
-        url=tweet_url(screen, tid) if tid.isdigit() else None, mentions=unique(x_mentions_in(body)),
+        is_repost=body.startswith("RT @"),
+        likes=as_int(rec.get("Favorites")),
+        url=tweet_url(screen, tid) if tid.isdigit() else None,
+        mentions=unique(x_mentions_in(body)),
         links=unique([*links_in(body), *(u for u in given if u.startswith(("http:", "https:")))]),
     )
 
@@ -126,13 +136,20 @@ def _classic(rec: dict[str, str], line: int, c: Collector) -> None:
     tid = _tweet_id(rec.get("id_str", ""), line, c, screen, rec.get("created_at", ""), body)
     mentions, links = _entities(rec.get("entities_str", ""))
     c.add(
-        line, id=tid, platform="x", ts=c.localize(ts, line), text=body,
+        line,
+        id=tid,
+        platform="x",
+        ts=c.localize(ts, line),
+        text=body,
         author=Author(
-            id=id_str(rec.get("from_user_id_str")) or screen.lower(), handle="@" + screen,
+            id=id_str(rec.get("from_user_id_str")) or screen.lower(),
+            handle="@" + screen,
             name=rec.get("from_user_name", rec.get("user_name", "")).strip(),
         ),
-        reply_to=id_str(rec.get("in_reply_to_status_id_str")), is_repost=body.startswith("RT @"),
+        reply_to=id_str(rec.get("in_reply_to_status_id_str")),
+        is_repost=body.startswith("RT @"),
         likes=as_int(rec.get("favorite_count")),
         url=id_str(rec.get("status_url")) or (tweet_url(screen, tid) if tid.isdigit() else None),
-        mentions=unique(mentions or x_mentions_in(body)), links=unique(links or links_in(body)),
+        mentions=unique(mentions or x_mentions_in(body)),
+        links=unique(links or links_in(body)),
     )

@@ -48,12 +48,19 @@ def _tweet(t: dict[str, Any], line: int | None, c: Collector) -> None:
     urls = [str(u.get("expanded_url") or u.get("url") or "") for u in entities.get("urls") or []]
     quoted: dict[str, Any] = t["quoted_status"] if isinstance(t.get("quoted_status"), dict) else {}
     c.add(
-        line, id=tid, platform="x", ts=ts, author=author, text=text,
+        line,
+        id=tid,
+        platform="x",
+        ts=ts,
+        author=author,
+        text=text,
         reply_to=id_str(t.get("in_reply_to_status_id_str")) or id_str(t.get("in_reply_to_status_id")),
         quote_of=id_str(t.get("quoted_status_id_str")) or id_str(quoted.get("id_str")),
         is_repost=bool(t.get("retweeted_status")) or text.startswith("RT @"),
-        likes=as_int(t.get("favorite_count")), url=tweet_url(screen, tid),
-        mentions=unique(mentions or x_mentions_in(text)), links=unique(urls or links_in(text)),
+        likes=as_int(t.get("favorite_count")),
+        url=tweet_url(screen, tid),
+        mentions=unique(mentions or x_mentions_in(text)),
+        links=unique(urls or links_in(text)),
     )
 
 

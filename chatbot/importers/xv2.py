@@ -55,8 +55,12 @@ def _post(t: dict[str, Any], users: dict[str, dict[str, Any]], line: int | None,
     if user and user.get("username"):
         author = Author(id=author_id, handle="@" + str(user["username"]), name=str(user.get("name") or ""))
     else:
-        c.warn_once("nouser", line, f"post {tid}: author {author_id} is not in includes.users; "
-                    "the user id stands in for the handle (and so for other such posts)")
+        c.warn_once(
+            "nouser",
+            line,
+            f"post {tid}: author {author_id} is not in includes.users; "
+            "the user id stands in for the handle (and so for other such posts)",
+        )
         author = Author(id=author_id, handle=author_id)
     note = t.get("note_tweet") or t.get("note_post")
     note = note if isinstance(note, dict) and note.get("text") else None
@@ -69,12 +73,19 @@ def _post(t: dict[str, Any], users: dict[str, dict[str, Any]], line: int | None,
     mentions = ["@" + str(m["username"]) for m in entities.get("mentions") or [] if m.get("username")]
     urls = [str(u.get("expanded_url") or u.get("url") or "") for u in entities.get("urls") or []]
     c.add(
-        line, id=tid, platform="x", ts=ts, author=author, text=text,
-        reply_to=kinds.get("replied_to"), quote_of=kinds.get("quoted"),
+        line,
+        id=tid,
+        platform="x",
+        ts=ts,
+        author=author,
+        text=text,
+        reply_to=kinds.get("replied_to"),
+        quote_of=kinds.get("quoted"),
         is_repost=bool(_REPOST & kinds.keys()) or text.startswith("RT @"),
         likes=as_int((t.get("public_metrics") or {}).get("like_count")),
         url=tweet_url(author.handle if author.handle.startswith("@") else "", tid),
-        mentions=unique(mentions or x_mentions_in(text)), links=unique(urls or links_in(text)),
+        mentions=unique(mentions or x_mentions_in(text)),
+        links=unique(urls or links_in(text)),
     )
 
 

@@ -14,13 +14,12 @@ from chatbot.core.model import PromptSpec, SessionSpec
 from chatbot.core.schedule import (
     PlannedPost,
     Templates,
-    Timeline,
     TimelineOptions,
-    TimelineRefused,
     build_timeline,
     next_occurrence,
     resolve_local,
 )
+from chatbot.core.timeline import Timeline, TimelineRefused
 
 NY = ZoneInfo("America/New_York")
 START = datetime(2026, 11, 3, 21, 0, tzinfo=NY)  # a Tuesday, 02:00Z on the 4th
