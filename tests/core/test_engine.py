@@ -245,7 +245,8 @@ def test_hostile_text_is_just_text() -> None:
 def test_core_imports_no_platform_or_io_library() -> None:
     code = (
         "import sys, chatbot.core.engine, chatbot.core.queue, chatbot.core.conventions, "
-        "chatbot.core.sessions, chatbot.core.model, chatbot.core.schedule, chatbot.core.timeline, chatbot.core.textfit\n"
+        "chatbot.core.sessions, chatbot.core.model, chatbot.core.schedule, chatbot.core.timeline, "
+        "chatbot.core.textfit\n"
         "libs = ('discord', 'tweepy', 'aiohttp', 'sqlite_utils', 'jinja2', 'sqlite3')\n"
         "bad = [m for m in libs if m in sys.modules]\n"
         "print(','.join(bad))"
