@@ -10,24 +10,12 @@ from typing import Any
 import pytest
 
 from chatbot.recap.html import render_all
+from tests.browser import ARGS, CHROMIUM, needs_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is not installed (apt-get install chromium) - browser tests skipped",
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")

@@ -22,26 +22,13 @@ from chatbot.platforms.web import WebRoom
 from chatbot.runner import Recaps, SessionRunner
 from chatbot.store import Store
 from chatbot.web.serve import hosting
+from tests.browser import ARGS, CHROMIUM, needs_chromium
 from tests.web.fakes import FastClock, short_session
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 TOKEN = "browser-test-host-token-0123456789"
 SHOTS = Path("/tmp")
 
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(),
-    reason=f"{CHROMIUM} is not installed (apt-get install chromium): browser test skipped",
-)
+pytestmark = needs_chromium
 
 
 class Tab:
