@@ -6,7 +6,7 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
@@ -251,3 +251,19 @@ def csv_rows(text: str, c: Collector) -> list[tuple[int, list[str]]]:
     except csv.Error as e:
         c.warn(start, f"not valid CSV ({e}); the rest of the file was skipped")
     return out
+
+
+def parse_datetime(value: str, formats: Sequence[str]) -> datetime | None:
+    """A timestamp as a spreadsheet or exporter wrote it: ISO 8601 first, then each of ``formats``;
+    None when none fits (the caller warns with the line)."""
+    value = value.strip()
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        pass
+    for fmt in formats:
+        try:
+            return datetime.strptime(value, fmt)
+        except ValueError:
+            continue
+    return None

@@ -17,6 +17,7 @@ from chatbot.importers._common import (
     discord_handle,
     is_upvote,
     links_in,
+    parse_datetime,
     stable_id,
     unique,
 )
@@ -38,17 +39,7 @@ COLUMNS = ("AuthorID", "Author", "Date", "Content", "Attachments", "Reactions")
 
 def parse_local(value: str) -> datetime | None:
     """A date as DCE wrote it (``31-Jul-19 07:37 PM``, or ISO 8601 in newer versions)."""
-    value = value.strip()
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    for fmt in _FORMATS:
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-    return None
+    return parse_datetime(value, _FORMATS)
 
 
 def likes_of(reactions: str) -> int:

@@ -21,6 +21,7 @@ from chatbot.importers._common import (
     csv_rows,
     id_str,
     links_in,
+    parse_datetime,
     stable_id,
     tweet_url,
     unescape_x,
@@ -33,17 +34,7 @@ _V1_DATE = "%a %b %d %H:%M:%S %z %Y"
 
 
 def _local(value: str) -> datetime | None:
-    value = value.strip()
-    try:
-        return datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    for fmt in _LOCAL:
-        try:
-            return datetime.strptime(value, fmt)
-        except ValueError:
-            continue
-    return None
+    return parse_datetime(value, _LOCAL)
 
 
 def _entities(raw: str) -> tuple[list[str], list[str]]:
