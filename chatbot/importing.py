@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from chatbot.config import Config
 from chatbot.core.engine import SessionEngine
 from chatbot.core.model import Message, SessionSpec
-from chatbot.core.sessions import Guess, infer_sessions
+from chatbot.core.sessions import Guess, infer_sessions, slugify
 from chatbot.importers import load
 from chatbot.importers.base import ImportResult
 from chatbot.store import Store, uid_of
@@ -139,8 +139,6 @@ def rebuild(store: Store, session_id: str, *, bot_handles: tuple[str, ...] = ())
 
 def slug_for(spec: SessionSpec) -> str:
     """Stable, readable file names: 2026-11-24-localgovchat."""
-    from chatbot.core.sessions import slugify
-
     local = spec.start.astimezone(ZoneInfo(spec.timezone))
     slug = f"{local:%Y-%m-%d}-{slugify(spec.hashtag)}"
     suffix = spec.id.removeprefix(f"{slugify(spec.hashtag)}-{local:%Y-%m-%d}")

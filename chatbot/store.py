@@ -359,23 +359,18 @@ class Store:
 
     def _write_prompt(self, session_id: str, engine: SessionEngine, key: str) -> None:
         ps = engine.prompts[key]
-        platform = next((m for m in [self._platform_of(ps.message_id)] if m), "")
         self.db.table("prompts").upsert(
             {
                 "session_id": session_id,
                 "key": key,
                 "label": ps.label,
                 "text": ps.text,
-                "message_uid": f"{platform}:{ps.message_id}" if platform else None,
+                "message_uid": ps.message_uid,
                 "posted_at": iso(ps.posted_at),
                 "author": ps.author,
             },
             pk=("session_id", "key"),
         )
-
-    def _platform_of(self, message_id: str) -> str | None:
-        row = self.db.execute("select platform from messages where id = ? limit 1", [message_id]).fetchone()
-        return row[0] if row else None
 
     def _write_questions(self, session_id: str, engine: SessionEngine) -> None:
         rows = [self._question_row(session_id, q) for q in engine.queue]

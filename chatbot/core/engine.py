@@ -77,6 +77,11 @@ class PromptState:
     message_id: str
     posted_at: datetime
     author: str
+    platform: str
+
+    @property
+    def message_uid(self) -> str:
+        return f"{self.platform}:{self.message_id}"
 
 
 HELP = (
@@ -99,11 +104,13 @@ class SessionEngine:
     _current_topic: str | None = None
     _hosts: set[str] = field(default_factory=set)
     _bots: set[str] = field(default_factory=set)
+    _optouts: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self.queue = QuestionQueue(max_open_per_participant=self.spec.max_open_questions_per_participant)
         self._hosts = {handle_key(h) for h in self.spec.hosts}
         self._bots = {handle_key(h) for h in self.bot_handles}
+        self._optouts = {handle_key(h) for h in self.spec.optouts}
 
     # -- roles ---------------------------------------------------------------------------
     def is_host(self, message: Message) -> bool:
@@ -121,7 +128,7 @@ class SessionEngine:
             self.participants[key] = p
         else:  # people rename themselves mid-chat; keep one record, show the newest name
             p.handle, p.name = m.author.handle or p.handle, m.author.name or p.name
-        if handle_key(m.author.handle) in {handle_key(o) for o in self.spec.optouts}:
+        if handle_key(m.author.handle) in self._optouts:
             p.opted_out = True
         return p
 
@@ -172,7 +179,7 @@ class SessionEngine:
 
     def _post_prompt(self, m: Message, key: str, text: str) -> None:
         label = conv.prompt_label(key, self.spec.style)
-        self.prompts[key] = PromptState(key, label, text, m.id, m.ts, m.author.handle)
+        self.prompts[key] = PromptState(key, label, text, m.id, m.ts, m.author.handle, m.platform)
         self._prompt_by_message[m.id] = key
 
     # -- participants -------------------------------------------------------------------------
