@@ -28,11 +28,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from chatbot.clock import SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.model import PromptSpec, SessionSpec
-from chatbot.platforms.base import SystemClock
+from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.memory import MemoryPlatform, MemoryRoom
-from chatbot.session_runner import SessionRunner
 from chatbot.store import Store
 
 RESULTS = Path(__file__).parent / "results" / "prompt_latency.json"

@@ -133,7 +133,7 @@ def cmd_redact(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from chatbot.runner import run_config
+    from chatbot.hosting.host import run_config
     from chatbot.store import Store
     from chatbot.web.serve import hosting
 
@@ -162,7 +162,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_replay(args: argparse.Namespace) -> int:
     import asyncio
 
-    from chatbot.platforms.replay import replay
+    from chatbot.hosting.rehearse import replay
 
     path = Path(args.file)
     if not path.is_file():

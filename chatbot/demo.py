@@ -21,9 +21,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from chatbot.clock import Clock
 from chatbot.config import Config, SessionConfig, WebSettings
 from chatbot.core.model import PromptSpec, SessionSpec
-from chatbot.platforms.base import Clock
 from chatbot.platforms.web import WebRoom
 from chatbot.store import Store, StoreError
 
@@ -109,7 +109,7 @@ async def demo(
     linger: bool = True,
 ) -> int:
     """Host the demo chat; returns the exit code. ``clock``/``session`` let tests run it fast."""
-    from chatbot.runner import Recaps, SessionRunner, run_sessions
+    from chatbot.hosting.host import Recaps, SessionRunner, run_sessions
     from chatbot.web.serve import addresses, hosting, until_signal
 
     session = session or demo_session((clock.now() if clock else datetime.now(UTC)) + timedelta(seconds=2))

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from chatbot.config import Config
 from chatbot.core.engine import SessionEngine
 from chatbot.core.model import Message, SessionSpec
-from chatbot.core.sessions import Guess, infer_sessions, slugify
+from chatbot.core.sessions import Guess, infer_sessions, slug_for
 from chatbot.importers import load
 from chatbot.importers.base import ImportResult
 from chatbot.store import Store, uid_of
@@ -135,11 +135,3 @@ def rebuild(store: Store, session_id: str, *, bot_handles: tuple[str, ...] = ())
     outcomes = [engine.ingest(m) for m in store.session_messages(session_id)]
     store.write_state(session_id, outcomes, engine)
     return engine
-
-
-def slug_for(spec: SessionSpec) -> str:
-    """Stable, readable file names: 2026-11-24-localgovchat."""
-    local = spec.start.astimezone(ZoneInfo(spec.timezone))
-    slug = f"{local:%Y-%m-%d}-{slugify(spec.hashtag)}"
-    suffix = spec.id.removeprefix(f"{slugify(spec.hashtag)}-{local:%Y-%m-%d}")
-    return slug + (f"-{suffix.strip('-')}" if suffix.strip("-") else "")

@@ -8,7 +8,8 @@ import pytest
 
 from chatbot.core.engine import SessionEngine
 from chatbot.core.model import Author, Message, SessionSpec
-from chatbot.importing import rebuild, slug_for
+from chatbot.core.sessions import slug_for
+from chatbot.importing import rebuild
 from chatbot.store import SCHEMA_VERSION, Store, StoreError, iso
 
 T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)

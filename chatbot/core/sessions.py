@@ -187,3 +187,11 @@ def _chat_start(chat: list[Message], hosts: set[str]) -> datetime:
         if not announced:
             return m.ts
     return chat[-1].ts
+
+
+def slug_for(spec: SessionSpec) -> str:
+    """Stable, readable file names: 2026-11-24-localgovchat."""
+    local = spec.start.astimezone(ZoneInfo(spec.timezone))
+    slug = f"{local:%Y-%m-%d}-{slugify(spec.hashtag)}"
+    suffix = spec.id.removeprefix(f"{slugify(spec.hashtag)}-{local:%Y-%m-%d}")
+    return slug + (f"-{suffix.strip('-')}" if suffix.strip("-") else "")

@@ -1,4 +1,4 @@
-"""The one small protocol every platform adapter speaks, and the clock the runner uses.
+"""The one small protocol every platform adapter speaks.
 
 An adapter never is the bot: it turns what its platform hears into ``Message`` and says what
 the runner asks. SDK objects never leave the adapter. Adding Bluesky or Mastodon later means
@@ -7,9 +7,7 @@ one new module here and nothing else.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from chatbot.core.model import Author, Message
@@ -45,23 +43,3 @@ class Platform(Protocol):
 
     async def identity(self) -> Author:
         """Who the bot is on this platform."""
-
-
-class Clock(Protocol):
-    """Time as the runner sees it: real in production, virtual in tests."""
-
-    def now(self) -> datetime: ...
-
-    async def sleep_until(self, when: datetime) -> None: ...
-
-
-class SystemClock:
-    """The real clock."""
-
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-    async def sleep_until(self, when: datetime) -> None:
-        delay = (when - self.now()).total_seconds()
-        if delay > 0:
-            await asyncio.sleep(delay)

@@ -12,9 +12,10 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
+from chatbot.clock import Clock
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import PLATFORM_LIMITS, measure
-from chatbot.platforms.base import Clock, PlatformError
+from chatbot.platforms.base import PlatformError
 
 _CLOSED = object()
 

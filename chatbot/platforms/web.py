@@ -21,8 +21,9 @@ import unicodedata
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from chatbot.clock import Clock
 from chatbot.core.model import Author, Message
 from chatbot.platforms.base import PlatformError
 
@@ -39,10 +40,6 @@ class RoomError(Exception):
 
 class RoomFull(RoomError):
     """No more connections (for the room, or for one address)."""
-
-
-class NowClock(Protocol):
-    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -132,7 +129,7 @@ class WebRoom:
         *,
         bot: Author = BOT,
         reserved: Iterable[str] = (),
-        clock: NowClock | None = None,
+        clock: Clock | None = None,
         limits: RoomLimits | None = None,
     ) -> None:
         self.hashtag = hashtag if hashtag.startswith("#") else f"#{hashtag}"
@@ -151,7 +148,7 @@ class WebRoom:
         self.stopped = False
 
     @classmethod
-    def for_session(cls, config: Config, session: SessionConfig, *, clock: NowClock | None = None) -> WebRoom:
+    def for_session(cls, config: Config, session: SessionConfig, *, clock: Clock | None = None) -> WebRoom:
         """The room for one configured session: its hashtag, its hosts' names reserved."""
         bot = Author("bot", config.bot_name, config.bot_name, is_bot=True)
         return cls(session.spec.hashtag, bot=bot, reserved=session.spec.hosts, clock=clock)

@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp import web
 from jinja2 import Environment
 
-from chatbot.live import LiveSession
+from chatbot.hosting.live import LiveSession
 from chatbot.platforms.web import WebRoom, room_slug
 from chatbot.store import Store
 

@@ -16,7 +16,7 @@ from aiohttp import web
 
 from chatbot.core.engine import Reply
 from chatbot.core.model import Message
-from chatbot.live import LiveSession
+from chatbot.hosting.live import LiveSession
 from chatbot.platforms.web import host_author
 from chatbot.web.context import CTX, render
 from chatbot.web.liveview import complete, find_live, stream_state

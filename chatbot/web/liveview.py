@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from chatbot.live import LiveSession
+from chatbot.hosting.live import LiveSession
 from chatbot.web.context import CLOSING, CTX, WAKERS, render
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,7 @@
 """Serving the web app: ``run_serve`` (readers' pages over an archive) and ``hosting`` (the app
 mounted beside running sessions, for ``run`` and the demo).
 
-``hosting`` is what ``chatbot.runner.run_config`` wraps around ``run_sessions`` when a session
+``hosting`` is what ``chatbot.hosting.host.run_config`` wraps around ``run_sessions`` when a session
 uses the web room::
 
     async with hosting(config.web.host, config.web.port, store, config.transcripts,
@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from chatbot.live import LiveSession
+from chatbot.hosting.live import LiveSession
 from chatbot.platforms.web import WebRoom
 from chatbot.store import Store, StoreError
 from chatbot.web.app import bound_port, start_web

@@ -4,7 +4,6 @@ app's routes. The real ``SessionRunner`` is exercised by the end-to-end test."""
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -149,21 +148,6 @@ class FakeLive:
                 yield event
         finally:
             self._subscribers.discard(queue)
-
-
-class FastClock:
-    """Virtual time running ``speed`` times faster than the real clock, from ``start``."""
-
-    def __init__(self, start: datetime, *, speed: float) -> None:
-        self.start, self.speed, self.t0 = start, speed, time.monotonic()
-
-    def now(self) -> datetime:
-        return self.start + timedelta(seconds=(time.monotonic() - self.t0) * self.speed)
-
-    async def sleep_until(self, when: datetime) -> None:
-        delay = (when - self.now()).total_seconds() / self.speed
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 def short_session(start: datetime) -> SessionConfig:

@@ -17,13 +17,14 @@ from typing import Any
 
 import pytest
 
+from chatbot.clock import ScaledClock
 from chatbot.demo import demo_config
+from chatbot.hosting.host import Recaps, SessionRunner
 from chatbot.platforms.web import WebRoom
-from chatbot.runner import Recaps, SessionRunner
 from chatbot.store import Store
 from chatbot.web.serve import hosting
 from tests.browser import ARGS, CHROMIUM, needs_chromium
-from tests.web.fakes import FastClock, short_session
+from tests.web.fakes import short_session
 
 TOKEN = "browser-test-host-token-0123456789"
 SHOTS = Path("/tmp")
@@ -65,7 +66,7 @@ class Tab:
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[str, SessionRunner, Path]]:
     """A session scheduled an hour from (virtual) now, its room and the web app, on loopback."""
-    clock = FastClock(datetime.now(UTC), speed=20)
+    clock = ScaledClock(datetime.now(UTC), 20)
     session = short_session(clock.now() + timedelta(hours=1))
     store = Store(tmp_path / "chatbot.db")
     transcripts = tmp_path / "transcripts"

@@ -13,15 +13,15 @@ import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
+from chatbot.clock import ScaledClock
 from chatbot.demo import demo, demo_session
 from chatbot.store import Store
-from tests.web.fakes import FastClock
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 async def test_demo_runs_to_its_recap(tmp_path: Path, capsys: object) -> None:
-    clock = FastClock(datetime.now(UTC), speed=60)  # the 5-minute demo in 5 seconds
+    clock = ScaledClock(datetime.now(UTC), 60)  # the 5-minute demo in 5 seconds
     session = demo_session(clock.now(), zone="America/New_York")
     code = await demo(
         tmp_path / "chatbot.db",

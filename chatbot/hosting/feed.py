@@ -1,7 +1,7 @@
 """The live view of a running session: the state snapshot and the event stream the web app shows.
 
 ``LiveFeed`` keeps what the snapshot needs besides the engine and the timeline (message count,
-rate) and fans events out to subscribers. The keys are the contract in ``chatbot.live``.
+rate) and fans events out to subscribers. The keys are the contract in ``chatbot.hosting.live``.
 Events: ``{"type": "state", "state"}`` first and on every timeline change; ``{"type": "message",
 "message": {id, platform, ts, author, name, text, reply_to}, "kind", "answers", "prompt",
 "question", "flags"}`` per message; ``{"type": "post", "key", "post", "kind", "platform",
@@ -54,7 +54,7 @@ class LiveFeed:
         engine: SessionEngine,
         now: datetime,
     ) -> dict[str, Any]:
-        """The snapshot documented in ``chatbot.live.LiveSession.state``."""
+        """The snapshot documented in ``chatbot.hosting.live.LiveSession.state``."""
         tl = timeline
         welcome = next(p for p in tl.posts if p.kind == "welcome")
         if CLOSING in tl.done:

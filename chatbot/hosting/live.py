@@ -1,5 +1,5 @@
 """What a running session offers the web app (live view, host dashboard) without the web app
-knowing how the session runs. ``chatbot.runner.SessionRunner`` implements it.
+knowing how the session runs. ``chatbot.hosting.host.SessionRunner`` implements it.
 """
 
 from __future__ import annotations

@@ -17,13 +17,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from chatbot.clock import Clock
 from chatbot.core.engine import handle_key
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import fit, url_spans
-from chatbot.platforms.base import Clock, Platform
+from chatbot.platforms.base import Platform
 from chatbot.store import Store, iso
 
-log = logging.getLogger("chatbot.runner")
+log = logging.getLogger("chatbot.hosting")
 
 HISTORY_PAGES = 20  # at most this many history pages (of 100) are read to find one post
 

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from chatbot.clock import VirtualClock
 from chatbot.config import SessionConfig
 from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
-from chatbot.ledger import Fault
+from chatbot.hosting.ledger import Fault
+from chatbot.hosting.recaps import Recaps
+from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.memory import BOT, MemoryPlatform, MemoryRoom
-from chatbot.platforms.replay import VirtualClock
-from chatbot.session_runner import SessionRunner
-from chatbot.sessionplan import Recaps
 from chatbot.store import Store
 
 NY = ZoneInfo("America/New_York")

@@ -2,17 +2,14 @@
 
 ``session_plan`` turns ``[[session]]`` (its ``messages`` and ``timeline`` tables) into templates,
 options and planned posts, with errors that name the key. ``apply_control`` carries out a host
-command on a ``Timeline`` (pure: the time is passed in). ``Recaps`` renders a recap after the end.
+command on a ``Timeline`` (pure: the time is passed in).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
 from collections.abc import Mapping
 from dataclasses import fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from chatbot.config import SessionConfig
@@ -24,9 +21,6 @@ from chatbot.core.schedule import (
     build_timeline,
 )
 from chatbot.core.timeline import Timeline, TimelineRefused
-from chatbot.store import Store
-
-log = logging.getLogger("chatbot.runner")
 
 #: Host commands that change the timeline (``next_question`` posts from the queue instead).
 TIMELINE_COMMANDS = frozenset({"start", "pause", "resume", "next", "skip", "extend", "end"})
@@ -126,41 +120,3 @@ def start_now(timeline: Timeline, now: datetime) -> Timeline:
         else:
             snap["due"][p.key] = (p.due - shift).isoformat()
     return Timeline.restore(timeline.planned, snap, timeline.options)
-
-
-class Recaps:
-    """Renders a session's recap into ``out`` right after it ends, one render at a time
-    (renders share the index and feed); links point at ``public_url``."""
-
-    def __init__(self, out: Path, *, public_url: str = "") -> None:
-        self.out = Path(out)
-        self.public_url = public_url.rstrip("/")
-        self._lock = asyncio.Lock()
-
-    def url_for(self, slug: str) -> str:
-        return f"{self.public_url}/transcripts/{slug}.html" if self.public_url else ""
-
-    async def publish(self, store: Store, session_id: str) -> str | None:
-        """The render report, or None when HTML rendering is not available in this build."""
-        async with self._lock:
-            try:
-                if store.path == ":memory:":
-                    return _publish(store, self.out, session_id)
-                return await asyncio.to_thread(_publish_file, store.path, self.out, session_id)
-            except ImportError as e:
-                log.warning("event=recap_skipped session=%s reason=%r", session_id, str(e))
-                return None
-
-
-def _publish(store: Store, out: Path, session_id: str) -> str:
-    from chatbot.recap.publish import publish
-
-    return publish(store, out, [session_id])
-
-
-def _publish_file(path: str, out: Path, session_id: str) -> str:
-    store = Store(path)  # its own connection: this runs on a worker thread
-    try:
-        return _publish(store, out, session_id)
-    finally:
-        store.close()

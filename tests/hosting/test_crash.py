@@ -13,12 +13,11 @@ from pathlib import Path
 import pytest
 
 from chatbot.core.model import Message
-from chatbot.ledger import Fault
+from chatbot.hosting.host import Host
+from chatbot.hosting.ledger import Fault
 from chatbot.platforms.base import PlatformError
-from chatbot.runner import Host
 from chatbot.store import Store
-
-from .test_runner_helpers import (
+from tests.hosting.kit import (
     TIMELINE,
     Harness,
     at,
@@ -130,7 +129,7 @@ async def test_posts_that_came_due_while_the_bot_was_down(
     with pytest.raises(Crash):
         await h.runner(session, fault=crash_at("intend", "prompt:Q2")).run()
     h.clock.advance(timedelta(minutes=30))  # down from 21:27 to 21:57
-    with caplog.at_level(logging.INFO, logger="chatbot.runner"):
+    with caplog.at_level(logging.INFO, logger="chatbot.hosting"):
         await h.runner(session).run()
 
     assert posted(h.db, h.rooms["x"]) == expected
@@ -149,7 +148,7 @@ async def test_a_post_found_in_the_history_is_confirmed_even_when_it_is_now_skip
     with pytest.raises(Crash):
         await h.runner(session, fault=crash_at("confirm", "prompt:Q1")).run()
     h.clock.advance(timedelta(minutes=10))
-    with caplog.at_level(logging.INFO, logger="chatbot.runner"):
+    with caplog.at_level(logging.INFO, logger="chatbot.hosting"):
         await h.runner(session).run()
     assert posted(h.db, h.rooms["x"]) == DAY  # Q1 went out at 21:05 and is not posted again
     assert any(

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.clock import ScaledClock, VirtualClock
 from chatbot.config import load_config
 from chatbot.core.model import Author
+from chatbot.hosting.rehearse import replay
 from chatbot.importers import ImportFailed, load
-from chatbot.platforms.replay import ReplayPlatform, ScaledClock, VirtualClock, replay
+from chatbot.platforms.replay import ReplayPlatform
 from chatbot.store import Store
 
-FIXTURES = Path(__file__).parent / "fixtures" / "runner"
+FIXTURES = Path(__file__).parents[1] / "fixtures" / "runner"
 CHAT = FIXTURES / "gardenchat.jsonl"
 
 

@@ -2,7 +2,7 @@
 
 A ``SessionRunner`` merges what every platform of its session hears into one engine (each
 message keeps its platform), posts the timeline on all of them through the ledger
-(``chatbot.ledger``), carries out host commands and renders the recap after the closing.
+(``chatbot.hosting.ledger``), carries out host commands and renders the recap after the closing.
 Everything it must not lose is in the store: on restart the engine is rebuilt from the stored
 messages, the timeline from its snapshot, and nothing confirmed is posted twice.
 """
@@ -17,20 +17,22 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from chatbot.clock import Clock, SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
 from chatbot.core.model import Author, Kind, Message, QuestionStatus
 from chatbot.core.queue import Question, QueueRefused
 from chatbot.core.schedule import PlannedPost, session_values
+from chatbot.core.sessions import slug_for
 from chatbot.core.timeline import Timeline, TimelineRefused
-from chatbot.importing import slug_for
-from chatbot.ledger import DeliveryFailed, Fault, Ledger, Target
-from chatbot.livefeed import CLOSING, LiveFeed
-from chatbot.platforms.base import Clock, Platform, SystemClock
-from chatbot.sessionplan import TIMELINE_COMMANDS, Recaps, apply_control, session_plan
+from chatbot.hosting.feed import CLOSING, LiveFeed
+from chatbot.hosting.ledger import DeliveryFailed, Fault, Ledger, Target
+from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control, session_plan
+from chatbot.hosting.recaps import Recaps
+from chatbot.platforms.base import Platform
 from chatbot.store import Store, iso, uid_of
 
-log = logging.getLogger("chatbot.runner")
+log = logging.getLogger("chatbot.hosting")
 
 BATCH = 500  # incoming messages recorded per transaction at most
 RETRY_SECONDS = (5, 15, 30, 60, 120, 300)  # between attempts at a post a platform refused
@@ -38,7 +40,7 @@ HISTORY_PAGES = 100  # catching up after a restart reads at most this many pages
 
 
 class SessionRunner:
-    """One session live on its platforms; implements ``chatbot.live.LiveSession``.
+    """One session live on its platforms; implements ``chatbot.hosting.live.LiveSession``.
 
     ``platforms`` are this session's own adapters, one per platform name. ``clock`` defaults to
     the system clock; ``recaps`` renders the recap after the closing (None: no recap);
@@ -523,9 +525,9 @@ class SessionRunner:
             self._origin[o.message.id] = o.message.platform
         self.feed.count(o, by_bot=self.engine.is_bot(o.message))
 
-    # -- the live view (chatbot.live.LiveSession) ----------------------------------------------------
+    # -- the live view (chatbot.hosting.live.LiveSession) ----------------------------------------------------
     def state(self) -> dict[str, Any]:
-        """A JSON-able snapshot for the live view and the dashboard (keys in ``chatbot.live``)."""
+        """A JSON-able snapshot for the live view and the dashboard (keys in ``chatbot.hosting.live``)."""
         return self.feed.state(
             spec=self.spec,
             slug=self.slug,
@@ -536,7 +538,7 @@ class SessionRunner:
         )
 
     def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        """Events as they happen until the session ends (shapes in ``chatbot.livefeed``)."""
+        """Events as they happen until the session ends (shapes in ``chatbot.hosting.feed``)."""
         return self.feed.subscribe(self.state)
 
     def _emit_state(self) -> None:

@@ -15,11 +15,13 @@ import signal
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack
 
+from chatbot.clock import Clock
 from chatbot.config import Config, ConfigError, SessionConfig
-from chatbot.importing import slug_for
-from chatbot.platforms.base import Clock, Platform
-from chatbot.session_runner import SessionRunner
-from chatbot.sessionplan import Recaps, session_plan
+from chatbot.core.sessions import slug_for
+from chatbot.hosting.plan import session_plan
+from chatbot.hosting.recaps import Recaps
+from chatbot.hosting.session import SessionRunner
+from chatbot.platforms.base import Platform
 
 __all__ = [
     "Host",
@@ -31,7 +33,7 @@ __all__ = [
     "run_sessions",
 ]
 
-log = logging.getLogger("chatbot.runner")
+log = logging.getLogger("chatbot.hosting")
 
 PlatformsFactory = Callable[[Config, SessionConfig], Sequence[Platform]]
 """Makes a session's own platform adapters (a new set for every session)."""

@@ -8,10 +8,9 @@ from datetime import UTC
 from pathlib import Path
 
 from chatbot.core.model import Author, Message
-from chatbot.session_runner import SessionRunner
+from chatbot.hosting.session import SessionRunner
 from chatbot.store import Store
-
-from .test_runner_helpers import (
+from tests.hosting.kit import (
     HOST,
     TIMELINE,
     Harness,
