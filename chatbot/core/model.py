@@ -47,6 +47,24 @@ class Author:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file a message carried (Discord attachments, X media): name, size in bytes, address."""
+
+    filename: str
+    url: str = ""
+    size: int | None = None
+    content_type: str = ""
+
+
+@dataclass(frozen=True)
+class Reaction:
+    """One emoji on a message and how many reacted with it."""
+
+    emoji: str
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class Message:
     """One message as a platform (or a recorded file) delivered it, normalized.
 
@@ -68,6 +86,10 @@ class Message:
     is_action: bool = False  # IRC "/me" lines
     mentions: tuple[str, ...] = ()
     links: tuple[str, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+    reactions: tuple[Reaction, ...] = ()
+    edited_at: datetime | None = None
+    deleted_at: datetime | None = None  # deleted on the platform (by its author or a moderator)
 
     def __post_init__(self) -> None:
         if self.ts.tzinfo is None or self.ts.utcoffset() is None:

@@ -1,0 +1,64 @@
+"""What a platform adapter hears, as plain data: the events of the ``Platform`` protocol.
+
+A message is the common case; real platforms also tell of edits, deletions, reactions (votes)
+and commands given through the platform's own interface (Discord slash commands, the web room's
+buttons). Adapters turn their SDK's objects into these and nothing else leaves them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from chatbot.core.model import Author, Message
+
+
+@dataclass(frozen=True)
+class Edited:
+    """A message was edited: ``text`` is its new text."""
+
+    platform: str
+    message_id: str
+    text: str
+    at: datetime
+    by: Author | None = None
+
+
+@dataclass(frozen=True)
+class Deleted:
+    """A message was deleted on the platform; ``by_author`` when its author did it."""
+
+    platform: str
+    message_id: str
+    at: datetime
+    by_author: bool = True
+
+
+@dataclass(frozen=True)
+class Reacted:
+    """Someone added (``added``) or removed a reaction ``emoji`` on a message."""
+
+    platform: str
+    message_id: str
+    emoji: str
+    by: Author
+    at: datetime
+    added: bool = True
+
+
+@dataclass(frozen=True)
+class CommandGiven:
+    """A command given through the platform's own interface (not typed as chat text):
+    ``name`` and ``args`` as the core's command table knows them; ``reply_token`` lets the
+    adapter answer the actor alone (an interaction id, a websocket connection)."""
+
+    platform: str
+    name: str
+    args: tuple[str, ...]
+    actor: Author
+    at: datetime
+    reply_token: str = ""
+
+
+Event = Message | Edited | Deleted | Reacted | CommandGiven
+"""Everything ``Platform.events()`` yields."""
