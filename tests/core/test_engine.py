@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -240,16 +238,3 @@ def test_hostile_text_is_just_text() -> None:
     c.say(HOST, "Q1: go")
     out = c.say(ANN, "A1: <script>alert(1)</script> \x00 🎉 مرحبا " + "x" * 100_000)
     assert out.kind is Kind.ANSWER
-
-
-def test_core_imports_no_platform_or_io_library() -> None:
-    code = (
-        "import sys, chatbot.core.engine, chatbot.core.queue, chatbot.core.conventions, "
-        "chatbot.core.sessions, chatbot.core.model, chatbot.core.schedule, chatbot.core.timeline, "
-        "chatbot.core.textfit\n"
-        "libs = ('discord', 'tweepy', 'aiohttp', 'sqlite_utils', 'jinja2', 'sqlite3')\n"
-        "bad = [m for m in libs if m in sys.modules]\n"
-        "print(','.join(bad))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
