@@ -15,6 +15,9 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from chatbot.core import commands
+from chatbot.core.commands import ArgKind
+
 __all__ = [
     "HOST_COMMANDS",
     "PARTICIPANT_COMMANDS",
@@ -30,23 +33,10 @@ __all__ = [
 
 STYLES = ("Q", "T", "meeting")
 
-HOST_COMMANDS: frozenset[str] = frozenset(
-    {"start", "pause", "resume", "next", "skip", "extend", "end"}
-    | {"approve", "reject", "merge", "answered", "route", "next_question"}
-)
-PARTICIPANT_COMMANDS: frozenset[str] = frozenset({"ask", "upvote", "optout", "help"})
-
-_ALIASES: dict[str, str] = {name: name for name in HOST_COMMANDS | PARTICIPANT_COMMANDS} | {
-    "stop": "end",
-    "answer": "answered",
-    "up": "upvote",
-    "+1": "upvote",
-    "opt-out": "optout",
-    "opt_out": "optout",
-    "nextq": "next_question",
-    "next-question": "next_question",
-    "nextquestion": "next_question",
-}
+# Command names and aliases come from the one command table (chatbot.core.commands).
+HOST_COMMANDS: frozenset[str] = commands.names(host_only=True)
+PARTICIPANT_COMMANDS: frozenset[str] = commands.names(host_only=False)
+_ALIASES: dict[str, str] = commands.aliases()
 
 MAX_ANSWER_LABELS = 50  # labels read from one "A1 & A2 & ..." list; the rest is body text
 MAX_RANGE = 20  # "A1-A3" expands to 1,2,3 only when it spans at most this many prompts
@@ -87,7 +77,7 @@ _MERGE_ARG = re.compile(
 )
 _ROUTE_ARG = re.compile(r"#?[0-9]{1,9}[ \t]+\S.{0,100}")
 _NOISE_ARG = re.compile(r"(?:please|pls|now|[\W_])*", re.IGNORECASE)
-_NO_ARGS = frozenset({"start", "pause", "resume", "next", "skip", "end", "optout", "next_question"})
+_NO_ARGS = frozenset(c.name for c in commands.COMMANDS if not c.args)
 _ARG_FILLERS = frozenset({"and", "&", "&amp;", ",", "into", "with", "to", "->", "→", "=>"})
 _TOPIC = re.compile(r"#topic(?![\w])[\s:\-–—]*", re.IGNORECASE)
 _HASH_START = re.compile(r"(?<![\w&/#])#")
@@ -323,25 +313,37 @@ def _id_arg(token: str) -> str:
     return token.strip(",.;:!?").lstrip("#")
 
 
+def _shape(name: str) -> tuple[ArgKind, ...]:
+    """The kinds of a command's arguments, as the table has them: the parser reads each shape."""
+    spec = commands.find(name)
+    return tuple(a.kind for a in spec.args) if spec else ()
+
+
+_ONE_ID = (ArgKind.QUESTION,)
+_TWO_IDS = (ArgKind.QUESTION, ArgKind.QUESTION)
+_ID_TEAM = (ArgKind.QUESTION, ArgKind.TEAM)
+
+
 def _command_args(name: str, rest: str, question_key: str) -> tuple[str, ...]:
     tokens = rest.split()
-    if name == "extend":
+    shape = _shape(name)
+    if shape == (ArgKind.MINUTES,):
         m = _EXTEND_ARG.fullmatch(rest)
         if m is None:
             return tuple(tokens)
         hours = (m["unit"] or "m").lower().startswith("h")
         return (str(int(m["n"]) * (60 if hours else 1)),)
-    if name in {"approve", "reject", "answered", "upvote", "merge"}:
+    if shape and all(k is ArgKind.QUESTION for k in shape):
         ids = (_id_arg(t) for t in tokens if t.lower() not in _ARG_FILLERS)
         return tuple(t for t in ids if t)
-    if name == "route":
+    if shape == _ID_TEAM:
         if not tokens:
             return ()
         team = tokens[1:]
         if team and team[0].lower() == "to":
             team = team[1:]
         return (_id_arg(tokens[0]), " ".join(team)) if team else (_id_arg(tokens[0]),)
-    if name == "ask":
+    if shape == (ArgKind.TEXT,):
         question = _tidy(_remove_tag(rest, question_key)[0]) if question_key else _tidy(rest)
         return (question,) if question else ()
     return tuple(tokens)
@@ -350,17 +352,18 @@ def _command_args(name: str, rest: str, question_key: str) -> tuple[str, ...]:
 def _bare_ok(name: str, rest: str) -> bool:
     """A command word after a bot mention, without ``/``, counts only with the arguments it takes,
     so that replies like ``@bot next time, more on budgets`` stay ordinary messages."""
-    if name in {"approve", "reject", "answered", "upvote"}:
+    shape = _shape(name)
+    if shape == _ONE_ID:
         return _IDS_ARG.fullmatch(rest) is not None
-    if name == "merge":
+    if shape == _TWO_IDS:
         return _MERGE_ARG.fullmatch(rest) is not None
-    if name == "route":
+    if shape == _ID_TEAM:
         return _ROUTE_ARG.fullmatch(rest) is not None
-    if name == "extend":
+    if shape == (ArgKind.MINUTES,):
         return _EXTEND_ARG.fullmatch(rest) is not None
-    if name == "ask":
+    if shape == (ArgKind.TEXT,):
         return True
-    if name == "help":
+    if shape == (ArgKind.COMMAND,):
         return len(rest.split()) <= 1
     return name in _NO_ARGS and _NOISE_ARG.fullmatch(rest) is not None
 

@@ -7,12 +7,14 @@ restart by replaying its stored messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from chatbot.core import commands
 from chatbot.core import conventions as conv
-from chatbot.core.model import Kind, Message, SessionSpec
+from chatbot.core.commands import Args, CommandRefused, CommandSpec
+from chatbot.core.model import Author, Kind, Message, SessionSpec
 from chatbot.core.queue import QuestionQueue, QueueRefused
 
 
@@ -31,12 +33,27 @@ class Reply:
 
 @dataclass(frozen=True)
 class Control:
-    """A session control a host asked for; the runner carries it out on the timeline."""
+    """A session control a host asked for; the runner carries it out on the timeline (or, for
+    ``next_question``, posts from the queue). ``message_id`` is the message the command came in,
+    or the command's own reference when it came another way (the dashboard)."""
 
-    name: str  # start pause resume next skip extend end next_question
+    name: str  # a timeline or post command of chatbot.core.commands
     args: tuple[str, ...]
     by: str
     message_id: str
+
+
+@dataclass(frozen=True)
+class CommandOutcome:
+    """What a command did: ``text`` is its confirmation, or the reason it changed nothing
+    (then ``ok`` is False and ``flags`` has ``refused``); ``controls`` are for the runner."""
+
+    name: str  # the table's name ("" for a command the table does not know)
+    ok: bool
+    text: str
+    flags: tuple[str, ...] = ()
+    controls: tuple[Control, ...] = ()
+    question: int | None = None  # the question it asked
 
 
 Action = Reply | Control
@@ -84,10 +101,21 @@ class PromptState:
         return f"{self.platform}:{self.message_id}"
 
 
-HELP = (
-    "Answer a prompt with A1:, A2: ... Ask the hosts with {tag} or /ask, upvote with /upvote N, "
-    "leave the recap with /optout."
-)
+@dataclass(frozen=True)
+class _Call:
+    """One command being carried out by the engine."""
+
+    args: Args
+    actor: Author
+    at: datetime
+    platform: str
+    ref: str
+
+
+@dataclass(frozen=True)
+class _Done:
+    values: Mapping[str, object]  # fill the table's confirmation
+    question: int | None = None
 
 
 @dataclass
@@ -113,22 +141,30 @@ class SessionEngine:
         self._optouts = {handle_key(h) for h in self.spec.optouts}
 
     # -- roles ---------------------------------------------------------------------------
+    def may_host(self, actor: Author) -> bool:
+        """Whether ``actor`` may use host commands: a host of the session (by handle) or the bot."""
+        key = handle_key(actor.handle)
+        return key in self._hosts or key in self._bots
+
     def is_host(self, message: Message) -> bool:
-        return handle_key(message.author.handle) in self._hosts or self.is_bot(message)
+        return self.may_host(message.author)
 
     def is_bot(self, message: Message) -> bool:
         return handle_key(message.author.handle) in self._bots
 
     def _participant(self, m: Message) -> Participant:
-        key = f"{m.platform}:{m.author.id}"
+        return self._person(m.author, m.platform, m.ts)
+
+    def _person(self, author: Author, platform: str, at: datetime) -> Participant:
+        key = f"{platform}:{author.id}"
         p = self.participants.get(key)
         if p is None:
-            role = "host" if self.is_host(m) else "participant"
-            p = Participant(key, m.author.handle, m.author.name, m.platform, role, m.ts)
+            role = "host" if self.may_host(author) else "participant"
+            p = Participant(key, author.handle, author.name, platform, role, at)
             self.participants[key] = p
         else:  # people rename themselves mid-chat; keep one record, show the newest name
-            p.handle, p.name = m.author.handle or p.handle, m.author.name or p.name
-        if handle_key(m.author.handle) in self._optouts:
+            p.handle, p.name = author.handle or p.handle, author.name or p.name
+        if handle_key(author.handle) in self._optouts:
             p.opted_out = True
         return p
 
@@ -219,10 +255,8 @@ class SessionEngine:
                 )
             return Outcome(m, Kind.CHAT, p.key, flags=("refused",), actions=(reply,))
         p.questions += 1
-        position = self.queue.position(q.number)
-        confirm = Reply(
-            f"{m.author.handle}: thanks, your question is #{q.number} (place {position} in the queue)", m.id
-        )
+        thanks = _ASK.confirm.format(n=q.number, place=self.queue.position(q.number))
+        confirm = Reply(f"{m.author.handle}: {thanks}", m.id)
         if keys:
             p.answers += 1
             flags = tuple(f"early:{k}" for k in keys if k not in self.prompts)
@@ -231,78 +265,96 @@ class SessionEngine:
             )
         return Outcome(m, Kind.QUESTION, p.key, question=q.number, actions=(confirm,))
 
-    # -- commands -------------------------------------------------------------------------------
-    def _command(self, m: Message, p: Participant, cmd: conv.Command) -> Outcome:
-        who = m.author.handle
-
-        def done(text: str, *actions: Action, flags: tuple[str, ...] = ()) -> Outcome:
-            return Outcome(
-                m, Kind.COMMAND, p.key, flags=flags, actions=(Reply(f"{who}: {text}", m.id), *actions)
-            )
-
-        if cmd.name == "help":
-            return done(HELP.format(tag=self.spec.question_tag))
-        if cmd.name == "optout":
-            p.opted_out = True
-            return done("done: your messages will be left out of the recap.", flags=("optout",))
-        if cmd.name == "upvote":
-            try:
-                q = self.queue.upvote(_number(cmd.args, 0), voter=p.handle)
-            except QueueRefused as refused:
-                return done(str(refused), flags=("refused",))
-            return done(f"upvoted question #{q.number} ({q.upvotes} votes).")
-        if cmd.name == "unknown":
-            name = cmd.args[0] if cmd.args else ""
-            return done(f"unknown command /{name}; try /help.", flags=("refused",))
-        if cmd.name not in conv.HOST_COMMANDS:
-            return done(f"unknown command /{cmd.name}; try /help.", flags=("refused",))
-        if not self.is_host(m):
-            return done(f"sorry, only the hosts can use /{cmd.name}.", flags=("refused",))
+    # -- commands ---------------------------------------------------------------------------------
+    def command(
+        self, name: str, args: Sequence[str], actor: Author, at: datetime, platform: str, *, ref: str = ""
+    ) -> CommandOutcome:
+        """Carry out a command of the table (``chatbot.core.commands``) for ``actor``, however it
+        was given: the queue and participant ones here, the timeline ones as ``controls`` for the
+        runner. Host commands need a host (by handle) or the bot; a refusal changes nothing.
+        ``ref`` names where the command came from (its message id, or the command log's ref)."""
+        spec = commands.find(name)
+        if spec is None:
+            return _refused("", f"unknown command /{name.lstrip('/')[:40]}; try /help.")
+        if spec.host_only and not self.may_host(actor):
+            return _refused(spec.name, f"sorry, only the hosts can use /{spec.name}.")
         try:
-            return self._host_command(m, cmd, done)
-        except QueueRefused as refused:
-            return done(str(refused), flags=("refused",))
+            parsed = commands.parse_args(spec, args)
+            if spec.effect in commands.ENGINE_EFFECTS:
+                done = _HANDLERS[spec.name](self, _Call(parsed, actor, at, platform, ref))
+                controls: tuple[Control, ...] = ()
+            else:
+                done = _Done({})
+                controls = (Control(spec.name, parsed.as_strings(), actor.handle, ref),)
+        except (CommandRefused, QueueRefused) as refused:
+            return _refused(spec.name, str(refused))
+        text = spec.confirm.format(**{**parsed.as_dict(), **done.values})
+        return CommandOutcome(spec.name, True, text, spec.flags, controls, done.question)
 
-    def _host_command(self, m: Message, cmd: conv.Command, done: Callable[..., Outcome]) -> Outcome:
-        who, at, q = m.author.handle, m.ts, self.queue
-        if cmd.name == "approve":
-            n = q.approve(_number(cmd.args, 0), by=who, at=at).number
-            return done(f"question #{n} approved (place {q.position(n)}).")
-        if cmd.name == "reject":
-            return done(f"question #{q.reject(_number(cmd.args, 0), by=who, at=at).number} rejected.")
-        if cmd.name == "answered":
-            return done(
-                f"question #{q.answered(_number(cmd.args, 0), by=who, at=at).number} marked answered."
-            )
-        if cmd.name == "route":
-            team = " ".join(cmd.args[1:])
-            n = q.route(_number(cmd.args, 0), team, by=who, at=at).number
-            return done(f"question #{n} routed to {team}.")
-        if cmd.name == "merge":
-            dup, into = _number(cmd.args, 0), _number(cmd.args, 1)
-            keep = q.merge(dup, into, by=who, at=at)
-            return done(f"question #{dup} merged into #{keep.number} ({len(keep.askers)} askers).")
-        if cmd.name == "extend":
-            minutes = _number(cmd.args, 0, what="minutes")
-            if not 0 < minutes <= 240:
-                raise QueueRefused("extend takes a number of minutes from 1 to 240")
-            return done(
-                f"extending the chat by {minutes} minutes.", Control(cmd.name, (str(minutes),), who, m.id)
-            )
-        confirmations = {
-            "start": "starting the chat.",
-            "pause": "paused.",
-            "resume": "resumed.",
-            "next": "posting the next prompt now.",
-            "skip": "skipping the next prompt.",
-            "end": "ending the chat.",
-            "next_question": "posting the next question.",
-        }
-        return done(confirmations[cmd.name], Control(cmd.name, cmd.args, who, m.id))
+    def _command(self, m: Message, p: Participant, cmd: conv.Command) -> Outcome:
+        """A command typed as chat text: the table's outcome, answered in reply to the message."""
+        name, args = cmd.name, cmd.args
+        if name == "unknown":
+            name, args = (args[0], args[1:]) if args else ("", ())
+        out = self.command(name, args, m.author, m.ts, m.platform, ref=m.id)
+        reply = Reply(f"{m.author.handle}: {out.text}", m.id)
+        return Outcome(m, Kind.COMMAND, p.key, flags=out.flags, actions=(reply, *out.controls))
+
+    def _do_ask(self, c: _Call) -> _Done:
+        p = self._person(c.actor, c.platform, c.at)
+        q = self.queue.ask(message_id=c.ref, author=c.actor.handle, text=c.args.text("question"), at=c.at)
+        p.questions += 1
+        return _Done({"n": q.number, "place": self.queue.position(q.number)}, question=q.number)
+
+    def _do_upvote(self, c: _Call) -> _Done:
+        q = self.queue.upvote(c.args.number("n"), voter=c.actor.handle)
+        return _Done({"votes": q.upvotes})
+
+    def _do_optout(self, c: _Call) -> _Done:
+        self._person(c.actor, c.platform, c.at).opted_out = True
+        return _Done({})
+
+    def _do_help(self, c: _Call) -> _Done:
+        tag, topic = self.spec.question_tag, c.args.text("command")
+        return _Done({"text": commands.help_text(host=self.may_host(c.actor), tag=tag, topic=topic)})
+
+    def _do_approve(self, c: _Call) -> _Done:
+        n = self.queue.approve(c.args.number("n"), by=c.actor.handle, at=c.at).number
+        return _Done({"place": self.queue.position(n)})
+
+    def _do_reject(self, c: _Call) -> _Done:
+        self.queue.reject(c.args.number("n"), by=c.actor.handle, at=c.at)
+        return _Done({})
+
+    def _do_answered(self, c: _Call) -> _Done:
+        self.queue.answered(c.args.number("n"), by=c.actor.handle, at=c.at)
+        return _Done({})
+
+    def _do_route(self, c: _Call) -> _Done:
+        self.queue.route(c.args.number("n"), c.args.text("team"), by=c.actor.handle, at=c.at)
+        return _Done({})
+
+    def _do_merge(self, c: _Call) -> _Done:
+        keep = self.queue.merge(c.args.number("n"), c.args.number("into"), by=c.actor.handle, at=c.at)
+        return _Done({"into": keep.number, "askers": len(keep.askers)})
 
 
-def _number(args: tuple[str, ...], i: int, *, what: str = "question number") -> int:
-    try:
-        return int(args[i].lstrip("#"))
-    except (IndexError, ValueError):
-        raise QueueRefused(f"that command needs a {what}") from None
+def _refused(name: str, text: str) -> CommandOutcome:
+    return CommandOutcome(name, False, text, ("refused",))
+
+
+_ASK: CommandSpec = commands.get("ask")
+
+#: The engine's half of the command table: every queue, participant and info command.
+_HANDLERS: dict[str, Callable[[SessionEngine, _Call], _Done]] = {
+    "ask": SessionEngine._do_ask,
+    "upvote": SessionEngine._do_upvote,
+    "optout": SessionEngine._do_optout,
+    "help": SessionEngine._do_help,
+    "approve": SessionEngine._do_approve,
+    "reject": SessionEngine._do_reject,
+    "answered": SessionEngine._do_answered,
+    "route": SessionEngine._do_route,
+    "merge": SessionEngine._do_merge,
+}
+commands.check_handlers(_HANDLERS, commands.ENGINE_EFFECTS, "chatbot.core.engine")

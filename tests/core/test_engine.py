@@ -186,7 +186,7 @@ def test_queue_commands_from_a_host() -> None:
     bad = c.say(HOST, "/approve 99")
     assert "refused" in bad.flags and "no question 99" in bad.actions[0].text  # type: ignore[union-attr]
     bad = c.say(HOST, "/extend soon")
-    assert "needs a minutes" in bad.actions[0].text  # type: ignore[union-attr]
+    assert "/extend needs a number of minutes from 1 to 240" in bad.actions[0].text  # type: ignore[union-attr]
 
 
 def test_participant_commands() -> None:
