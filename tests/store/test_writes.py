@@ -1,68 +1,27 @@
+"""Writes: imports stored once, the live path writes what a replay derives, platform events
+(edits, deletions, reactions) kept on the message, corrections and redactions kept for the host."""
+
 from __future__ import annotations
 
-import sqlite3
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from chatbot.core.engine import SessionEngine
-from chatbot.core.model import Author, Message, SessionSpec
+from chatbot.core.model import Attachment, Author, Reaction
 from chatbot.core.sessions import slug_for
 from chatbot.importing import rebuild
-from chatbot.store import SCHEMA_VERSION, Store, StoreError, iso
-
-T0 = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)
-SPEC = SessionSpec(
-    id="localgovchat-2026-11-24",
-    hashtag="#localgovchat",
-    title="Frontline staff",
-    start=T0,
-    timezone="America/New_York",
-    hosts=("@host",),
-)
+from chatbot.store import MessageNotFound, NotFound, Store, StoreError
+from tests.store.kit import CHAT, SPEC, T0, msg, stored
 
 
-def msg(i: int, who: str, text: str, **kw: object) -> Message:
-    return Message(
-        id=str(i),
-        platform="x",
-        ts=T0 + timedelta(minutes=i),
-        author=Author(who, f"@{who}", who.title()),
-        text=text,
-        **kw,
-    )  # type: ignore[arg-type]
-
-
-CHAT = [
-    msg(1, "host", "Welcome to #localgovchat"),
-    msg(2, "host", "Q1: Should frontline staff tweet answers? #localgovchat"),
-    msg(3, "ann", "A1: yes, with training #localgovchat"),
-    msg(4, "bob", "How do you handle abuse? #ask"),
-    msg(5, "host", "/answered 1"),
-    msg(6, "ann", "RT @host: Q1: Should frontline staff tweet answers?"),
-]
-
-
-def stored(tmp_path: Path) -> Store:
-    store = Store(tmp_path / "a.db")
-    store.add_messages(CHAT, source="test")
-    store.save_session(SPEC, slug=slug_for(SPEC), status="imported")
-    store.assign_session([f"x:{m.id}" for m in CHAT], SPEC.id)
-    rebuild(store, SPEC.id)
-    return store
-
-
-def test_schema_is_versioned_wal_and_foreign_keys(tmp_path: Path) -> None:
-    store = Store(tmp_path / "a.db")
-    assert store.schema_version == SCHEMA_VERSION
-    assert store.db.execute("pragma journal_mode").fetchone()[0] == "wal"
-    assert store.db.execute("pragma foreign_keys").fetchone()[0] == 1
-    store.close()
-    again = Store(tmp_path / "a.db")  # reopening applies nothing twice
-    assert again.schema_version == SCHEMA_VERSION
-    indexes = {i.name for i in again.db["messages"].indexes}
-    assert any("session_id" in n for n in indexes)
+def snapshot(s: Store) -> tuple[list[tuple[object, ...]], ...]:
+    return tuple(
+        sorted(tuple(r.values()) for r in s.db.query(f"select * from {t}"))
+        for t in ("participants", "prompts", "questions")
+    )
 
 
 def test_messages_are_stored_once_and_state_is_derived(tmp_path: Path) -> None:
@@ -82,61 +41,108 @@ def test_messages_are_stored_once_and_state_is_derived(tmp_path: Path) -> None:
     assert store.db["prompts"].count == 1
 
 
-def test_live_record_writes_the_same_as_a_replay(tmp_path: Path) -> None:
+@pytest.mark.parametrize("batch", [1, 3, len(CHAT)])
+def test_the_live_write_stores_what_a_replay_derives(tmp_path: Path, batch: int) -> None:
     live = Store(tmp_path / "live.db")
     live.save_session(SPEC, slug=slug_for(SPEC), status="live")
     engine = SessionEngine(SPEC)
-    for m in CHAT:
-        live.record(SPEC.id, engine.ingest(m), engine)
+    for i in range(0, len(CHAT), batch):
+        live.write_live(SPEC.id, [engine.ingest(m) for m in CHAT[i : i + batch]], engine)
     replayed = stored(tmp_path)
-
-    def snapshot(s: Store) -> tuple[list[tuple[object, ...]], ...]:
-        return tuple(
-            sorted(tuple(r.values()) for r in s.db.query(f"select * from {t}"))
-            for t in ("participants", "prompts", "questions")
-        )
-
     assert snapshot(live) == snapshot(replayed)
+    assert live.session_messages(SPEC.id) == replayed.session_messages(SPEC.id) == CHAT
+    assert [r["kind"] for r in live.message_rows(SPEC.id)] == [
+        r["kind"] for r in replayed.message_rows(SPEC.id)
+    ]
 
 
-def test_full_text_search_handles_punctuation_and_quotes(tmp_path: Path) -> None:
+def test_a_bot_stays_a_bot_after_a_restart(tmp_path: Path) -> None:
+    """Another bot's line is never an answer, in the live engine or in any replay after it."""
+    zod = Author("zod", "zodbot", "", is_bot=True)
+    chat = [*CHAT[:2], msg(3, "x", "A1: Meeting minutes are at https://example.org", author=zod)]
+    live = Store(tmp_path / "live.db")
+    live.save_session(SPEC, slug=slug_for(SPEC), status="live")
+    engine = SessionEngine(SPEC)
+    live.write_live(SPEC.id, [engine.ingest(m) for m in chat], engine)
+    live.close()
+    again = Store(tmp_path / "live.db")
+    assert again.message("x:3").author.is_bot
+    rebuild(again, SPEC.id)
+    assert [r["kind"] for r in again.message_rows(SPEC.id)] == ["host", "prompt", "bot"]
+
+
+def test_importing_again_fills_in_what_an_older_row_lacks(tmp_path: Path) -> None:
+    plain = msg(1, "ann", "see https://example.org/a")
+    store = Store(tmp_path / "a.db")
+    store.add_messages([plain])
+    whole = replace(
+        plain,
+        author=replace(plain.author, is_bot=True),
+        links=("https://example.org/a",),
+        attachments=(Attachment("a.png", "https://example.org/a.png", 12),),
+        reactions=(Reaction("👍", 3),),
+        edited_at=T0 + timedelta(hours=1),
+    )
+    assert store.add_messages([whole]) == 0
+    assert store.message("x:1") == whole
+    store.add_messages([plain])  # a poorer copy later takes nothing away
+    assert store.message("x:1") == whole
+
+
+def test_edits_deletions_and_reactions_are_kept_on_the_message(tmp_path: Path) -> None:
     store = stored(tmp_path)
-    hits = list(store.search("training"))
-    assert [h["id"] for h in hits] == ["3"]
-    assert "\x02training\x03" in hits[0]["snippet"]
-    assert list(store.search('"unbalanced AND (')) == []
-    assert list(store.search("   ")) == []
+    later = T0 + timedelta(hours=1)
+    store.edit_message("x:3", "A1: yes, with coaching #localgovchat", later)
+    edited = store.message("x:3")
+    assert (edited.text, edited.edited_at) == ("A1: yes, with coaching #localgovchat", later)
+    assert [h["id"] for h in store.search("coaching")] == ["3"]  # search follows the edit
+    assert list(store.search("training")) == []
+    store.set_reactions("x:3", [Reaction("👍", 4), Reaction("🎉", 1)])
+    store.set_reactions("x:3", [Reaction("👍", 5)])  # the platform's count now, not a sum
+    assert store.message("x:3").reactions == (Reaction("👍", 5),)
+    store.delete_message("x:4", later, by_author=True)
+    store.delete_message("x:4", later + timedelta(minutes=5), by_author=False)  # the first one counts
+    row = store.db["messages"].get("x:4")
+    assert (row["deleted_at"], row["deleted_by_author"]) == ("2026-11-25T03:00:00.000+00:00", 0)
+    assert store.message("x:4").deleted_at == later
+    assert store.message("x:4").text == "How do you handle abuse? #ask"  # the row is kept
+
+
+def test_the_live_write_never_undoes_an_edit(tmp_path: Path) -> None:
+    store = Store(tmp_path / "live.db")
+    store.save_session(SPEC, slug=slug_for(SPEC), status="live")
+    engine = SessionEngine(SPEC)
+    store.write_live(SPEC.id, [engine.ingest(m) for m in CHAT[:3]], engine)
+    store.edit_message("x:3", "A1: edited", T0 + timedelta(hours=1))
+    store.write_live(SPEC.id, [SessionEngine(SPEC).ingest(CHAT[2])], engine)  # heard again on restart
+    assert store.message("x:3").text == "A1: edited"
+
+
+@pytest.mark.parametrize(
+    "write",
+    [
+        lambda s: s.edit_message("x:999", "new", T0),
+        lambda s: s.delete_message("x:999", T0, by_author=True),
+        lambda s: s.set_reactions("x:999", [Reaction("👍")]),
+        lambda s: s.correct("x:999", ["1"], by="@host"),
+        lambda s: s.message("x:999"),
+    ],
+)
+def test_an_unknown_message_is_named_in_the_error(tmp_path: Path, write: object) -> None:
+    store = stored(tmp_path)
+    with pytest.raises(MessageNotFound, match="x:999") as caught:
+        write(store)  # type: ignore[operator]
+    assert isinstance(caught.value, KeyError | NotFound | StoreError)  # old callers catch KeyError
+    assert isinstance(caught.value, KeyError) and isinstance(caught.value, NotFound)
 
 
 def test_corrections_and_redactions_are_kept(tmp_path: Path) -> None:
     store = stored(tmp_path)
     store.correct("x:4", ["1"], by="@host")
     assert store.corrections(SPEC.id) == {"x:4": ["1"]}
-    with pytest.raises(KeyError):
-        store.correct("x:999", ["1"], by="@host")
     store.redact("message", "x:3", by="@host")
     store.redact("participant", "@Bob", by="@host")
     store.redact("participant", "@Bob", by="@host")  # twice is once
     assert store.redactions() == ({"x:3"}, {"bob"})
     # The original stays in the store for the host.
     assert store.db["messages"].get("x:3")["text"].startswith("A1: yes")
-
-
-def test_a_foreign_or_broken_database_is_refused_untouched(tmp_path: Path) -> None:
-    other = tmp_path / "other.db"
-    conn = sqlite3.connect(other)
-    conn.execute("create table invoices (id integer)")
-    conn.commit()
-    conn.close()
-    with pytest.raises(StoreError, match="belongs to something else"):
-        Store(other)
-    assert sqlite3.connect(other).execute("select name from sqlite_master").fetchall() == [("invoices",)]
-    junk = tmp_path / "junk.db"
-    junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreError, match="not a usable chatbot database"):
-        Store(junk)
-
-
-def test_iso_is_fixed_width_utc() -> None:
-    assert iso(datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)) == "2026-01-02T03:04:05.000+00:00"
-    assert iso(datetime(2026, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)) == "2026-01-02T03:04:05.123+00:00"

@@ -99,7 +99,7 @@ class FakeLive:
     async def submit(self, message: Message) -> Outcome:
         self.submitted.append(message)
         outcome = self.engine.ingest(message)
-        self.store.record(self.session_id, outcome, self.engine)
+        self.store.write_live(self.session_id, [outcome], self.engine)
         for action in outcome.actions:
             if isinstance(action, Control):
                 await self._control(action)

@@ -1,0 +1,108 @@
+"""The live runner's writes: one transaction for everything it must not lose, and the ledger.
+
+``write_live`` is the one path by which live messages enter the archive (imports add theirs in
+bulk with ``add_messages``); the platform's later edits, deletions and reactions go through
+``Writes.edit_message``, ``delete_message`` and ``set_reactions``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from chatbot.core.engine import Outcome, SessionEngine
+from chatbot.store.rows import iso, message_row, outcome_columns, participant_row
+from chatbot.store.writes import Writes
+
+
+class LiveWrites(Writes):
+    """``Writes`` plus the live runner's transaction and ledger settlement."""
+
+    def write_live(
+        self,
+        session_id: str,
+        outcomes: Sequence[Outcome] = (),
+        engine: SessionEngine | None = None,
+        *,
+        questions: Iterable[int] | None = None,
+        intents: Sequence[dict[str, Any]] = (),
+        confirm: dict[str, Any] | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> None:
+        """One transaction for what the live runner must not lose: messages with what the engine
+        made of them (and the participants, prompts and ``questions`` they changed; by default the
+        questions asked, or all of them after a command), new ledger intents (kept when already
+        there), one ledger confirmation (``key, platform, platform_id, posted_at``) and the runner
+        state. Plain prepared statements: this runs on the event loop for every batch.
+
+        A message stored before keeps what it had (its text, edits, deletion); only its session and
+        what the engine made of it are updated."""
+        if questions is None:
+            asked = {o.question for o in outcomes if o.question}
+            command = any(o.kind.value == "command" for o in outcomes)
+            questions = [q.number for q in engine.queue] if command and engine else asked
+        numbers = sorted(set(questions))
+        with self.db.atomic():
+            if outcomes:
+                assert engine is not None, "outcomes need the engine that produced them"
+                rows = [
+                    {**message_row(o.message, session_id=session_id), **outcome_columns(o)} for o in outcomes
+                ]
+                derived = ("session_id", *outcome_columns(outcomes[0]))
+                self.upsert_rows("messages", rows, ("uid",), only=derived)
+                people = [engine.participants[k] for k in dict.fromkeys(o.participant for o in outcomes)]
+                self.upsert_rows(
+                    "participants", [participant_row(session_id, p) for p in people], ("session_id", "key")
+                )
+                prompts = [self.prompt_row(session_id, engine, o.prompt) for o in outcomes if o.prompt]
+                self.upsert_rows("prompts", prompts, ("session_id", "key"))
+            if numbers:
+                assert engine is not None, "questions need the engine that holds them"
+                self.upsert_rows(
+                    "questions",
+                    [self.question_row(session_id, engine.queue.get(n)) for n in numbers],
+                    ("session_id", "number"),
+                )
+            if intents:
+                cols = ["session_id", "status", *intents[0]]
+                self.db.conn.executemany(
+                    f"insert or ignore into ledger ({', '.join(f'[{c}]' for c in cols)}) "
+                    f"values ({', '.join('?' * len(cols))})",
+                    [[session_id, "intended", *(r[c] for c in cols[2:])] for r in intents],
+                )
+            if confirm is not None:
+                self.db.execute(
+                    "update ledger set status = 'posted', platform_id = ?, posted_at = ? "
+                    "where session_id = ? and key = ? and platform = ?",
+                    [
+                        confirm["platform_id"],
+                        confirm["posted_at"],
+                        session_id,
+                        confirm["key"],
+                        confirm["platform"],
+                    ],
+                )
+            if state is not None:
+                self.db.execute(
+                    "insert into runner_state (session_id, timeline, cursors, recap_at, updated_at) "
+                    "values (?, ?, ?, ?, ?) on conflict(session_id) do update set "
+                    "timeline = excluded.timeline, cursors = excluded.cursors, "
+                    "recap_at = excluded.recap_at, updated_at = excluded.updated_at",
+                    [
+                        session_id,
+                        json.dumps(state["timeline"]),
+                        json.dumps(state.get("cursors", {})),
+                        state.get("recap_at"),
+                        iso(datetime.now(UTC)),
+                    ],
+                )
+
+    def ledger_status(self, session_id: str, key: str, platform: str, status: str) -> None:
+        """Settle a ledger row without a platform id (``dropped``: never sent, no longer wanted)."""
+        with self.db.atomic():
+            self.db.execute(
+                "update ledger set status = ? where session_id = ? and key = ? and platform = ?",
+                [status, session_id, key, platform],
+            )

@@ -1,0 +1,212 @@
+"""Every read of the archive, as named questions returning plain data (dicts, dataclasses).
+
+Reads for recaps (``transcript_rows``, ``participant_rows``, ``question_rows``) leave out messages
+deleted on the platform unless asked; reads for the engine (``session_messages``, ``live_messages``)
+return every message, deleted ones too, since the engine's state was built from all of them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import sqlite_utils
+
+from chatbot.core.model import Message, SessionSpec
+from chatbot.store.errors import MessageNotFound, SessionNotFound
+from chatbot.store.rows import message_from_row, spec_from_json
+
+_KEY = "platform || ':' || author_id"  # a message's participant key (the engine's Participant.key)
+
+
+class Reads:
+    """The read side of ``Store`` (which supplies ``db``)."""
+
+    db: sqlite_utils.Database
+
+    def ping(self) -> None:
+        """Raise ``sqlite3.Error`` when the archive does not answer."""
+        self.db.execute("select 1").fetchone()
+
+    # -- sessions -------------------------------------------------------------------------
+    def has_session(self, session_id: str) -> bool:
+        return bool(self.db.execute("select 1 from sessions where id = ?", [session_id]).fetchone())
+
+    def session_row(self, session_id: str) -> dict[str, Any]:
+        """The session with this id or slug; ``SessionNotFound`` (a ``KeyError``) when none."""
+        rows = list(self.db.table("sessions").rows_where("id = ? or slug = ?", [session_id, session_id]))
+        if not rows:
+            raise SessionNotFound(session_id)
+        return rows[0]
+
+    def session_spec(self, session_id: str) -> SessionSpec:
+        return spec_from_json(json.loads(self.session_row(session_id)["spec"]))
+
+    def sessions(self) -> list[dict[str, Any]]:
+        """Every session, newest first."""
+        return list(self.db.table("sessions").rows_where(order_by="started_at desc"))
+
+    # -- messages ---------------------------------------------------------------------------
+    def message(self, uid: str) -> Message:
+        """The stored message ``uid`` (``platform:id``), as edited since; ``MessageNotFound`` if none."""
+        rows = list(self.db.query("select * from messages where uid = ?", [uid]))
+        if not rows:
+            raise MessageNotFound(uid)
+        return message_from_row(rows[0])
+
+    def session_messages(self, session_id: str) -> list[Message]:
+        """A session's messages in time order, deleted ones too (what the engine replays)."""
+        return [message_from_row(r) for r in self.message_rows(session_id)]
+
+    def live_messages(self, session_id: str) -> list[Message]:
+        """A session's messages in the order they were first stored (the live engine's order)."""
+        rows = self.db.query("select * from messages where session_id = ? order by rowid", [session_id])
+        return [message_from_row(r) for r in rows]
+
+    def message_rows(self, session_id: str) -> list[dict[str, Any]]:
+        """Every stored row of a session's messages in time order, deleted ones too."""
+        return list(
+            self.db.query("select * from messages where session_id = ? order by ts, uid", [session_id])
+        )
+
+    def transcript_rows(self, session_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """A session's messages as a recap shows them, in time order: deleted ones only if asked."""
+        where = "" if include_deleted else " and deleted_at is null"
+        return list(
+            self.db.query(
+                f"select * from messages where session_id = ?{where} order by ts, uid", [session_id]
+            )
+        )
+
+    def message_uid(self, ref: str) -> str | None:
+        """The uid of the message that ``ref`` names (its uid, or its platform id), if stored."""
+        row = self.db.execute(
+            "select uid from messages where uid = ? or id = ? limit 1", [ref, ref]
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def message_platform(self, session_id: str, message_id: str) -> str | None:
+        row = self.db.execute(
+            "select platform from messages where session_id = ? and id = ? limit 1", [session_id, message_id]
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- what the engine derived, as recaps show it ------------------------------------------------
+    def participant_rows(self, session_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """A session's participants; ``role`` is ``bot`` for an author the platform marks as a bot.
+        Their counts leave out messages deleted on the platform unless asked."""
+        rows = list(self.db.query("select * from participants where session_id = ?", [session_id]))
+        bots = {
+            key
+            for (key,) in self.db.execute(
+                f"select distinct {_KEY} from messages where session_id = ? and is_bot = 1", [session_id]
+            ).fetchall()
+        }
+        for r in rows:
+            if r["key"] in bots:
+                r["role"] = "bot"
+        if include_deleted:
+            return rows
+        by_key = {r["key"]: r for r in rows}
+        deleted = self.db.query(
+            f"select {_KEY} as key, kind, question from messages "
+            "where session_id = ? and deleted_at is not null",
+            [session_id],
+        )
+        for d in deleted:
+            p = by_key.get(d["key"])
+            if p is None:
+                continue
+            if d["kind"] == "repost":
+                p["reposts"] = max(p["reposts"] - 1, 0)
+                continue
+            p["messages"] = max(p["messages"] - 1, 0)
+            if d["kind"] == "answer":
+                p["answers"] = max(p["answers"] - 1, 0)
+            if d["question"] is not None and d["kind"] in ("question", "answer"):
+                p["questions"] = max(p["questions"] - 1, 0)
+        return rows
+
+    def prompt_rows(self, session_id: str) -> list[dict[str, Any]]:
+        """A session's prompts in the order they were posted."""
+        return list(
+            self.db.query("select * from prompts where session_id = ? order by posted_at, key", [session_id])
+        )
+
+    def question_rows(self, session_id: str, *, include_deleted: bool = False) -> list[dict[str, Any]]:
+        """A session's questions by number, with ``deleted`` (the asking message was deleted on the
+        platform); those are left out unless asked."""
+        where = "" if include_deleted else " and m.deleted_at is null"
+        return list(
+            self.db.query(
+                "select q.*, m.deleted_at is not null as deleted from questions q left join messages m "
+                f"on m.uid = q.message_uid where q.session_id = ?{where} order by q.number",
+                [session_id],
+            )
+        )
+
+    def opted_out(self) -> set[tuple[str, str]]:
+        """(session id, handle) of everyone who opted out of a session's recap."""
+        rows = self.db.execute("select session_id, handle from participants where opted_out = 1").fetchall()
+        return {(str(s), str(h)) for s, h in rows}
+
+    # -- host corrections and privacy -------------------------------------------------------------
+    def corrections(self, session_id: str) -> dict[str, list[str]]:
+        """Hosts' attributions by message uid (prompt keys)."""
+        rows = self.db.query(
+            "select c.message_uid, c.answers from corrections c join messages m on m.uid = c.message_uid "
+            "where m.session_id = ?",
+            [session_id],
+        )
+        return {r["message_uid"]: json.loads(r["answers"]) for r in rows}
+
+    def redactions(self) -> tuple[set[str], set[str]]:
+        """(hidden message uids, hidden participant handle keys)."""
+        msgs: set[str] = set()
+        people: set[str] = set()
+        for kind, target in self.db.execute("select target_kind, target from redactions").fetchall():
+            if kind == "message":
+                msgs.add(target)
+            else:
+                people.add(target.lstrip("@").casefold())
+        return msgs, people
+
+    # -- the live runner's ledger and state ------------------------------------------------------
+    def ledger(self, session_id: str, *, post: str | None = None) -> list[dict[str, Any]]:
+        """Ledger rows of a session (or of one post), in the order they were intended."""
+        if post is None:
+            return list(
+                self.db.query("select * from ledger where session_id = ? order by rowid", [session_id])
+            )
+        return list(
+            self.db.query(
+                "select * from ledger where session_id = ? and post = ? order by rowid", [session_id, post]
+            )
+        )
+
+    def runner_state(self, session_id: str) -> dict[str, Any] | None:
+        """The live runner's saved state: ``timeline`` (a Timeline snapshot), ``cursors``, ``recap_at``."""
+        row = self.db.execute(
+            "select timeline, cursors, recap_at from runner_state where session_id = ?", [session_id]
+        ).fetchone()
+        if row is None:
+            return None
+        return {"timeline": json.loads(row[0]), "cursors": json.loads(row[1]), "recap_at": row[2]}
+
+    # -- search -----------------------------------------------------------------------------------------
+    def search(self, query: str, *, limit: int = 50) -> Iterator[dict[str, Any]]:
+        """Full-text search over every session's messages (FTS5 query syntax escaped); messages
+        deleted on the platform are not found."""
+        terms = [t.replace('"', '""') for t in query.split() if t.strip()]
+        if not terms:
+            return iter(())
+        match = " ".join(f'"{t}"' for t in terms)
+        sql = (
+            "select m.uid, m.id, m.session_id, m.ts, m.handle, m.name, m.text, m.hidden, "
+            "snippet(messages_fts, 0, '\x02', '\x03', '…', 12) as snippet "
+            "from messages_fts join messages m on m.rowid = messages_fts.rowid "
+            "where messages_fts match ? and m.session_id is not null and m.deleted_at is null "
+            "order by rank limit ?"
+        )
+        return iter(self.db.query(sql, [match, limit]))

@@ -1,0 +1,240 @@
+"""The archive's schema: every table by migration (sqlite-utils ``Migrations``), never guessed.
+
+``open_database`` opens a file, refuses one that belongs to something else or to a newer chatbot,
+and applies the migrations it lacks; an old archive keeps every row it had.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from chatbot.store.errors import StoreError
+
+SCHEMA_VERSION = 3
+migrations = Migrations("chatbot")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.table("sessions").create(
+        {
+            "id": str,
+            "slug": str,
+            "hashtag": str,
+            "title": str,
+            "timezone": str,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,
+            "style": str,
+            "spec": str,
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"slug", "hashtag", "title", "timezone", "started_at", "status", "spec"},
+    )
+    db.table("sessions").create_index(["slug"], unique=True)
+    db.table("messages").create(
+        {
+            "uid": str,
+            "id": str,
+            "platform": str,
+            "session_id": str,
+            "ts": str,
+            "author_id": str,
+            "handle": str,
+            "name": str,
+            "text": str,
+            "reply_to": str,
+            "quote_of": str,
+            "is_repost": int,
+            "is_action": int,
+            "likes": int,
+            "url": str,
+            "channel": str,
+            "kind": str,
+            "answers": str,
+            "prompt_key": str,
+            "question": int,
+            "flags": str,
+            "hidden": int,
+            "source": str,
+        },
+        pk="uid",
+        not_null={"id", "platform", "ts", "author_id", "handle", "text"},
+        foreign_keys=[("session_id", "sessions", "id")],
+        defaults={"is_repost": 0, "is_action": 0, "likes": 0, "hidden": 0, "answers": "[]", "flags": "[]"},
+    )
+    db.table("messages").create_index(["session_id", "ts"])
+    db.table("messages").create_index(["ts"])
+    db.table("messages").create_index(["platform", "author_id"])
+    db.table("messages").enable_fts(["text", "handle", "name"], create_triggers=True, tokenize="unicode61")
+    db.table("participants").create(
+        {
+            "session_id": str,
+            "key": str,
+            "handle": str,
+            "name": str,
+            "platform": str,
+            "role": str,
+            "first_seen": str,
+            "messages": int,
+            "reposts": int,
+            "answers": int,
+            "questions": int,
+            "opted_out": int,
+        },
+        pk=("session_id", "key"),
+        not_null={"handle", "platform", "role", "first_seen"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("prompts").create(
+        {
+            "session_id": str,
+            "key": str,
+            "label": str,
+            "text": str,
+            "message_uid": str,
+            "posted_at": str,
+            "author": str,
+        },
+        pk=("session_id", "key"),
+        not_null={"label", "text", "posted_at"},
+        foreign_keys=[("session_id", "sessions", "id"), ("message_uid", "messages", "uid")],
+    )
+    db.table("questions").create(
+        {
+            "session_id": str,
+            "number": int,
+            "message_uid": str,
+            "author": str,
+            "text": str,
+            "asked_at": str,
+            "queued_at": str,
+            "status": str,
+            "askers": str,
+            "upvoters": str,
+            "likes": int,
+            "merged_into": int,
+            "route": str,
+            "answered_at": str,
+            "answered_by": str,
+            "history": str,
+        },
+        pk=("session_id", "number"),
+        not_null={"author", "text", "asked_at", "status"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+    db.table("questions").create_index(["session_id", "status"])
+    db.table("corrections").create(
+        {"message_uid": str, "answers": str, "by": str, "at": str},
+        pk="message_uid",
+        foreign_keys=[("message_uid", "messages", "uid")],
+    )
+    db.table("redactions").create(
+        {"id": int, "target_kind": str, "target": str, "by": str, "at": str, "reason": str},
+        pk="id",
+        not_null={"target_kind", "target", "at"},
+    )
+    db.table("redactions").create_index(["target_kind", "target"], unique=True)
+    db.table("imports").create(
+        {"sha256": str, "path": str, "format": str, "messages": int, "imported_at": str},
+        pk="sha256",
+    )
+    db.table("ledger").create(
+        {
+            "session_id": str,
+            "key": str,
+            "platform": str,
+            "text": str,
+            "intended_at": str,
+            "posted_at": str,
+            "platform_id": str,
+            "status": str,
+        },
+        pk=("session_id", "key", "platform"),
+        not_null={"status", "intended_at"},
+    )
+
+
+@migrations()
+def m002_live_runner(db: sqlite_utils.Database) -> None:
+    """The live runner: ledger rows grouped by post (thread parts, reply targets, the platform
+    cursor at intent time for the history check) and each session's runner state."""
+    ledger = db.table("ledger")
+    ledger.add_column("post", str)
+    ledger.add_column("part", int, not_null_default=1)
+    ledger.add_column("reply_to", str)
+    ledger.add_column("after", str)
+    ledger.add_column("ref", str)
+    ledger.add_column("kind", str)
+    db.execute("update ledger set post = key where post is null")
+    db.table("messages").create_index(["id"])  # replies, prompts and questions look messages up by id
+    ledger.create_index(["session_id", "post"])
+    ledger.create_index(["session_id", "status"])
+    db.table("runner_state").create(
+        {"session_id": str, "timeline": str, "cursors": str, "recap_at": str, "updated_at": str},
+        pk="session_id",
+        not_null={"timeline", "cursors", "updated_at"},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
+
+
+@migrations()
+def m003_whole_messages(db: sqlite_utils.Database) -> None:
+    """Everything a ``Message`` carries, so that reading it back loses nothing: whether its author
+    is a bot, its mentions and links, attachments and reactions (JSON lists), and when it was
+    edited or deleted on the platform (a deleted message keeps its row, marked)."""
+    messages = db.table("messages")
+    messages.add_column("is_bot", int, not_null_default=0)
+    for name in ("mentions", "links", "attachments", "reactions"):
+        messages.add_column(name, str, not_null_default="[]")
+    messages.add_column("edited_at", str)
+    messages.add_column("deleted_at", str)
+    messages.add_column("deleted_by_author", int, not_null_default=0)
+
+
+def open_database(path: str | Path) -> sqlite_utils.Database:
+    """The archive at ``path`` (``:memory:`` too), WAL and foreign keys on, migrated to this
+    version. StoreError when the file is not a chatbot archive this version can use."""
+    name = str(path)
+    try:
+        conn = sqlite3.connect(name, check_same_thread=False)
+    except sqlite3.Error as e:
+        raise StoreError(f"{name}: cannot open ({e})") from e
+    try:
+        db = sqlite_utils.Database(conn)
+        db.execute("PRAGMA foreign_keys = ON")
+        if name != ":memory:":
+            db.enable_wal()
+        _check_not_foreign(db, name)
+        migrations.apply(db)
+    except sqlite3.DatabaseError as e:
+        conn.close()
+        raise StoreError(f"{name}: not a usable chatbot database ({e})") from e
+    except StoreError:
+        conn.close()
+        raise
+    return db
+
+
+def _check_not_foreign(db: sqlite_utils.Database, name: str) -> None:
+    tables = set(db.table_names())
+    if tables and "sessions" not in tables and "_sqlite_migrations" not in tables:
+        raise StoreError(
+            f"{name}: this SQLite file belongs to something else (tables: "
+            f"{', '.join(sorted(tables)[:5])}); pass another --db"
+        )
+    known = {m.name for m in migrations._migrations}
+    applied = {m.name for m in migrations.applied(db)}
+    if applied - known:
+        raise StoreError(f"{name}: written by a newer chatbot (schema {sorted(applied - known)}); upgrade")
+
+
+def schema_version(db: sqlite_utils.Database) -> int:
+    """How many migrations the archive has had."""
+    return len(migrations.applied(db))
