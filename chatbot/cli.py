@@ -116,12 +116,10 @@ def cmd_redact(args: argparse.Namespace) -> int:
     store = _store(args.db, None)
     try:
         if args.what == "message":
-            row = store.db.execute(
-                "select uid from messages where uid = ? or id = ?", [args.target, args.target]
-            ).fetchone()
-            if not row:
+            uid = store.message_uid(args.target)
+            if uid is None:
                 raise UsageError(f"no message {args.target!r} in {store.path}")
-            store.redact("message", row[0], by=args.by, reason=args.reason or "")
+            store.redact("message", uid, by=args.by, reason=args.reason or "")
         else:
             store.redact("participant", args.target, by=args.by, reason=args.reason or "")
     finally:

@@ -2,7 +2,9 @@
 
 It is the JSON export (DESIGN.md "Recap JSON export") and what every page renders, so what a
 reader sees and what a script downloads never disagree. Privacy is applied here, once: hidden
-messages and opted-out participants leave no text, name or handle in it.
+messages and opted-out participants leave no text, name or handle in it. Messages deleted on the
+platform are left out of it (transcript, answers, questions and counts) unless ``include_deleted``
+asks for them, marked ``deleted: true``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ SCHEMA = 1
 REMOVED = "(removed)"
 
 
-def build_export(store: Store, session_id: str) -> dict[str, Any]:
+def build_export(store: Store, session_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
+    """The session (by id or slug) as the JSON export; ``SessionNotFound`` (a KeyError) if none."""
     row = store.session_row(session_id)
     sid = row["id"]
     spec = store.session_spec(sid)
@@ -31,14 +34,14 @@ def build_export(store: Store, session_id: str) -> dict[str, Any]:
         return datetime.fromisoformat(ts).astimezone(tz).isoformat() if ts else None
 
     hidden_msgs, hidden_people = store.redactions()
-    participants = list(store.db.query("select * from participants where session_id = ?", [sid]))
+    participants = store.participant_rows(sid, include_deleted=include_deleted)
     removed_keys = {
         p["key"]
         for p in participants
         if p["opted_out"] or p["handle"].lstrip("@").casefold() in hidden_people
     }
     corrections = store.corrections(sid)
-    rows = store.message_rows(sid)
+    rows = store.transcript_rows(sid, include_deleted=include_deleted)
 
     def is_removed(r: dict[str, Any]) -> bool:
         return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
@@ -67,18 +70,20 @@ def build_export(store: Store, session_id: str) -> dict[str, Any]:
             "reply_to": r["reply_to"],
             "url": None if removed else r["url"],
             "removed": removed,
+            "attachments": [] if removed else _attachments(r["attachments"]),
+            "reactions": [] if removed else json.loads(r["reactions"] or "[]"),
+            "edited_at": None if removed else local(r["edited_at"]),
             "_keys": keys,
         }
         if r["uid"] in corrections:
             item["corrected"] = True
+        if r["deleted_at"]:
+            item.update(deleted=True, deleted_at=local(r["deleted_at"]))
         messages.append(item)
         by_uid[r["uid"]] = item
 
     prompts = []
-    prompt_rows = list(
-        store.db.query("select * from prompts where session_id = ? order by posted_at, key", [sid])
-    )
-    for p in prompt_rows:
+    for p in store.prompt_rows(sid):
         source = by_uid.get(p["message_uid"] or "")
         answers = [
             {
@@ -107,7 +112,8 @@ def build_export(store: Store, session_id: str) -> dict[str, Any]:
             }
         )
 
-    questions = _questions(store, sid, local, by_uid, removed_keys, hidden_people)
+    rows = store.question_rows(sid, include_deleted=include_deleted)
+    questions = _questions(rows, local, by_uid, hidden_people)
     for m in messages:
         del m["_keys"]
     people = [
@@ -163,15 +169,23 @@ def build_export(store: Store, session_id: str) -> dict[str, Any]:
     }
 
 
+def _attachments(text: str | None) -> list[dict[str, Any]]:
+    """A message's attachments as the export lists them (filename, url, size; content_type when known)."""
+    out = []
+    for a in json.loads(text or "[]"):
+        item = {"filename": a["filename"], "url": a.get("url") or "", "size": a.get("size")}
+        if a.get("content_type"):
+            item["content_type"] = a["content_type"]
+        out.append(item)
+    return out
+
+
 def _questions(
-    store: Store,
-    sid: str,
+    rows: list[dict[str, Any]],
     local: Any,
     by_uid: dict[str, dict[str, Any]],
-    removed_keys: set[str],
     hidden_people: set[str],
 ) -> list[dict[str, Any]]:
-    rows = list(store.db.query("select * from questions where session_id = ? order by number", [sid]))
     pending = sorted(
         (r for r in rows if r["status"] in ("open", "approved")),
         key=lambda r: (r["queued_at"] or r["asked_at"], r["number"]),
@@ -191,25 +205,26 @@ def _questions(
                 1,
             )
         askers = [a for a in json.loads(r["askers"]) if a.lstrip("@").casefold() not in hidden_people]
-        out.append(
-            {
-                "id": r["number"],
-                "number": r["number"],
-                "author": REMOVED if removed else r["author"],
-                "text": "" if removed else r["text"],
-                "asked_at": local(r["asked_at"]),
-                "status": r["status"],
-                "upvotes": len(json.loads(r["upvoters"])) + (r["likes"] or 0),
-                "answered_at": local(r["answered_at"]),
-                "answered_by": r["answered_by"],
-                "minutes_to_answer": minutes,
-                "route": r["route"],
-                "merged_into": r["merged_into"],
-                "askers": askers,
-                "position": position.get(r["number"]),
-                "message_id": source["id"] if source else None,
-                "removed": removed,
-                "history": json.loads(r["history"] or "[]"),
-            }
-        )
+        item = {
+            "id": r["number"],
+            "number": r["number"],
+            "author": REMOVED if removed else r["author"],
+            "text": "" if removed else r["text"],
+            "asked_at": local(r["asked_at"]),
+            "status": r["status"],
+            "upvotes": len(json.loads(r["upvoters"])) + (r["likes"] or 0),
+            "answered_at": local(r["answered_at"]),
+            "answered_by": r["answered_by"],
+            "minutes_to_answer": minutes,
+            "route": r["route"],
+            "merged_into": r["merged_into"],
+            "askers": askers,
+            "position": position.get(r["number"]),
+            "message_id": source["id"] if source else None,
+            "removed": removed,
+            "history": json.loads(r["history"] or "[]"),
+        }
+        if r["deleted"]:
+            item["deleted"] = True
+        out.append(item)
     return out

@@ -135,10 +135,7 @@ def search_hits(ctx: WebContext, query: str) -> list[dict[str, Any]]:
     """Full-text hits with highlighted snippets; hidden messages and people never appear."""
     store = ctx.store
     hidden_msgs, hidden_people = store.redactions()
-    opted = {
-        (r["session_id"], handle_key(r["handle"]))
-        for r in store.db.query("select session_id, handle from participants where opted_out = 1")
-    }
+    opted = {(session_id, handle_key(handle)) for session_id, handle in store.opted_out()}
     rows = {r["id"]: r for r in store.sessions()}
     hits = []
     for r in store.search(query, limit=ctx.limits.search_limit):
@@ -174,7 +171,7 @@ async def healthz(request: web.Request) -> web.StreamResponse:
     """GET /healthz: the archive answers, and what is running."""
     ctx = request.app[CTX]
     try:
-        ctx.store.db.execute("select 1").fetchone()
+        ctx.store.ping()
     except sqlite3.Error as e:
         log.error("health check: database error: %s", e)
         return web.json_response({"ok": False, "error": "database unavailable"}, status=503)
