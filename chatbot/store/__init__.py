@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from chatbot.store.commandlog import CommandLog, LoggedCommand
 from chatbot.store.errors import MessageNotFound, NotFound, SessionNotFound, StoreError
 from chatbot.store.live import LiveWrites
 from chatbot.store.reads import Reads
@@ -30,6 +31,7 @@ from chatbot.store.schema import SCHEMA_VERSION, migrations, open_database, sche
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LoggedCommand",
     "MessageNotFound",
     "NotFound",
     "SessionNotFound",
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 
-class Store(Reads, LiveWrites):
+class Store(Reads, LiveWrites, CommandLog):
     """All reads and writes of the archive. Keep calls short: SQLite is synchronous."""
 
     def __init__(self, path: str | Path) -> None:

@@ -85,4 +85,3 @@ class CommandLog:
             )
             for r in rows
         ]
-

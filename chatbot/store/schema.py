@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from chatbot.store.errors import StoreError
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 migrations = Migrations("chatbot")
 
 
@@ -196,6 +196,43 @@ def m003_whole_messages(db: sqlite_utils.Database) -> None:
     messages.add_column("edited_at", str)
     messages.add_column("deleted_at", str)
     messages.add_column("deleted_by_author", int, not_null_default=0)
+
+
+@migrations()
+def m004_command_log(db: sqlite_utils.Database) -> None:
+    """Commands given outside chat text (the dashboard, slash commands), replayed with the messages
+    on restart: ``after_messages`` is where among them (``chatbot.store.commandlog``)."""
+    db.table("command_log").create(
+        {
+            "session_id": str,
+            "seq": int,
+            "ts": str,
+            "name": str,
+            "args": str,
+            "actor_id": str,
+            "actor_handle": str,
+            "actor_name": str,
+            "platform": str,
+            "via": str,
+            "outcome": str,
+            "text": str,
+            "after_messages": int,
+        },
+        pk=("session_id", "seq"),
+        not_null={
+            "ts",
+            "name",
+            "args",
+            "actor_id",
+            "actor_handle",
+            "platform",
+            "via",
+            "outcome",
+            "after_messages",
+        },
+        defaults={"actor_name": "", "text": ""},
+        foreign_keys=[("session_id", "sessions", "id")],
+    )
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:
