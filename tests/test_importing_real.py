@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatbot.importing import import_files
+from chatbot.importing import import_files, rebuild
 from chatbot.recap.export import build_export
 from chatbot.store import Store
 
@@ -191,3 +191,74 @@ def test_a_meeting_is_named_after_itself_not_its_info_items(shared_data: Path, t
     assert row["hashtag"] == "#magazine_editorial_board"
     assert row["slug"] == "2020-06-10-magazine-editorial-board"
     assert row["title"] == "Magazine editorial board"
+
+
+def test_meetbots_lines_stay_a_bots_after_the_archive_is_reopened(shared_data: Path, tmp_path: Path) -> None:
+    """brokerbot echoes every #topic and #info ("jmrodri: info"); those are never answers, and the
+    archive remembers it: after a restart, and after every replay of a meeting from the store."""
+    logs = sorted((shared_data / "meetbot-automation-broker").glob("*.log.txt"))
+    store = Store(tmp_path / "m.db")
+    report = import_files(store, logs)
+    store.close()
+    store = Store(tmp_path / "m.db")
+    assert len(report.sessions) == len(logs) == 13
+    said = 0
+    for sid in report.sessions:
+        rebuild(store, sid)  # what a restart or a re-render replays
+        export = build_export(store, sid)
+        bot_lines = [m for m in export["messages"] if m["author"].startswith("brokerbot")]
+        said += len(bot_lines)
+        assert {m["kind"] for m in bot_lines} == {"bot"}, sid
+        answers = [a["author"] for p in export["prompts"] for a in p["answers"]]
+        assert not any(a.startswith("brokerbot") for a in answers), sid
+        assert {p["role"] for p in export["participants"] if p["handle"].startswith("brokerbot")} == {"bot"}
+    assert said == 474
+
+
+def test_importing_again_repairs_an_archive_that_forgot_its_bots(shared_data: Path, tmp_path: Path) -> None:
+    log = shared_data / "meetbot-automation-broker" / "asbroker.2018-09-04-13.45.log.txt"
+    store = Store(tmp_path / "m.db")
+    (sid,) = import_files(store, [log]).sessions
+    with store.db.atomic():  # as an archive written before the store kept is_bot
+        store.db.execute("update messages set is_bot = 0")
+    rebuild(store, sid)
+    forgot = build_export(store, sid)
+    assert sum(a["author"] == "brokerbot" for p in forgot["prompts"] for a in p["answers"]) == 19
+    report = import_files(store, [log])
+    assert report.files[0][3] == 0  # nothing new: the rows were repaired in place
+    export = build_export(store, sid)
+    assert not any(a["author"] == "brokerbot" for p in export["prompts"] for a in p["answers"])
+    assert export["stats"]["answers"] == forgot["stats"]["answers"] - 19
+
+
+def test_a_discord_export_keeps_attachments_reactions_and_edits(shared_data: Path, tmp_path: Path) -> None:
+    general = (
+        shared_data
+        / "dcef-example-guild"
+        / "Example guild - Text Channels - general [1012224565567721552].json"
+    )
+    store = Store(tmp_path / "d.db")
+    (sid,) = import_files(store, [general]).sessions
+    store.close()
+    store = Store(tmp_path / "d.db")
+    export = build_export(store, sid)
+    msgs = {m["id"]: m for m in export["messages"]}
+    files = [a["filename"] for m in export["messages"] for a in m["attachments"]]
+    assert files == [
+        "dce-export-more.png",
+        "tutorial_move_to_exports_folder.png",
+        "tutorial_close_nginx.png",
+        "wat_gif_upload.gif",
+        "book_scanner.mp4",
+        "funny_noises.mp3",
+        "SPOILER_memes_traffic.png",
+    ]
+    assert msgs["1060926845832409158"]["attachments"][0]["size"] == 42900
+    assert msgs["1060926346089476176"]["reactions"] == [{"emoji": "👀", "count": 1}]
+    assert msgs["1060927254248558702"]["reactions"] == [{"emoji": ":kekw:", "count": 2}]
+    assert msgs["1060926487911485582"]["edited_at"] == "2023-01-06T14:23:25.845000+00:00"
+    fixture = shared_data / "chat-analytics-discord-fixtures"
+    import_files(store, [fixture / "SV_5A_5M.json", fixture / "DM_2A_2M.json"])
+    reacted = store.message("discord:447793085255123006")
+    assert [(r.emoji, r.count) for r in reacted.reactions] == [(":paul:", 3), ("❤", 2)]
+    assert store.message("discord:538148765782114306").author.is_bot

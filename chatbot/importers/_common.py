@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chatbot.core.model import Author, Message
+from chatbot.core.model import Attachment, Author, Message, Reaction
 from chatbot.importers.base import ImportFailed, ImportResult
 
 MAX_TEXT = 100_000  # characters kept of one message's text
@@ -92,6 +92,34 @@ def unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(seen)
 
 
+def file_name(url: str) -> str:
+    """The last part of a URL or of an exporter's local path (``a/b\\c.png?x=1`` -> ``c.png``)."""
+    path = url.split("?", 1)[0].split("#", 1)[0].rstrip("/\\")
+    return re.split(r"[/\\]", path)[-1] or url
+
+
+def attachments_at(urls: Iterable[str]) -> tuple[Attachment, ...]:
+    """Attachments known only by their address (spreadsheets, CSV exports): http(s) URLs only."""
+    return tuple(attachment(u) for u in unique(urls) if u.startswith(("http:", "https:")))
+
+
+def attachment(url: object, name: object = "", size: object = None, content_type: object = "") -> Attachment:
+    """An attachment from an export's fields; the name defaults to the address's last part."""
+    address = str(url or "")
+    return Attachment(
+        str(name or file_name(address)),
+        address,
+        as_int(size) if size is not None else None,
+        str(content_type or ""),
+    )
+
+
+def reaction(emoji: str, count: object) -> Reaction | None:
+    """One reaction with its count (at least 1); None without an emoji."""
+    emoji = emoji.strip()
+    return Reaction(emoji, max(as_int(count), 1)) if emoji else None
+
+
 def stable_id(prefix: str, *parts: str) -> str:
     """A short id derived from content, identical on every re-import of the same file."""
     digest = hashlib.sha1("\x1f".join(parts).encode("utf-8", "replace")).hexdigest()
@@ -121,6 +149,17 @@ def id_str(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+def optional_time(c: Collector, value: object, line: int | None, what: str) -> datetime | None:
+    """An optional ISO 8601 time (an edit time): None when absent; a bad one is a warning, and left out."""
+    if not value:
+        return None
+    try:
+        return c.localize(datetime.fromisoformat(str(value).strip()), line)
+    except ValueError:
+        c.warn(line, f"{what} {value!r} is not ISO 8601; left out")
+        return None
 
 
 class Collector:

@@ -10,14 +10,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from chatbot.core.model import Author
+from chatbot.core.model import Author, Reaction
 from chatbot.importers._common import (
     Collector,
+    attachments_at,
     csv_rows,
     discord_handle,
     is_upvote,
     links_in,
     parse_datetime,
+    reaction,
     stable_id,
     unique,
 )
@@ -45,6 +47,11 @@ def parse_local(value: str) -> datetime | None:
 def likes_of(reactions: str) -> int:
     """``⬆ (12),👍 (3),KMD (5)`` -> 15: only ⬆ and 👍 count (the AMA's votes)."""
     return sum(int(n) for emoji, n in _REACTION.findall(reactions) if is_upvote(emoji))
+
+
+def reactions_of(reactions: str) -> tuple[Reaction, ...]:
+    """``⬆ (12),👍 (3),KMD (5)`` -> every reaction with its count."""
+    return tuple(r for emoji, n in _REACTION.findall(reactions) if (r := reaction(emoji, n)))
 
 
 def _split(who: str) -> tuple[str, str]:
@@ -97,4 +104,6 @@ def parse(text: str, c: Collector) -> None:
             likes=likes_of(cell(row, 5)),
             mentions=unique(handles.get(m.lower(), m) for m in named),
             links=unique([*links_in(content), *(a for a in attachments if a.startswith(_HTTP))]),
+            attachments=attachments_at(attachments),
+            reactions=reactions_of(cell(row, 5)),
         )

@@ -12,14 +12,17 @@ import re
 from datetime import datetime
 from typing import Any
 
-from chatbot.core.model import Author
+from chatbot.core.model import Attachment, Author, Reaction
 from chatbot.importers._common import (
     Collector,
     as_int,
+    attachment,
     discord_handle,
     id_str,
     is_upvote,
     links_in,
+    optional_time,
+    reaction,
     unique,
 )
 
@@ -181,7 +184,8 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
         return
     content = str(m.get("content") or "")
     reference = _dict(m.get("reference"))
-    attachments = [str(x.get("url") or "") for x in m.get("attachments") or [] if isinstance(x, dict)]
+    attachments = _attachments(m.get("attachments"))
+    edited = optional_time(c, m.get("timestampEdited"), at, f"message {mid}: timestampEdited")
     c.add(
         at,
         id=mid,
@@ -198,8 +202,32 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
             for u in m.get("mentions") or []
             if isinstance(u, dict)
         ),
-        links=unique([*links_in(content), *(u for u in attachments if u.startswith(_HTTP))]),
+        links=unique([*links_in(content), *(a.url for a in attachments if a.url.startswith(_HTTP))]),
+        attachments=attachments,
+        reactions=_reactions(m.get("reactions")),
+        edited_at=edited,
     )
+
+
+def _attachments(items: object) -> tuple[Attachment, ...]:
+    """``attachments[]``: file name, address (a URL, or the export's local copy), size in bytes."""
+    return tuple(
+        attachment(x.get("url"), x.get("fileName"), x.get("fileSizeBytes"))
+        for x in (items if isinstance(items, list) else [])
+        if isinstance(x, dict) and (x.get("fileName") or x.get("url"))
+    )
+
+
+def _reactions(items: object) -> tuple[Reaction, ...]:
+    """``reactions[]`` with their counts: a unicode emoji as itself, a server's own as ``:name:``."""
+    out = []
+    for r in items if isinstance(items, list) else []:
+        emoji = _dict(r.get("emoji")) if isinstance(r, dict) else {}
+        name = str(emoji.get("name") or emoji.get("code") or "")
+        custom = bool(id_str(emoji.get("id"))) and name
+        if made := reaction(f":{name}:" if custom else name, r.get("count") if isinstance(r, dict) else 1):
+            out.append(made)
+    return tuple(out)
 
 
 def _dict(value: object) -> dict[str, Any]:

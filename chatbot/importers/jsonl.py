@@ -1,4 +1,9 @@
-"""Our own JSON Lines: one normalized message per line (see DESIGN.md, "Recorded chat formats")."""
+"""Our own JSON Lines: one normalized message per line (see DESIGN.md, "Recorded chat formats").
+
+Beyond the fields DESIGN.md lists, a record may carry what the archive keeps of a message:
+``attachments`` (``filename, url, size, content_type``), ``reactions`` (``emoji, count``),
+``edited_at``, and ``author.is_bot``.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,18 @@ import json
 from datetime import datetime
 from typing import Any
 
-from chatbot.core.model import Author
-from chatbot.importers._common import Collector, as_int, id_str, links_in, unique, x_mentions_in
+from chatbot.core.model import Attachment, Author, Reaction
+from chatbot.importers._common import (
+    Collector,
+    as_int,
+    attachment,
+    id_str,
+    links_in,
+    optional_time,
+    reaction,
+    unique,
+    x_mentions_in,
+)
 from chatbot.importers.base import ImportFailed
 
 
@@ -116,4 +131,20 @@ def _record(line: int | None, record: object, c: Collector) -> None:
         is_action=bool(record.get("is_action", False)),
         mentions=_mentions(record, platform, body),
         links=unique(str(u) for u in links) if isinstance(links, list) else unique(links_in(body)),
+        attachments=_attachments(record.get("attachments")),
+        reactions=_reactions(record.get("reactions")),
+        edited_at=optional_time(c, record.get("edited_at"), line, f"message {msg_id}: edited_at"),
     )
+
+
+def _attachments(items: object) -> tuple[Attachment, ...]:
+    return tuple(
+        attachment(a.get("url"), a.get("filename"), a.get("size"), a.get("content_type"))
+        for a in (items if isinstance(items, list) else [])
+        if isinstance(a, dict) and (a.get("filename") or a.get("url"))
+    )
+
+
+def _reactions(items: object) -> tuple[Reaction, ...]:
+    given = [r for r in items if isinstance(r, dict)] if isinstance(items, list) else []
+    return tuple(r for x in given if (r := reaction(str(x.get("emoji") or ""), x.get("count", 1))))

@@ -18,6 +18,7 @@ from chatbot.core.model import Author
 from chatbot.importers._common import (
     Collector,
     as_int,
+    attachments_at,
     csv_rows,
     id_str,
     links_in,
@@ -108,6 +109,7 @@ def _archiver(rec: dict[str, str], line: int, c: Collector) -> None:
         url=tweet_url(screen, tid) if tid.isdigit() else None,
         mentions=unique(x_mentions_in(body)),
         links=unique([*links_in(body), *(u for u in given if u.startswith(("http:", "https:")))]),
+        attachments=attachments_at(rec.get("Media", "").split()),
     )
 
 

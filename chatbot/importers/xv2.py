@@ -10,10 +10,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from chatbot.core.model import Author
+from chatbot.core.model import Attachment, Author
 from chatbot.importers._common import (
     Collector,
     as_int,
+    attachment,
     id_str,
     links_in,
     tweet_url,
@@ -37,7 +38,27 @@ def hashtag_of(twarc: object) -> str | None:
     return None
 
 
-def _post(t: dict[str, Any], users: dict[str, dict[str, Any]], line: int | None, c: Collector) -> None:
+def _media(t: dict[str, Any], media: dict[str, dict[str, Any]]) -> tuple[Attachment, ...]:
+    """The post's photos, videos and GIFs: ``attachments.media_keys`` looked up in ``includes.media``
+    (or the media objects twarc2 flattened into the post). A video is known by its preview image."""
+    found = (t.get("attachments") or {}) if isinstance(t.get("attachments"), dict) else {}
+    items = [media.get(str(k)) for k in found.get("media_keys") or []]
+    items += [x for x in found.get("media") or [] if isinstance(x, dict)]
+    out = []
+    for x in items:
+        url = str((x or {}).get("url") or (x or {}).get("preview_image_url") or "")
+        if x and url:
+            out.append(attachment(url))
+    return tuple(out)
+
+
+def _post(
+    t: dict[str, Any],
+    users: dict[str, dict[str, Any]],
+    line: int | None,
+    c: Collector,
+    media: dict[str, dict[str, Any]] | None = None,
+) -> None:
     tid = id_str(t.get("id"))
     if not tid:
         c.warn(line, "post without an id; skipped")
@@ -86,6 +107,7 @@ def _post(t: dict[str, Any], users: dict[str, dict[str, Any]], line: int | None,
         url=tweet_url(author.handle if author.handle.startswith("@") else "", tid),
         mentions=unique(mentions or x_mentions_in(text)),
         links=unique(urls or links_in(text)),
+        attachments=_media(t, media or {}),
     )
 
 
@@ -97,10 +119,11 @@ def _page(page: dict[str, Any], line: int | None, c: Collector) -> None:
         return
     includes = page.get("includes") or {}
     users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
+    media = {str(m.get("media_key")): m for m in includes.get("media") or [] if isinstance(m, dict)}
     data = page.get("data") or []
     for t in [data] if isinstance(data, dict) else data:
         if isinstance(t, dict):
-            c.guard(line, _post, t, users, line, c)
+            c.guard(line, _post, t, users, line, c, media)
         else:
             c.warn(line, "an item of data is not a JSON object; skipped")
 

@@ -16,11 +16,6 @@ from chatbot.importers.base import ImportFailed
 NY = ZoneInfo("America/New_York")
 
 
-@pytest.fixture
-def imp(fixtures: Path) -> Path:
-    return fixtures / "importers"
-
-
 def by_id(messages: list[Message]) -> dict[str, Message]:
     return {m.id: m for m in messages}
 

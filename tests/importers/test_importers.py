@@ -15,11 +15,6 @@ from chatbot.importers.base import ImportFailed
 NY = ZoneInfo("America/New_York")
 
 
-@pytest.fixture
-def imp(fixtures: Path) -> Path:
-    return fixtures / "importers"
-
-
 def _line(record: dict[str, object]) -> str:
     return json.dumps(record, ensure_ascii=False) + "\n"
 
