@@ -1,53 +1,33 @@
 """The host's ``chat.toml``: loaded once, validated, turned into frozen dataclasses.
 
 Every error names the key and the problem (``session[0].timezone: unknown time zone ...``).
-Secrets (X and Discord tokens, the host token) come from the environment, never the file
-that gets shared; a config may name the variable to read.
+Each platform adapter owns its settings: ``[platforms.<name>]`` is checked by the adapter the
+registry (``chatbot.platforms.registry``) holds for that name (the older top-level ``[web]``
+table is still read as ``[platforms.web]``). Secrets (tokens, the host token) come from the
+environment, never the file that gets shared; a config may name the variable to read.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chatbot.core.model import PLATFORMS, PromptSpec, SessionSpec
+from chatbot.core.model import PromptSpec, SessionSpec
 from chatbot.core.schedule import Templates, TimelineOptions
 from chatbot.core.sessions import slugify
-
-CONFIG_PLATFORMS = ("x", "discord", "web")
+from chatbot.platforms.registry import REGISTRY, Registry
+from chatbot.platforms.settings import Section, SettingsError
+from chatbot.platforms.web import WebSettings
 
 
 class ConfigError(Exception):
     """The config cannot be used; the text names the file, the key and the problem."""
-
-
-@dataclass(frozen=True)
-class WebSettings:
-    host: str = "127.0.0.1"
-    port: int = 8080
-    host_token: str | None = None  # from CHATBOT_HOST_TOKEN unless set; printed at start when absent
-
-
-@dataclass(frozen=True)
-class XSettings:
-    poll_seconds: float = 60.0
-    max_results: int = 100
-    bearer_token: str | None = None
-    consumer_key: str | None = None
-    consumer_secret: str | None = None
-    access_token: str | None = None
-    access_token_secret: str | None = None
-
-
-@dataclass(frozen=True)
-class DiscordSettings:
-    channel_id: str = ""
-    token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,58 +41,39 @@ class SessionConfig:
 
 @dataclass(frozen=True)
 class Config:
+    """A loaded config. ``platform_settings``: each hostable platform's validated settings, by
+    name (as its adapter declares them); ``registry``: the platforms this config was checked
+    against, and that make its sessions' adapters."""
+
     path: Path
     bot_name: str = "chatbot"
     db: Path = Path("chatbot.db")
     transcripts: Path = Path("transcripts")
     public_url: str = "http://127.0.0.1:8080"
-    web: WebSettings = WebSettings()
-    x: XSettings = XSettings()
-    discord: DiscordSettings = DiscordSettings()
+    platform_settings: Mapping[str, Any] = field(default_factory=dict)
     sessions: tuple[SessionConfig, ...] = ()
     optouts: tuple[str, ...] = ()
+    registry: Registry = field(default=REGISTRY, repr=False, compare=False)
 
     @property
     def timezone(self) -> ZoneInfo | None:
         return ZoneInfo(self.sessions[0].spec.timezone) if self.sessions else None
 
-
-class _Reader:
-    """Typed access to one TOML table, with errors that name the key path."""
-
-    def __init__(self, path: Path, where: str, table: dict[str, Any], known: set[str]) -> None:
-        self.path, self.where, self.table = path, where, table
-        unknown = set(table) - known
-        if unknown:
-            self.fail(sorted(unknown)[0], f"unknown key (expected one of: {', '.join(sorted(known))})")
-
-    def fail(self, key: str, problem: str) -> None:
-        name = f"{self.where}.{key}" if self.where else key
-        raise ConfigError(f"{self.path}: {name}: {problem}")
-
-    def get(
-        self, key: str, kind: type | tuple[type, ...], default: Any = None, *, required: bool = False
-    ) -> Any:
-        if key not in self.table:
-            if required:
-                self.fail(key, "is required")
-            return default
-        value = self.table[key]
-        if kind is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, kind) or (isinstance(value, bool) and kind in (int, float)):
-            names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-            self.fail(key, f"must be a {names}, not {type(value).__name__} {value!r}")
-        return value
-
-    def strings(self, key: str) -> tuple[str, ...]:
-        values = self.get(key, list, [])
-        if not all(isinstance(v, str) for v in values):
-            self.fail(key, "must be a list of strings")
-        return tuple(values)
+    @property
+    def web(self) -> WebSettings:
+        """Where the web app listens (the web room's settings; the defaults when not configured)."""
+        found = self.platform_settings.get("web")
+        return found if isinstance(found, WebSettings) else WebSettings()
 
 
-def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
+TOP_KEYS = {"bot", "platforms", "session", "privacy"}
+
+
+def load_config(
+    path: str | Path, env: Mapping[str, str] | None = None, *, registry: Registry = REGISTRY
+) -> Config:
+    """The config in ``path`` (secrets from ``env``, by default the environment), its platforms
+    checked against ``registry``. ConfigError names the file, the key and the problem."""
     path = Path(path)
     env = dict(os.environ) if env is None else env
     try:
@@ -123,49 +84,55 @@ def load_config(path: str | Path, env: dict[str, str] | None = None) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text ({e.reason} at byte {e.start})") from None
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"{path}: not valid TOML: {e}") from None
-    top = _Reader(path, "", data, {"bot", "web", "x", "discord", "session", "privacy"})
-    bot = _Reader(path, "bot", top.get("bot", dict, {}), {"name", "db", "transcripts", "public_url"})
-    web = _Reader(path, "web", top.get("web", dict, {}), {"host", "port", "host_token_env"})
-    port = web.get("port", int, 8080)
-    if not 0 < port < 65536:
-        web.fail("port", f"must be 1-65535, not {port}")
-    token_env = web.get("host_token_env", str, "CHATBOT_HOST_TOKEN")
-    xr = _Reader(path, "x", top.get("x", dict, {}), {"poll_seconds", "max_results"})
-    max_results = xr.get("max_results", int, 100)
-    if not 10 <= max_results <= 100:
-        xr.fail("max_results", f"must be 10-100 (the API's page size), not {max_results}")
-    poll = xr.get("poll_seconds", float, 60.0)
-    if poll < 2:
-        xr.fail("poll_seconds", f"must be at least 2 seconds, not {poll}")
-    dr = _Reader(path, "discord", top.get("discord", dict, {}), {"channel_id"})
-    privacy = _Reader(path, "privacy", top.get("privacy", dict, {}), {"optouts"})
+    try:
+        return _config(path, data, env, registry)
+    except SettingsError as e:
+        raise ConfigError(f"{path}: {e}") from None
+
+
+def _config(path: Path, data: dict[str, Any], env: Mapping[str, str], registry: Registry) -> Config:
+    top = Section("", data, TOP_KEYS | set(registry.names))  # [web] and the like: older forms
+    bot = Section("bot", top.get("bot", dict, {}), {"name", "db", "transcripts", "public_url"})
+    settings = _platform_settings(top, env, registry)
+    privacy = Section("privacy", top.get("privacy", dict, {}), {"optouts"})
     optouts = privacy.strings("optouts")
     raw_sessions = top.get("session", list, [])
-    sessions = tuple(_session(path, i, s, optouts) for i, s in enumerate(raw_sessions))
+    sessions = tuple(_session(path, i, s, optouts, registry) for i, s in enumerate(raw_sessions))
     _check_unique(path, sessions)
-    used = {p for s in sessions for p in s.spec.platforms}
+    web = settings.get("web")
+    port = web.port if isinstance(web, WebSettings) else WebSettings().port
     return Config(
         path=path,
         bot_name=bot.get("name", str, "chatbot"),
         db=Path(bot.get("db", str, "chatbot.db")),
         transcripts=Path(bot.get("transcripts", str, "transcripts")),
         public_url=bot.get("public_url", str, f"http://127.0.0.1:{port}"),
-        web=WebSettings(web.get("host", str, "127.0.0.1"), port, env.get(token_env) or None),
-        x=XSettings(
-            poll,
-            max_results,
-            env.get("X_BEARER_TOKEN"),
-            env.get("X_CONSUMER_KEY"),
-            env.get("X_CONSUMER_SECRET"),
-            env.get("X_ACCESS_TOKEN"),
-            env.get("X_ACCESS_TOKEN_SECRET"),
-        )
-        if "x" in used or "x" in data
-        else XSettings(poll, max_results),
-        discord=DiscordSettings(str(dr.get("channel_id", (str, int), "")), env.get("DISCORD_TOKEN")),
+        platform_settings=settings,
         sessions=sessions,
         optouts=optouts,
+        registry=registry,
     )
+
+
+def _platform_settings(top: Section, env: Mapping[str, str], registry: Registry) -> dict[str, Any]:
+    """Every hostable platform's settings, checked by its adapter, from ``[platforms.<name>]``
+    or the older top-level ``[<name>]``. Tables of platforms that cannot be hosted yet are
+    accepted as written: their adapter, once there, checks them."""
+    nested = top.get("platforms", dict, {})
+    Section("platforms", nested, registry.names)  # an unknown platform's table is an error
+    tables: dict[str, tuple[str, Any]] = {name: (f"platforms.{name}", t) for name, t in nested.items()}
+    for name in registry.names:
+        if name in top.table:
+            if name in tables:
+                top.fail(name, f"give these settings once: in [platforms.{name}] or in [{name}], not both")
+            tables[name] = (name, top.table[name])
+    found: dict[str, Any] = {}
+    for name in registry.hostable:
+        where, table = tables.get(name, (f"platforms.{name}", {}))
+        if not isinstance(table, dict):
+            raise SettingsError(f"{where}: must be a table")
+        found[name] = registry.settings(name, table, env, where=where)
+    return found
 
 
 SESSION_KEYS = {
@@ -194,11 +161,11 @@ TIMELINE_KEYS = {
 }
 
 
-def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionConfig:
+def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...], registry: Registry) -> SessionConfig:
     where = f"session[{i}]"
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: {where}: must be a table ([[session]])")
-    r = _Reader(path, where, raw, SESSION_KEYS)
+    r = Section(where, raw, SESSION_KEYS)
     hashtag = r.get("hashtag", str, required=True).strip()
     if not hashtag.startswith("#") or len(hashtag) < 2 or any(c.isspace() for c in hashtag):
         r.fail("hashtag", f"must look like #localgovchat, not {hashtag!r}")
@@ -213,8 +180,8 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
         r.fail("duration_minutes", f"must be between 1 and 1440, not {duration}")
     platforms = r.strings("platforms") or ("web",)
     for p in platforms:
-        if p not in CONFIG_PLATFORMS:
-            r.fail("platforms", f"unknown platform {p!r} (known: {', '.join(CONFIG_PLATFORMS)})")
+        if p not in registry:
+            r.fail("platforms", f"unknown platform {p!r} (known: {', '.join(registry.names)})")
     style = r.get("style", str, "Q")
     if style not in ("Q", "T", "meeting"):
         r.fail("style", f"must be 'Q', 'T' or 'meeting', not {style!r}")
@@ -231,7 +198,7 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
     if not all(isinstance(v, str) for v in messages.values()):
         r.fail("messages", "every message template must be a string")
     timeline = r.get("timeline", dict, {})
-    tr = _Reader(path, f"{where}.timeline", timeline, TIMELINE_KEYS)
+    tr = Section(f"{where}.timeline", timeline, TIMELINE_KEYS)
     if tr.get("missed", str, "post") not in ("post", "skip"):
         tr.fail("missed", "must be 'post' or 'skip'")
     max_open = r.get("max_open_questions", int, 3)
@@ -275,7 +242,7 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...]) -> SessionC
 def _prompt(path: Path, where: str, raw: Any, tz: ZoneInfo, start: datetime, duration: float) -> PromptSpec:
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: {where}: must be a table ([[session.prompt]])")
-    r = _Reader(path, where, raw, {"label", "text", "at", "offset_minutes"})
+    r = Section(where, raw, {"label", "text", "at", "offset_minutes"})
     label = r.get("label", str, required=True).strip()
     text = r.get("text", str, required=True).strip()
     if not text:
@@ -311,15 +278,14 @@ def _prompt(path: Path, where: str, raw: Any, tz: ZoneInfo, start: datetime, dur
     return PromptSpec(label, text, at, offset)
 
 
-def _parse_clock(r: _Reader, key: str, text: str) -> time:
+def _parse_clock(r: Section, key: str, text: str) -> time:
     try:
         return time.fromisoformat(text.strip().zfill(5))
     except ValueError:
         r.fail(key, f"not a time of day: {text!r} (use HH:MM)")
-        raise
 
 
-def _local_datetime(r: _Reader, key: str, value: str | datetime | date, tz: ZoneInfo) -> datetime:
+def _local_datetime(r: Section, key: str, value: str | datetime | date, tz: ZoneInfo) -> datetime:
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value.strip())
@@ -327,7 +293,6 @@ def _local_datetime(r: _Reader, key: str, value: str | datetime | date, tz: Zone
             r.fail(key, f"not a date and time: {value!r} (use 2026-11-24 21:00)")
     if not isinstance(value, datetime):
         r.fail(key, "must be a date and time")
-    assert isinstance(value, datetime)
     if value.tzinfo is None:
         return value.replace(tzinfo=tz)
     return value
@@ -341,4 +306,4 @@ def _check_unique(path: Path, sessions: tuple[SessionConfig, ...]) -> None:
         seen.add(s.spec.id)
 
 
-__all__ = ["PLATFORMS", "Config", "ConfigError", "SessionConfig", "load_config"]
+__all__ = ["Config", "ConfigError", "SessionConfig", "WebSettings", "load_config"]

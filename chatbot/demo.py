@@ -22,9 +22,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.clock import Clock
-from chatbot.config import Config, SessionConfig, WebSettings
+from chatbot.config import Config, SessionConfig
 from chatbot.core.model import PromptSpec, SessionSpec
-from chatbot.platforms.web import WebRoom
+from chatbot.platforms.web import WebRoom, WebSettings
 from chatbot.store import Store, StoreError
 
 log = logging.getLogger("chatbot.demo")
@@ -93,7 +93,7 @@ def demo_config(db: Path, host: str, port: int, session: SessionConfig) -> Confi
         db=db,
         transcripts=TRANSCRIPTS,
         public_url=f"http://{host}:{port}",
-        web=WebSettings(host, port, os.environ.get("CHATBOT_HOST_TOKEN") or None),
+        platform_settings={"web": WebSettings(host, port, os.environ.get("CHATBOT_HOST_TOKEN") or None)},
         sessions=(session,),
     )
 
@@ -116,7 +116,8 @@ async def demo(
     config = demo_config(db, host, port, session)
     store = Store(db)
     try:
-        room = WebRoom.for_session(config, session, clock=clock)
+        room = config.registry.make("web", config, session, clock=clock)
+        assert isinstance(room, WebRoom)
         async with hosting(
             host, port, store, transcripts, [], rooms=[room], host_token=config.web.host_token, say=None
         ) as ctx:

@@ -1,12 +1,14 @@
-"""Plain data shared by every layer: what a platform heard, and what a chat is made of."""
+"""Plain data shared by every layer: what a platform heard, and what a chat is made of.
+
+Which platforms there are (names, titles, limits) is for the registry to say:
+``chatbot.platforms.registry`` (``REGISTRY.names``).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-
-PLATFORMS = ("x", "discord", "web", "irc")
 
 
 class Kind(StrEnum):

@@ -1,7 +1,10 @@
-"""Posts that fit the platform: X's weighted length, hashtags, and threads of numbered parts.
+"""Posts that fit the platform: how each platform counts length, hashtags, and threads.
 
-``x_weighted_length`` follows twitter-text v3 (NFC text; URLs count 23; code points in a few
-Latin/punctuation ranges weigh 1, all others 2; an emoji sequence counts 2 in total).
+A platform's ``Limits`` say what one post may hold and which counter measures it (plain code
+points, UTF-16 units, UTF-8 bytes, or X's weighted length); the platform registry
+(``chatbot.platforms.registry``) gives each platform its own, so nothing here knows a platform
+by name. ``x_weighted_length`` follows twitter-text v3 (NFC text; URLs count 23; code points in
+a few Latin/punctuation ranges weigh 1, all others 2; an emoji sequence counts 2 in total).
 ``fit`` never cuts text silently: what does not fit becomes a thread ``... (1/3)``.
 """
 
@@ -10,9 +13,10 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 
-PLATFORM_LIMITS: dict[str, int] = {"x": 280, "discord": 2000, "web": 4000, "irc": 400}
-"""Per-post limits: X weighted length, Discord UTF-16 units, web code points, IRC UTF-8 bytes."""
+Counter = Callable[[str], int]
+"""How a platform measures a post's length."""
 
 X_URL_WEIGHT = 23
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))  # weight 1; all else weighs 2
@@ -116,17 +120,39 @@ def x_weighted_length(text: str) -> int:
     return total
 
 
-def measure(text: str, platform: str) -> int:
-    """The length of ``text`` in the unit of ``platform``'s limit."""
-    if platform == "x":
-        return x_weighted_length(text)
-    if platform == "irc":
-        return len(text.encode("utf-8"))
-    if platform == "discord":
-        return len(text.encode("utf-16-le")) // 2  # JavaScript string length, never less than code points
-    if platform == "web":
-        return len(text)
-    raise ValueError(f"unknown platform {platform!r} (known: {', '.join(PLATFORM_LIMITS)})")
+def plain_length(text: str) -> int:
+    """Code points (a web room, most chat servers)."""
+    return len(text)
+
+
+def utf16_length(text: str) -> int:
+    """UTF-16 units: JavaScript's string length (Discord), never less than code points."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def utf8_length(text: str) -> int:
+    """UTF-8 bytes (an IRC line)."""
+    return len(text.encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one post may hold on a platform, as that platform counts it.
+
+    ``tag_every_part``: each part of a thread carries the hashtag (on X the tag is how a
+    thread's parts are found); elsewhere the tag stays with the last word of the last part.
+    """
+
+    max_length: int
+    count: Counter = plain_length
+    tag_every_part: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_length < 20:
+            raise ValueError(f"a post limit of {self.max_length} leaves no room for text")
+
+    def fits(self, text: str) -> bool:
+        return self.count(text) <= self.max_length
 
 
 def normalize_hashtag(tag: str) -> str:
@@ -143,28 +169,27 @@ def has_hashtag(text: str, hashtag: str) -> bool:
     return re.search(rf"(?<![\w#&]){re.escape(tag)}(?!\w)", text, re.IGNORECASE) is not None
 
 
-def fit(text: str, *, platform: str, hashtag: str | None) -> list[str]:
+def fit(text: str, limits: Limits, *, hashtag: str | None) -> list[str]:
     """The post(s) to send for ``text``: the hashtag appended when missing, and, when the result
-    is over ``platform``'s limit, a thread of parts cut at sentence or word boundaries, each
-    numbered ``(i/n)`` and on X each carrying the hashtag. Blank text without a tag gives []."""
-    if platform not in PLATFORM_LIMITS:
-        raise ValueError(f"unknown platform {platform!r} (known: {', '.join(PLATFORM_LIMITS)})")
-    limit = PLATFORM_LIMITS[platform]
+    is over the limit, a thread of parts cut at sentence or word boundaries, each numbered
+    ``(i/n)`` (and each carrying the hashtag with ``tag_every_part``). Blank text without a tag
+    gives []."""
+    limit, measure = limits.max_length, limits.count
     text = unicodedata.normalize("NFC", text).strip()
     tag = normalize_hashtag(hashtag) if hashtag else None
     missing = tag is not None and not has_hashtag(text, tag)
     whole = f"{text} {tag}".strip() if missing else text
     if not whole:
         return []
-    if measure(whole, platform) <= limit:
+    if measure(whole) <= limit:
         return [whole]
     tokens = [(m.group(1), m.group(2)) for m in re.finditer(r"(\s*)(\S+)", text)]
-    if missing and platform != "x":  # keep the tag with the last word: never a part of its own
+    if missing and not limits.tag_every_part:  # keep the tag with the last word: never a part of its own
         sep, word = tokens[-1]
         tokens[-1] = (sep, f"{word} {tag}")
 
     def decorate(part: str, i: int, n: int) -> str:
-        if platform == "x" and tag and not has_hashtag(part, tag):
+        if limits.tag_every_part and tag and not has_hashtag(part, tag):
             part = f"{part} {tag}"
         return f"{part} ({i}/{n})"
 
@@ -173,11 +198,11 @@ def fit(text: str, *, platform: str, hashtag: str | None) -> list[str]:
         widest = 10**digits - 1
 
         def fits(part: str, w: int = widest) -> bool:
-            return measure(decorate(part, w, w), platform) <= limit
+            return measure(decorate(part, w, w)) <= limit
 
         # cut at sentence ends (keeping parts at least a third full) unless that costs a part
         greedy = _pack(tokens, fits, lambda part: False)
-        parts = _pack(tokens, fits, lambda part: measure(part, platform) * 3 >= limit)
+        parts = _pack(tokens, fits, lambda part: measure(part) * 3 >= limit)
         parts = parts if len(parts) <= len(greedy) else greedy
         if len(parts) <= widest:
             break

@@ -21,7 +21,7 @@ from chatbot.core.sessions import slug_for
 from chatbot.hosting.plan import session_plan
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
-from chatbot.platforms.base import Platform
+from chatbot.platforms.base import Platform, PlatformError
 
 __all__ = [
     "Host",
@@ -109,19 +109,14 @@ async def run_sessions(runners: Sequence[SessionRunner], *, handle_signals: bool
 def default_platforms(
     config: Config, session: SessionConfig, *, clock: Clock | None = None
 ) -> list[Platform]:
-    """The adapters for a session's platforms: the web room; X and Discord are not yet available."""
+    """A new adapter for each of the session's platforms, made by the config's registry;
+    ConfigError for a platform this version cannot host."""
     made: list[Platform] = []
     for name in session.spec.platforms:
-        if name != "web":
-            raise ConfigError(
-                f"{config.path}: session {session.spec.id}: platform {name!r} is not yet available "
-                'in this version (use platforms = ["web"])'
-            )
         try:
-            from chatbot.platforms.web import WebRoom  # type: ignore[import-not-found,unused-ignore]
-        except ImportError as e:
-            raise ConfigError(f"{config.path}: the web room is not available in this build ({e})") from None
-        made.append(WebRoom.for_session(config, session, clock=clock))
+            made.append(config.registry.make(name, config, session, clock=clock))
+        except PlatformError as e:
+            raise ConfigError(f"{config.path}: session {session.spec.id}: {e}") from None
     return made
 
 

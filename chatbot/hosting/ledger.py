@@ -14,6 +14,7 @@ import asyncio
 import html
 import logging
 from collections.abc import Callable, Mapping
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,12 +22,10 @@ from chatbot.clock import Clock
 from chatbot.core.engine import handle_key
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import fit, url_spans
-from chatbot.platforms.base import Platform
+from chatbot.platforms.base import Platform, read_history
 from chatbot.store import Store, iso
 
 log = logging.getLogger("chatbot.hosting")
-
-HISTORY_PAGES = 20  # at most this many history pages (of 100) are read to find one post
 
 Confirm = Callable[[dict[str, Any], Message], None]
 Fault = Callable[[str, str], None]
@@ -103,11 +102,12 @@ class Ledger:
     def plan(
         self, post: str, text: str, targets: list[Target], *, kind: str, ref: str | None = None
     ) -> list[dict[str, Any]]:
-        """The ledger rows for ``text`` on each target: the hashtag appended, fitted per platform."""
+        """The ledger rows for ``text`` on each target: the hashtag appended, fitted to each
+        platform's limits (its own length and counter)."""
         now = iso(self.clock.now())
         rows = []
         for target in targets:
-            parts = fit(text, platform=target.platform, hashtag=self.hashtag)
+            parts = fit(text, self.platforms[target.platform].post_limits, hashtag=self.hashtag)
             for i, part in enumerate(parts, 1):
                 rows.append(
                     {
@@ -230,27 +230,31 @@ class Ledger:
             for r in self.store.ledger(self.session_id)
             if r["platform"] == row["platform"] and r["platform_id"]
         }
-        cursor = row["after"]
-        for _ in range(HISTORY_PAGES):
-            try:
-                page = await platform.history(after=cursor, limit=100)
-            except Exception as e:  # not knowing is not "not found": try again later, send nothing
-                log.warning(
-                    "event=history_lookup_failed session=%s key=%s error=%r", self.session_id, row["key"], e
-                )
-                raise DeliveryFailed(f"{row['platform']}: cannot read history: {e}") from e
-            for m in page:
-                if same_author(m.author, me) and m.id not in claimed and same_text(m.text, row["text"]):
-                    return m
-            if len(page) < 100:
-                return None
-            cursor = page[-1].id
-        log.warning(
-            "event=history_lookup_gave_up session=%s key=%s pages=%d",
-            self.session_id,
-            row["key"],
-            HISTORY_PAGES,
-        )
+
+        def ours(m: Message) -> bool:
+            return same_author(m.author, me) and m.id not in claimed and same_text(m.text, row["text"])
+
+        read = 0
+        try:
+            async with aclosing(read_history(platform, row["after"])) as pages:
+                async for page in pages:
+                    read += len(page)
+                    found = next((m for m in page if ours(m)), None)
+                    if found is not None:
+                        return found
+        except Exception as e:  # not knowing is not "not found": try again later, send nothing
+            log.warning(
+                "event=history_lookup_failed session=%s key=%s error=%r", self.session_id, row["key"], e
+            )
+            raise DeliveryFailed(f"{row['platform']}: cannot read history: {e}") from e
+        if read >= platform.history_budget:  # every read may cost money: this is as far as we look
+            log.warning(
+                "event=history_budget_reached session=%s platform=%s key=%s read=%d during=lookup",
+                self.session_id,
+                row["platform"],
+                row["key"],
+                read,
+            )
         return None
 
     async def settle_unsent(self, post: str) -> bool:

@@ -20,7 +20,7 @@ from chatbot.clock import Clock, ScaledClock, VirtualClock
 from chatbot.config import Config, SessionConfig
 from chatbot.core.model import Author, Message
 from chatbot.core.sessions import Guess, infer_sessions
-from chatbot.core.textfit import PLATFORM_LIMITS
+from chatbot.platforms.registry import REGISTRY
 from chatbot.platforms.replay import ReplayPlatform
 
 LEAD = timedelta(minutes=30)  # recorded messages this long before the start are played too
@@ -52,10 +52,10 @@ async def replay(
 
     zone = config.timezone if config else None
     result = load(Path(path), tz=zone)
-    names = sorted({m.platform for m in result.messages if m.platform in PLATFORM_LIMITS})
+    names = sorted({m.platform for m in result.messages if m.platform in REGISTRY})
     if not names:
         raise ImportFailed(
-            f"{path}: no messages from a platform the bot can replay ({', '.join(PLATFORM_LIMITS)})"
+            f"{path}: no messages from a platform the bot can replay ({', '.join(REGISTRY.names)})"
         )
     recorded = [m for m in result.messages if m.platform in names]
     if config and config.sessions:

@@ -2,9 +2,12 @@
 
 A ``WebRoom`` is one hashtag's room. Browsers reach it through the web app's websocket
 (``chatbot.web.room``), which calls ``connect``/``join``/``receive``; the runner sees only the
-``Platform`` protocol: ``messages()`` yields what participants said, ``post()`` says something to
-every connected browser and keeps it in the room's history. Nothing in the engine knows it is a
-web room.
+``Platform`` protocol: ``events()`` yields what participants said, ``post()`` says something to
+every connected browser and keeps it in the room's history (or, with ``to=``, to that person's
+browsers only, kept nowhere). Nothing in the engine knows it is a web room. The module registers
+the room with ``chatbot.platforms.registry`` (``ADAPTER``): its settings are the web app's
+``[platforms.web]`` table (``host``, ``port``, ``host_token_env``; the older top-level ``[web]``
+table is read the same way).
 
 Identity: a browser holds a random secret in an HttpOnly cookie; its author id is a hash of that
 secret (stable for the browser, safe to show). Its display name is its handle. Names the hosts or
@@ -18,18 +21,22 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chatbot.clock import Clock
+from chatbot.core.events import Event
 from chatbot.core.model import Author, Message
-from chatbot.platforms.base import PlatformError
+from chatbot.core.textfit import Limits
+from chatbot.platforms.base import Adapter, Description, PlatformError, UnknownCursor
+from chatbot.platforms.settings import Section
 
 if TYPE_CHECKING:
     from chatbot.config import Config, SessionConfig
 
+DESCRIPTION = Description("web", "the web room", Limits(4000))
 BOT = Author("bot", "chatbot", "chatbot", is_bot=True)
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
@@ -119,9 +126,17 @@ class Listener:
 class WebRoom:
     """One hashtag's chat room, as a ``Platform``."""
 
-    name = "web"
-    max_length = 4000
+    name = DESCRIPTION.name
+    post_limits = DESCRIPTION.post_limits
+    max_length = DESCRIPTION.post_limits.max_length
     supports_threads = True
+    supports_reactions = False
+    supports_edits = False
+    supports_deletions = False
+    supports_ephemeral = True  # a reply only the asker's browsers show
+    supports_commands = False
+    echoes_own_posts = False
+    vote_emoji = ""
 
     def __init__(
         self,
@@ -136,6 +151,7 @@ class WebRoom:
         self.bot = bot
         self.clock = clock
         self.limits = limits or RoomLimits()
+        self.history_budget = self.limits.max_history  # all it keeps: reading it costs nothing
         self._reserved = {key(h) for h in (*reserved, bot.handle, bot.name) if key(h)}
         self._prefix = secrets.token_hex(4)
         self._count = 0
@@ -179,29 +195,40 @@ class WebRoom:
         for listener in list(self._listeners):
             listener.close(1001, "room closed")
 
+    async def events(self) -> AsyncIterator[Event]:
+        async for m in self.messages():
+            yield m
+
     async def messages(self) -> AsyncIterator[Message]:
         while True:
             message = await self._incoming.get()
-            if message is None:
+            if message is None:  # stopped: this iterator ends, and so does any later one
+                self._incoming.put_nowait(None)
                 return
             yield message
 
-    async def post(self, text: str, *, reply_to: str | None = None) -> str:
+    async def post(self, text: str, *, reply_to: str | None = None, to: Author | None = None) -> str:
+        """Say ``text`` in the room; with ``to``, only that person's browsers see it (nobody
+        else, not the history: a browser that connects later does not get it)."""
         if self.stopped:
             raise PlatformError(f"web room {self.hashtag} is closed")
-        if len(text) > self.max_length:
+        if not self.post_limits.fits(text):
             raise PlatformError(f"web room: a post is at most {self.max_length} characters")
         message = self._message(self.bot, text, reply_to)
-        self._publish(message)
+        if to is None:
+            self._publish(message)
+        else:
+            frame = {"type": "message", "message": {**self.frame(message), "only_you": True}}
+            self._send([x for x in self._listeners if x.author is not None and x.author.id == to.id], frame)
         return message.id
 
     async def history(self, *, after: str | None = None, limit: int = 100) -> list[Message]:
         start = 0
         if after is not None:
-            for i, m in enumerate(self._history):
-                if m.id == after:
-                    start = i + 1
-                    break
+            found = next((i for i, m in enumerate(self._history) if m.id == after), None)
+            if found is None:  # never said here, or older than what the room keeps
+                raise UnknownCursor(self.name, after)
+            start = found + 1
         return self._history[start : start + max(limit, 0)]
 
     async def identity(self) -> Author:
@@ -308,8 +335,10 @@ class WebRoom:
         self._history.append(message)
         if len(self._history) > self.limits.max_history:
             del self._history[: len(self._history) - self.limits.max_history]
-        frame = {"type": "message", "message": self.frame(message)}
-        for listener in list(self._listeners):
+        self._send(list(self._listeners), {"type": "message", "message": self.frame(message)})
+
+    def _send(self, listeners: list[Listener], frame: dict[str, Any]) -> None:
+        for listener in listeners:
             try:
                 listener.outbox.put_nowait(frame)
             except asyncio.QueueFull:  # a browser that stopped reading: let it go
@@ -321,3 +350,29 @@ class WebRoom:
 def room_slug(hashtag: str) -> str:
     """``#LocalGovChat`` -> ``localgovchat`` (how rooms are addressed and looked up)."""
     return hashtag.strip().lstrip("#").casefold()
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    """``[platforms.web]``: where the web app (rooms, live views, dashboard) listens."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    host_token: str | None = None  # from CHATBOT_HOST_TOKEN unless set; printed at start when absent
+
+
+def load_settings(section: Section, env: Mapping[str, str]) -> WebSettings:
+    port = section.get("port", int, 8080)
+    if not 0 < port < 65536:
+        section.fail("port", f"must be 1-65535, not {port}")
+    token_env = section.get("host_token_env", str, "CHATBOT_HOST_TOKEN")
+    return WebSettings(section.get("host", str, "127.0.0.1"), port, env.get(token_env) or None)
+
+
+def make_room(
+    settings: WebSettings, config: Config, session: SessionConfig, *, clock: Clock | None
+) -> WebRoom:
+    return WebRoom.for_session(config, session, clock=clock)
+
+
+ADAPTER = Adapter(DESCRIPTION, frozenset({"host", "port", "host_token_env"}), load_settings, make_room)

@@ -25,10 +25,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
+from chatbot.platforms.registry import REGISTRY
+
 REMOVED_TEXT = "removed at the participant's request"
 LINK_REL = "nofollow ugc noopener"
 SLUG_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,159}")
-PLATFORM_NAMES = {"x": "X", "discord": "Discord", "web": "the web room", "irc": "IRC"}
+PLATFORM_NAMES = REGISTRY.titles()  # platform name -> what readers see ("X", "the web room")
 STATUS_LABELS = {
     "open": "Open",
     "approved": "Approved",

@@ -10,14 +10,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from chatbot.core.textfit import (
-    PLATFORM_LIMITS,
+    Limits,
     clusters,
     fit,
     has_hashtag,
-    measure,
+    plain_length,
     url_spans,
+    utf8_length,
+    utf16_length,
     x_weighted_length,
 )
+from chatbot.platforms.registry import REGISTRY
+
+LIMITS = {name: REGISTRY.describe(name).post_limits for name in ("x", "discord", "web", "irc")}
 
 TAG = "#localgovchat"
 FAMILY = "\U0001f468\u200d\U0001f469\u200d\U0001f467\u200d\U0001f466"  # man, woman, girl, boy joined by ZWJ
@@ -116,12 +121,12 @@ def test_clusters_keep_emoji_sequences_whole() -> None:
 
 
 def test_hashtag_appended_once() -> None:
-    assert fit("Welcome everyone!", platform="x", hashtag="localgovchat") == [f"Welcome everyone! {TAG}"]
-    assert fit("Welcome everyone!", platform="x", hashtag=TAG) == [f"Welcome everyone! {TAG}"]
+    assert fit("Welcome everyone!", LIMITS["x"], hashtag="localgovchat") == [f"Welcome everyone! {TAG}"]
+    assert fit("Welcome everyone!", LIMITS["x"], hashtag=TAG) == [f"Welcome everyone! {TAG}"]
 
 
 def test_hashtag_present_in_another_case_is_not_appended() -> None:
-    assert fit("Welcome to #LocalGovChat, everyone!", platform="x", hashtag=TAG) == [
+    assert fit("Welcome to #LocalGovChat, everyone!", LIMITS["x"], hashtag=TAG) == [
         "Welcome to #LocalGovChat, everyone!"
     ]
 
@@ -130,18 +135,22 @@ def test_hashtag_must_be_a_whole_tag() -> None:
     assert not has_hashtag("#localgovchatter is another chat", TAG)
     assert not has_hashtag("x#localgovchat", TAG)
     assert has_hashtag("(#LOCALGOVCHAT)", TAG)
-    assert fit("Try #localgovchatter", platform="x", hashtag=TAG) == [f"Try #localgovchatter {TAG}"]
+    assert fit("Try #localgovchatter", LIMITS["x"], hashtag=TAG) == [f"Try #localgovchatter {TAG}"]
 
 
 def test_no_hashtag_and_blank_text() -> None:
-    assert fit("  hello  ", platform="discord", hashtag=None) == ["hello"]
-    assert fit("   ", platform="x", hashtag=None) == []
-    assert fit("", platform="x", hashtag=TAG) == [TAG]
+    assert fit("  hello  ", LIMITS["discord"], hashtag=None) == ["hello"]
+    assert fit("   ", LIMITS["x"], hashtag=None) == []
+    assert fit("", LIMITS["x"], hashtag=TAG) == [TAG]
 
 
-def test_unknown_platform() -> None:
-    with pytest.raises(ValueError, match="unknown platform 'myspace'"):
-        fit("hi", platform="myspace", hashtag=None)
+def test_limits_choose_the_counter_not_a_platform_name() -> None:
+    bytes_of_50 = Limits(50, utf8_length)
+    assert fit("é" * 25, bytes_of_50, hashtag=None) == ["é" * 25]
+    assert len(fit("é" * 26, bytes_of_50, hashtag=None)) == 2
+    assert fit("é" * 26, Limits(50), hashtag=None) == ["é" * 26]  # code points by default
+    with pytest.raises(ValueError, match="no room for text"):
+        Limits(5)
 
 
 # --- fit: limits and splitting -----------------------------------------------------------------------
@@ -149,20 +158,20 @@ def test_unknown_platform() -> None:
 
 def test_exactly_280_with_tag_is_one_post() -> None:
     body = "a" * (280 - len(TAG) - 1)
-    assert fit(body, platform="x", hashtag=TAG) == [f"{body} {TAG}"]
+    assert fit(body, LIMITS["x"], hashtag=TAG) == [f"{body} {TAG}"]
     assert x_weighted_length(f"{body} {TAG}") == 280
 
 
 def test_exactly_280_weighted_with_cjk_and_url_passes() -> None:
     text = "日" * 100 + " https://example.com/" + "x" * 200 + " " + "a" * 55  # 200 + 1 + 23 + 1 + 55
     assert x_weighted_length(text) == 280
-    assert fit(text, platform="x", hashtag=None) == [text]
+    assert fit(text, LIMITS["x"], hashtag=None) == [text]
 
 
 def test_281_splits() -> None:
     text = " ".join(["word"] * 56) + "ss"  # 56 words of 4, 55 spaces, 2 more letters
     assert x_weighted_length(text) == 281
-    parts = fit(text, platform="x", hashtag=None)
+    parts = fit(text, LIMITS["x"], hashtag=None)
     assert len(parts) == 2
     assert parts[0].endswith(" (1/2)") and parts[1].endswith(" (2/2)")
     assert all(x_weighted_length(p) <= 280 for p in parts)
@@ -179,7 +188,7 @@ PROMPT = (
 
 
 def test_long_prompt_on_x_becomes_a_numbered_thread_with_the_tag() -> None:
-    parts = fit(PROMPT, platform="x", hashtag="localgovchat")
+    parts = fit(PROMPT, LIMITS["x"], hashtag="localgovchat")
     assert len(parts) == 2
     for i, part in enumerate(parts, 1):
         assert x_weighted_length(part) <= 280
@@ -192,15 +201,15 @@ def test_long_prompt_on_x_becomes_a_numbered_thread_with_the_tag() -> None:
 def test_parts_end_at_sentences_when_that_costs_no_extra_part() -> None:
     first = "This is the first sentence of a long prompt, " + "with many words " * 7 + "in it."
     second = "This is the second sentence, " + "again with many words " * 5 + "and an ending!"
-    parts = fit(f"{first} {second}", platform="x", hashtag=TAG)
+    parts = fit(f"{first} {second}", LIMITS["x"], hashtag=TAG)
     assert parts == [f"{first} {TAG} (1/2)", f"{second} {TAG} (2/2)"]
     # where cutting at sentences would need a third part, parts are filled instead
-    assert len(fit(PROMPT, platform="x", hashtag=TAG)) == 2
+    assert len(fit(PROMPT, LIMITS["x"], hashtag=TAG)) == 2
 
 
 def test_tag_already_in_text_is_only_added_to_parts_without_it() -> None:
     text = "Welcome to #LocalGovChat! " + " ".join(f"word{i}" for i in range(80))
-    parts = fit(text, platform="x", hashtag=TAG)
+    parts = fit(text, LIMITS["x"], hashtag=TAG)
     assert len(parts) > 1
     assert TAG not in parts[0].lower().replace("#localgovchat!", "")  # not added twice to the first
     assert all(has_hashtag(p, TAG) for p in parts)
@@ -208,7 +217,7 @@ def test_tag_already_in_text_is_only_added_to_parts_without_it() -> None:
 
 def test_many_parts_numbering_width() -> None:
     text = " ".join(f"w{i:03d}" for i in range(600))  # 3,000 chars: more than 9 parts on X
-    parts = fit(text, platform="x", hashtag=TAG)
+    parts = fit(text, LIMITS["x"], hashtag=TAG)
     n = len(parts)
     assert n >= 10
     assert [SUFFIX.search(p).groups() for p in parts] == [(str(i), str(n)) for i in range(1, n + 1)]  # type: ignore[union-attr]
@@ -218,7 +227,7 @@ def test_many_parts_numbering_width() -> None:
 
 def test_a_single_word_longer_than_the_limit_is_cut() -> None:
     word = "a" * 700
-    parts = fit(word, platform="x", hashtag=None)
+    parts = fit(word, LIMITS["x"], hashtag=None)
     assert all(x_weighted_length(p) <= 280 for p in parts)
     assert "".join(SUFFIX.sub("", p) for p in parts) == word
 
@@ -226,7 +235,7 @@ def test_a_single_word_longer_than_the_limit_is_cut() -> None:
 def test_cjk_without_spaces_splits_after_punctuation_and_keeps_emoji_whole() -> None:
     sentence = "地方自治体のオープンデータについて話しましょう。" + FAMILY
     text = sentence * 12
-    parts = fit(text, platform="x", hashtag=None)
+    parts = fit(text, LIMITS["x"], hashtag=None)
     assert len(parts) > 1
     assert all(x_weighted_length(p) <= 280 for p in parts)
     assert "".join(SUFFIX.sub("", p) for p in parts) == text
@@ -236,16 +245,16 @@ def test_cjk_without_spaces_splits_after_punctuation_and_keeps_emoji_whole() -> 
 
 def test_newlines_are_kept_inside_parts() -> None:
     text = "Line one.\nLine two.\n\nLine three."
-    assert fit(text, platform="discord", hashtag=None) == [text]
+    assert fit(text, LIMITS["discord"], hashtag=None) == [text]
 
 
 @pytest.mark.parametrize("platform", ["discord", "web", "irc"])
 def test_other_platforms_split_on_their_own_limit(platform: str) -> None:
-    limit = PLATFORM_LIMITS[platform]
-    text = " ".join(["émoji-ready café"] * (limit // 8))
-    parts = fit(text, platform=platform, hashtag="localgovchat")
+    limits = LIMITS[platform]
+    text = " ".join(["émoji-ready café"] * (limits.max_length // 8))
+    parts = fit(text, limits, hashtag="localgovchat")
     assert len(parts) > 1
-    assert all(measure(p, platform) <= limit for p in parts)
+    assert all(limits.fits(p) for p in parts)
     # off X the tag is appended once, to the whole text, so it ends the last part
     assert sum(has_hashtag(p, TAG) for p in parts) == 1
     assert SUFFIX.sub("", parts[-1]).endswith(TAG)
@@ -253,11 +262,11 @@ def test_other_platforms_split_on_their_own_limit(platform: str) -> None:
 
 
 def test_irc_counts_bytes() -> None:
-    assert measure("é", "irc") == 2
-    assert measure("\U0001f600", "discord") == 2  # UTF-16 units
-    assert measure("\U0001f600", "web") == 1
+    assert utf8_length("é") == LIMITS["irc"].count("é") == 2
+    assert utf16_length("\U0001f600") == LIMITS["discord"].count("\U0001f600") == 2  # UTF-16 units
+    assert plain_length("\U0001f600") == LIMITS["web"].count("\U0001f600") == 1
     text = "é" * 201  # 402 bytes
-    parts = fit(text, platform="irc", hashtag=None)
+    parts = fit(text, LIMITS["irc"], hashtag=None)
     assert len(parts) == 2 and all(len(p.encode()) <= 400 for p in parts)
 
 
@@ -272,8 +281,8 @@ _word = st.lists(
 @given(st.lists(_word, min_size=1, max_size=150), st.sampled_from(["x", "discord", "irc"]))
 def test_fit_never_loses_text_and_every_part_fits(ws: list[str], platform: str) -> None:
     text = " ".join(ws)
-    parts = fit(text, platform=platform, hashtag=None)
-    assert all(measure(p, platform) <= PLATFORM_LIMITS[platform] for p in parts)
+    parts = fit(text, LIMITS[platform], hashtag=None)
+    assert all(LIMITS[platform].fits(p) for p in parts)
     stripped = [SUFFIX.sub("", p) for p in parts] if len(parts) > 1 else parts
     rejoined = "".join(stripped)
     assert rejoined.replace(" ", "") == unicodedata.normalize("NFC", text).replace(" ", "")

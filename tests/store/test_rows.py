@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.core.model import PLATFORMS, Attachment, Author, Message, Reaction
+from chatbot.core.model import Attachment, Author, Message, Reaction
+from chatbot.platforms.registry import PLATFORMS
 from chatbot.store import Store, iso, message_from_row, message_row, uid_of
 
 words = st.text(max_size=20)
