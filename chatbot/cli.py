@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import logging
 import sys
 from collections.abc import AsyncIterator, Sequence
@@ -42,6 +43,7 @@ def _config(path: str | None) -> Config | None:
 
 
 def _store(db: str | None, config: Config | None) -> Store:
+    """The archive: ``--db`` (the command's, else the global one), else the config's, else ./chatbot.db."""
     return Store(db or (config.db if config else "chatbot.db"))
 
 
@@ -136,6 +138,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     from chatbot.web.serve import hosting
 
     config = load_config(args.config)
+    if args.db:  # the global --db overrides the config's archive
+        config = dataclasses.replace(config, db=Path(args.db))
 
     @contextlib.asynccontextmanager
     async def serve(host: Any) -> AsyncIterator[object]:
@@ -167,13 +171,14 @@ def cmd_replay(args: argparse.Namespace) -> int:
         raise UsageError(f"{path}: no such file")
     if args.speed < 0:
         raise UsageError(f"--speed: must be 0 (as fast as possible) or more, not {args.speed}")
-    return asyncio.run(replay(path, config=_config(args.config), speed=args.speed, db=args.db))
+    db = args.db or ":memory:"
+    return asyncio.run(replay(path, config=_config(args.config), speed=args.speed, db=db))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from chatbot.web.serve import run_serve
 
-    return run_serve(Path(args.db), args.host, args.port, Path(args.out))
+    return run_serve(Path(args.db or "chatbot.db"), args.host, args.port, Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,7 +186,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="count", default=0, help="more log output (-vv for debug)")
     p.add_argument("--host", default="127.0.0.1", help="demo: address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8080, help="demo: port (default 8080)")
-    p.add_argument("--db", dest="demo_db", default="chatbot.db", help="demo: SQLite archive")
+    p.add_argument(
+        "--db",
+        dest="global_db",
+        help="SQLite archive of the demo and of every command (default ./chatbot.db)",
+    )
     sub = p.add_subparsers(dest="command")
 
     i = sub.add_parser("import", help="ingest recorded chats (format detected from content)")
@@ -216,16 +225,24 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("file", metavar="FILE")
     rp.add_argument("--config", help="chat.toml whose first session is rehearsed")
     rp.add_argument("--speed", type=float, default=60.0, help="times faster than real time (0: at once)")
-    rp.add_argument("--db", default=":memory:", help="keep the rehearsal in this archive (default: none)")
+    rp.add_argument("--db", help="keep the rehearsal in this archive (default: none)")
     rp.set_defaults(func=cmd_replay)
 
     sv = sub.add_parser("serve", help="serve recaps, search, feed and the API over an archive")
-    sv.add_argument("--db", default="chatbot.db", help="SQLite archive (default ./chatbot.db)")
+    sv.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
     sv.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sv.add_argument("--port", type=int, default=8080, help="port (default 8080)")
     sv.add_argument("--out", default="transcripts", help="rendered recaps folder (default transcripts/)")
     sv.set_defaults(func=cmd_serve)
     return p
+
+
+def _resolve_db(args: argparse.Namespace) -> None:
+    """``chatbot --db x.db import F`` writes to x.db: the global ``--db`` (given before the command)
+    applies to every command, and a command's own ``--db`` (given after it) wins over it."""
+    args.demo_db = args.global_db or "chatbot.db"
+    if args.command is not None:
+        args.db = getattr(args, "db", None) or args.global_db
 
 
 def setup_logging(verbosity: int) -> None:
@@ -240,6 +257,7 @@ def setup_logging(verbosity: int) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _resolve_db(args)
     setup_logging(args.verbose)
     if args.command is None:
         from chatbot.demo import run_demo

@@ -137,3 +137,27 @@ def test_help_lists_every_command() -> None:
     readme = (REPO / "README.md").read_text()
     for name in ("import", "recap", "replay", "serve", "run", "redact"):
         assert f"`{name}" in readme  # every command documented
+
+
+def test_the_global_db_option_is_where_every_command_works(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``chatbot --db x.db import F`` writes to x.db, not to ./chatbot.db; a command's own --db wins."""
+    from chatbot.cli import main
+    from chatbot.store import Store
+
+    monkeypatch.chdir(tmp_path)
+    chat = str(REPO / "tests" / "fixtures" / "localgovchat.jsonl")
+    assert main(["--db", "x.db", "import", chat]) == 0
+    assert (tmp_path / "x.db").is_file() and not (tmp_path / "chatbot.db").exists()
+    store = Store(tmp_path / "x.db")
+    assert [r["id"] for r in store.sessions()] == ["localgovchat-2026-11-24"]
+    store.close()
+    assert main(["--db", "x.db", "import", chat, "--db", "y.db"]) == 0  # the command's own wins
+    assert "14 messages read, 14 new" in capsys.readouterr().out
+    assert main(["--db", "x.db", "redact", "message", "m4"]) == 0
+    assert main(["--db", "x.db", "recap", "--format", "json"]) == 0
+    assert (tmp_path / "transcripts" / "2026-11-24-localgovchat.json").is_file()
+    assert main(["--db", "y.db", "recap", "nope"]) == 2  # y.db is read, and has no such session
+    assert "no session 'nope' in y.db" in capsys.readouterr().err
+    assert not (tmp_path / "chatbot.db").exists()
