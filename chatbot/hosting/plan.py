@@ -1,18 +1,21 @@
 """What a session's config becomes for the live runner, and what host commands do to its timeline.
 
 ``session_plan`` turns ``[[session]]`` (its ``messages`` and ``timeline`` tables) into templates,
-options and planned posts, with errors that name the key. ``apply_control`` carries out a host
-command on a ``Timeline`` (pure: the time is passed in).
+options and planned posts, with errors that name the key. ``apply_control`` carries out the
+command table's timeline commands (``chatbot.core.commands``) on a ``Timeline`` (pure: the time
+is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from chatbot.config import SessionConfig
+from chatbot.core import commands
+from chatbot.core.commands import Effect
 from chatbot.core.engine import Control
 from chatbot.core.schedule import (
     PlannedPost,
@@ -23,7 +26,7 @@ from chatbot.core.schedule import (
 from chatbot.core.timeline import Timeline, TimelineRefused
 
 #: Host commands that change the timeline (``next_question`` posts from the queue instead).
-TIMELINE_COMMANDS = frozenset({"start", "pause", "resume", "next", "skip", "extend", "end"})
+TIMELINE_COMMANDS = commands.names(effects=[Effect.TIMELINE])
 
 
 def timeline_options(raw: Mapping[str, Any]) -> TimelineOptions:
@@ -80,26 +83,59 @@ def session_plan(
 def apply_control(timeline: Timeline, control: Control, now: datetime) -> Timeline:
     """The timeline after a host's command (the same object unless ``start`` rebuilt it);
     TimelineRefused with a host-facing reason when it cannot apply."""
-    name = control.name
-    if name == "pause":
-        timeline.pause(now)
-    elif name == "resume":
-        timeline.resume(now)
-    elif name == "next":
-        if timeline.next_prompt(now) is None:
-            raise TimelineRefused("there is no prompt left to post")
-    elif name == "skip":
-        if timeline.skip(now) is None:
-            raise TimelineRefused("there is no prompt left to skip")
-    elif name == "extend":
-        timeline.extend(float(control.args[0]))
-    elif name == "end":
-        timeline.end(now)
-    elif name == "start":
-        return start_now(timeline, now)
-    else:
-        raise ValueError(f"not a timeline command: {name!r}")
+    do = _TIMELINE.get(control.name)
+    if do is None:
+        raise ValueError(f"not a timeline command: {control.name!r}")
+    return do(timeline, control, now)
+
+
+def _pause(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    timeline.pause(now)
     return timeline
+
+
+def _resume(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    timeline.resume(now)
+    return timeline
+
+
+def _next(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    if timeline.next_prompt(now) is None:
+        raise TimelineRefused("there is no prompt left to post")
+    return timeline
+
+
+def _skip(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    if timeline.skip(now) is None:
+        raise TimelineRefused("there is no prompt left to skip")
+    return timeline
+
+
+def _extend(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    timeline.extend(float(control.args[0]))
+    return timeline
+
+
+def _end(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    timeline.end(now)
+    return timeline
+
+
+def _start(timeline: Timeline, control: Control, now: datetime) -> Timeline:
+    return start_now(timeline, now)
+
+
+#: The runner's half of the command table: every timeline command.
+_TIMELINE: dict[str, Callable[[Timeline, Control, datetime], Timeline]] = {
+    "start": _start,
+    "pause": _pause,
+    "resume": _resume,
+    "next": _next,
+    "skip": _skip,
+    "extend": _extend,
+    "end": _end,
+}
+commands.check_handlers(_TIMELINE, [Effect.TIMELINE], "chatbot.hosting.plan")
 
 
 def start_now(timeline: Timeline, now: datetime) -> Timeline:

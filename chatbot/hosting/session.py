@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -20,6 +21,7 @@ from typing import Any
 from chatbot.clock import Clock, SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
+from chatbot.core.events import CommandGiven
 from chatbot.core.model import Author, Kind, Message, QuestionStatus
 from chatbot.core.queue import Question, QueueRefused
 from chatbot.core.schedule import PlannedPost, session_values
@@ -27,10 +29,12 @@ from chatbot.core.sessions import slug_for
 from chatbot.core.timeline import Timeline, TimelineRefused
 from chatbot.hosting.feed import CLOSING, LiveFeed
 from chatbot.hosting.ledger import DeliveryFailed, Fault, Ledger, Target
+from chatbot.hosting.live import CommandResult
 from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control, session_plan
 from chatbot.hosting.recaps import Recaps
 from chatbot.platforms.base import Platform
-from chatbot.store import Store, iso, uid_of
+from chatbot.store import LoggedCommand, Store, iso, uid_of
+from chatbot.store.rows import participant_row
 
 log = logging.getLogger("chatbot.hosting")
 
@@ -83,6 +87,7 @@ class SessionRunner:
         self._origin: dict[str, str] = {}  # question message id -> its platform
         self._marks: dict[int, tuple[int, ...]] = {}  # pending question -> what changes when it does
         self._recap_at: str | None = None
+        self._commands = 0  # the last command log seq (commands given outside chat text)
         self._inbox: asyncio.Queue[Message] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._stopping = False
@@ -143,9 +148,13 @@ class SessionRunner:
         self.engine = SessionEngine(self.spec, bot_handles=tuple(a.handle for a in self.identities.values()))
         self._seen.clear()
         self.feed.reset()
+        logged = deque(st.command_log(self.session_id))
+        self._commands = logged[-1].seq if logged else 0
         for m in st.live_messages(self.session_id):
+            self._replay(logged, upto=len(self._seen))
             self._seen.add(uid_of(m))
             self._note(self.engine.ingest(m))
+        self._replay(logged)
         self._marks = {q.number: _mark(q) for q in self.engine.queue if q.pending}
         saved = st.runner_state(self.session_id)
         if saved is not None:
@@ -383,14 +392,75 @@ class SessionRunner:
             "recap_at": self._recap_at,
         }
 
-    # -- incoming messages and host commands -------------------------------------------------------
-    async def submit(self, message: Message) -> Outcome:
-        """Take a message as if heard on a platform (the dashboard's host commands come this way)."""
-        outcomes = self._ingest([message], heard=False)
-        if outcomes:
-            return outcomes[0]
-        return Outcome(message, Kind.CHAT, f"{message.platform}:{message.author.id}", flags=("duplicate",))
+    # -- commands given outside chat text (chatbot.hosting.live.LiveSession) -----------------------
+    async def command(
+        self, name: str, args: Sequence[str], actor: Author, *, platform: str = "web", via: str = "dashboard"
+    ) -> CommandResult:
+        """Carry out a command of the table for ``actor`` (hosts by handle, per the session's
+        hosts) and answer the caller alone: nothing is posted in the chat. The command is logged
+        with what it changed in one transaction, so a restart replays it with the messages."""
+        if self._ledger is None:
+            return CommandResult(False, "the session is not running", name, ("refused",))
+        now, seq = self.clock.now(), self._commands + 1
+        ref = f"command:{seq}"
+        out = self.engine.command(name, args, actor, now, platform, ref=ref)
+        rows, changed, refusal = self._carry_out(out.controls, ref, now)
+        ok, text = out.ok and refusal is None, refusal or out.text
+        flags = out.flags if refusal is None else (*out.flags, "refused")
+        entry = LoggedCommand(
+            seq=seq,
+            ts=now,
+            name=out.name or name,
+            args=tuple(args),
+            actor=actor,
+            platform=platform,
+            via=via,
+            outcome="ok" if ok else "refused",
+            text=text,
+            after=len(self._seen),  # replayed after as many messages on restart
+        )
+        person = self.engine.participants.get(f"{platform}:{actor.id}")
+        with self.store.db.atomic():
+            self.store.log_command(self.session_id, entry)
+            if person is not None:
+                self.store.upsert_rows(
+                    "participants", [participant_row(self.session_id, person)], ("session_id", "key")
+                )
+            self.store.write_live(
+                self.session_id,
+                (),
+                self.engine,
+                questions=self._changed_questions((), command=True),
+                intents=rows,
+                state=self._state_row(),
+            )
+        self._commands = seq
+        log.info(
+            "event=command_given session=%s seq=%d name=%s by=%s via=%s ok=%s",
+            self.session_id,
+            seq,
+            entry.name,
+            actor.handle,
+            via,
+            ok,
+        )
+        self._send_and_wake(rows, changed)
+        self._emit_state()
+        return CommandResult(ok, text, out.name, flags)
 
+    async def on_command_event(self, ev: CommandGiven) -> CommandResult:
+        """A command a platform's own interface gave (a Discord slash command): the same path."""
+        return await self.command(ev.name, ev.args, ev.actor, platform=ev.platform, via="slash")
+
+    def _replay(self, logged: deque[LoggedCommand], *, upto: int | None = None) -> None:
+        """Apply logged commands given before the engine had taken ``upto`` messages (None: all
+        left) to the engine again; refused ones changed nothing then and are skipped."""
+        while logged and (upto is None or logged[0].after <= upto):
+            c = logged.popleft()
+            if c.outcome == "ok":
+                self.engine.command(c.name, c.args, c.actor, c.ts, c.platform, ref=c.ref)
+
+    # -- incoming messages and host commands -------------------------------------------------------
     def _ingest(self, messages: Sequence[Message], *, heard: bool = True) -> list[Outcome]:
         """Record messages in one transaction with their replies' ledger rows and the timeline
         their commands changed; then send the replies."""
@@ -414,19 +484,24 @@ class SessionRunner:
         self.store.write_live(
             self.session_id, outcomes, self.engine, questions=questions, intents=intents, state=state
         )
-        if not self._stopping:
-            for post in dict.fromkeys(r["post"] for r in intents):
-                self._spawn(self._deliver_later(post), f"post:{post}")
+        self._send_and_wake(intents, changed)
         if changed:
-            self._wake.set()
             self._emit_state()
         for o in outcomes:
             self.feed.message(o)
         return outcomes
 
-    def _changed_questions(self, outcomes: Sequence[Outcome]) -> list[int]:
-        """Questions asked or changed by these messages (only pending ones can change)."""
-        if not any(o.question or o.kind is Kind.COMMAND for o in outcomes):
+    def _send_and_wake(self, intents: Sequence[dict[str, Any]], changed: bool) -> None:
+        """After a write: deliver the posts it intended; wake the schedule if the timeline changed."""
+        if not self._stopping:
+            for post in dict.fromkeys(r["post"] for r in intents):
+                self._spawn(self._deliver_later(post), f"post:{post}")
+        if changed:
+            self._wake.set()
+
+    def _changed_questions(self, outcomes: Sequence[Outcome], *, command: bool = False) -> list[int]:
+        """Questions asked or changed by these messages or a ``command`` (only pending ones change)."""
+        if not command and not any(o.question or o.kind is Kind.COMMAND for o in outcomes):
             return []
         changed = []
         for n in {*self._marks, *(o.question for o in outcomes if o.question)}:
@@ -446,37 +521,13 @@ class SessionRunner:
         m = o.message
         replies = [a for a in o.actions if isinstance(a, Reply)]
         controls = [a for a in o.actions if isinstance(a, Control)]
-        rows: list[dict[str, Any]] = []
-        flags = list(o.flags)
-        changed = False
-        for c in controls:
-            try:
-                if c.name in TIMELINE_COMMANDS:
-                    self.timeline = apply_control(self.timeline, c, now)
-                    changed = True
-                elif c.name == "next_question":
-                    found = self._plan_question(f"question-now:{uid_of(m)}")
-                    if not found:
-                        raise QueueRefused(
-                            "no approved question is waiting: approve one first with /approve N"
-                        )
-                    rows += found
-            except (TimelineRefused, QueueRefused) as refused:
-                log.info(
-                    "event=command_refused session=%s name=%s by=%s reason=%r",
-                    self.session_id,
-                    c.name,
-                    c.by,
-                    str(refused),
-                )
-                replies = [
-                    Reply(f"{c.by}: {refused}", r.reply_to) if r.reply_to == m.id else r for r in replies
-                ]
-                flags.append("refused")
-            else:
-                log.info(
-                    "event=command session=%s name=%s args=%s by=%s", self.session_id, c.name, c.args, c.by
-                )
+        rows, changed, refusal = self._carry_out(controls, uid_of(m), now)
+        if refusal is not None:
+            replies = [
+                Reply(f"{m.author.handle}: {refusal}", r.reply_to) if r.reply_to == m.id else r
+                for r in replies
+            ]
+            o = replace(o, actions=(*replies, *controls), flags=(*o.flags, "refused"))
         if m.platform in self.platforms:
             for i, r in enumerate(replies):
                 post = f"reply:{uid_of(m)}" + (f":{i + 1}" if i else "")
@@ -485,9 +536,40 @@ class SessionRunner:
             log.info(
                 "event=reply_nowhere session=%s platform=%s message=%s", self.session_id, m.platform, m.id
             )
-        if flags != list(o.flags):
-            o = replace(o, actions=(*replies, *controls), flags=tuple(flags))
         return o, rows, changed
+
+    def _carry_out(
+        self, controls: Sequence[Control], origin: str, now: datetime
+    ) -> tuple[list[dict[str, Any]], bool, str | None]:
+        """Carry out what a command left to the runner (timeline changes, a question posted now):
+        the ledger rows to intend, whether the timeline changed, the reason when it could not."""
+        rows: list[dict[str, Any]] = []
+        changed = False
+        for c in controls:
+            try:
+                if c.name in TIMELINE_COMMANDS:
+                    self.timeline = apply_control(self.timeline, c, now)
+                    changed = True
+                elif c.name == "next_question":
+                    found = self._plan_question(f"question-now:{origin}")
+                    if not found:
+                        raise QueueRefused(
+                            "no approved question is waiting: approve one first with /approve N"
+                        )
+                    rows += found
+                else:
+                    raise ValueError(f"no runner handler for /{c.name}")
+            except (TimelineRefused, QueueRefused) as refused:
+                log.info(
+                    "event=command_refused session=%s name=%s by=%s reason=%r",
+                    self.session_id,
+                    c.name,
+                    c.by,
+                    str(refused),
+                )
+                return rows, changed, str(refused)
+            log.info("event=command session=%s name=%s args=%s by=%s", self.session_id, c.name, c.args, c.by)
+        return rows, changed, None
 
     def _confirmed(self, row: dict[str, Any], message: Message) -> None:
         """The ledger's confirmation: the bot's message recorded with the row's platform id."""

@@ -1,83 +1,60 @@
 """The host dashboard: log in with the host token, then run the session from the browser.
 
-Every action becomes a chat command (``/approve 3``) submitted to the ``LiveSession`` as a message
-from the session's first host on platform ``web``, so the dashboard and the chat share one path
-and one audit trail. Requests without a host session, with a wrong CSRF token or from another
-site get 403 and change nothing.
+Every button is a command of the one command table (``chatbot.core.commands``), given to the
+``LiveSession`` with the logged-in host's identity (the session's first host, as the web room
+knows them): no chat message is made, nothing is posted in the chat, and the result comes back
+to the host alone (a flash on the page). Destructive commands (end, reject) need ``confirm=yes``:
+the page asks "are you sure?" first (a browser confirm, or a confirmation page without JS).
+Requests without a host session, with a wrong CSRF token or from another site get 403 and
+change nothing.
 """
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 
-from chatbot.core.engine import Reply
-from chatbot.core.model import Message
-from chatbot.hosting.live import LiveSession
+from chatbot.core import commands
+from chatbot.core.commands import CommandSpec
+from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import host_author
 from chatbot.web.context import CTX, render
 from chatbot.web.liveview import complete, find_live, stream_state
 from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
 
-SIMPLE = ("start", "pause", "resume", "next", "skip", "end", "next_question")
-ON_QUESTION = ("approve", "reject", "answered")
-MAX_NUMBER = 1_000_000
+MAX_FIELD = 200  # characters of one form field passed on to the command table
 
 
-def _number(form: Any, name: str) -> int:
-    raw = str(form.get(name, "")).strip().lstrip("#")
-    if not raw.isdigit() or not 0 < int(raw) <= MAX_NUMBER:
-        raise web.HTTPBadRequest(text=f"{name}: a question number is needed")
-    return int(raw)
+class _Fields(dict[str, str]):
+    """Form values for a caution's placeholders; a missing one shows as ``?``."""
+
+    def __missing__(self, key: str) -> str:
+        return "?"
 
 
-def command_text(form: Any) -> str:
-    """The chat command a dashboard form stands for; 400 for anything else."""
-    action = str(form.get("action", ""))
-    if action in SIMPLE:
-        return f"/{action}"
-    if action in ON_QUESTION:
-        return f"/{action} {_number(form, 'n')}"
-    if action == "merge":
-        return f"/merge {_number(form, 'n')} {_number(form, 'into')}"
-    if action == "route":
-        team = " ".join(str(form.get("team", "")).split())[:60]
-        if not team:
-            raise web.HTTPBadRequest(text="team: say which team to route the question to")
-        return f"/route {_number(form, 'n')} {team}"
-    if action == "extend":
-        raw = str(form.get("minutes", "")).strip()
-        if not raw.isdigit() or not 0 < int(raw) <= 240:
-            raise web.HTTPBadRequest(text="minutes: extend by 1 to 240 minutes")
-        return f"/extend {int(raw)}"
-    raise web.HTTPBadRequest(text=f"unknown action {action[:40]!r}")
+def cautions() -> dict[str, str]:
+    """The "are you sure?" question of each destructive command (``{n}`` left for the page)."""
+    return {c.name: c.caution for c in commands.COMMANDS if c.destructive}
 
 
-def _now(state: dict[str, Any]) -> datetime:
-    """The session's own clock (a test's fast clock too), else the wall clock."""
-    try:
-        return datetime.fromisoformat(str(state["now"]))
-    except (KeyError, ValueError):
-        return datetime.now(UTC)
+def action_command(form: Any) -> tuple[CommandSpec, list[str]]:
+    """The command a dashboard form stands for and its arguments, read from the form fields the
+    table names (``n``, ``into``, ``team``, ``minutes``); 400 for an action the table lacks."""
+    action = str(form.get("action", ""))[:40]
+    spec = commands.find(action) if action else None
+    if spec is None or spec.name != action:
+        raise web.HTTPBadRequest(text=f"unknown action {action!r}")
+    args = [" ".join(str(form.get(a.name, ""))[:MAX_FIELD].split()) for a in spec.args]
+    while args and not args[-1]:
+        args.pop()
+    return spec, args
 
 
-async def submit_command(live: LiveSession, text: str) -> tuple[bool, list[str]]:
-    """Submit ``text`` as the first host; returns (refused, the bot's replies)."""
-    state = live.state()
-    hosts = state.get("session", {}).get("hosts") or ["host"]
-    message = Message(
-        id=f"dash-{secrets.token_hex(8)}",
-        platform="web",
-        ts=_now(state),
-        author=host_author(str(hosts[0])),
-        text=text,
-    )
-    outcome = await live.submit(message)
-    replies = [a.text for a in outcome.actions if isinstance(a, Reply)]
-    return "refused" in outcome.flags, replies
+async def give_command(live: LiveSession, spec: CommandSpec, args: list[str]) -> CommandResult:
+    """Give the command as the session's first host, from the dashboard."""
+    hosts = live.state().get("session", {}).get("hosts") or ["host"]
+    return await live.command(spec.name, args, host_author(str(hosts[0])), platform="web", via="dashboard")
 
 
 async def dashboard(request: web.Request) -> web.StreamResponse:
@@ -98,6 +75,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         session_id=live.session_id,
         csrf=session.csrf,
         flash=flash,
+        cautions=cautions(),
         room_slug=room.slug if room else "",
     )
 
@@ -111,15 +89,34 @@ async def host_events(request: web.Request) -> web.StreamResponse:
 
 
 async def host_action(request: web.Request) -> web.StreamResponse:
-    """POST /host/<session>/action: one dashboard button."""
+    """POST /host/<session>/action: one dashboard button. JSON callers get ``{ok, text, command}``;
+    forms get the result as a flash on the dashboard, or first a confirmation page."""
     form = await request.post()
     csrf = form.get("csrf")
     session = request.app[AUTH].require(request, form_csrf=csrf if isinstance(csrf, str) else None)
     live = find_live(request)
-    refused, replies = await submit_command(live, command_text(form))
-    if "application/json" in request.headers.get("Accept", ""):
-        return web.json_response({"ok": not refused, "replies": replies})
-    session.flash.extend(replies or ["done."])
+    spec, args = action_command(form)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if spec.destructive and form.get("confirm") != "yes":
+        question = spec.caution.format_map(
+            _Fields({a.name: v for a, v in zip(spec.args, args, strict=False)})
+        )
+        if wants_json:
+            raise web.HTTPBadRequest(text=f"confirm: {question} (send confirm=yes)")
+        fields = [(k, str(v)) for k, v in form.items() if k not in {"csrf", "confirm"}]
+        return render(
+            request,
+            "confirm.html",
+            title="Are you sure?",
+            question=question,
+            fields=fields,
+            csrf=session.csrf,
+            session_id=live.session_id,
+        )
+    result = await give_command(live, spec, args)
+    if wants_json:
+        return web.json_response({"ok": result.ok, "text": result.text, "command": result.name})
+    session.flash.append(result.text if result.ok else f"Not done: {result.text}")
     return see_other(f"/host/{live.session_id}")
 
 

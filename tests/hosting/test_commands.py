@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
 
-from chatbot.core.model import Author, Message
+from chatbot.core.events import CommandGiven
+from chatbot.core.model import Author
+from chatbot.hosting.live import CommandResult
 from chatbot.hosting.session import SessionRunner
 from chatbot.store import Store
 from tests.hosting.kit import (
@@ -202,22 +204,192 @@ async def test_question_slots_post_approved_questions_between_prompts(tmp_path: 
     assert h.rooms["x"].get(slot.reply_to).author.handle == "@ann"
 
 
-async def test_dashboard_commands_come_through_submit(tmp_path: Path) -> None:
+Step = tuple[float, str, tuple[str, ...], Author]
+
+
+def dashboard(
+    h: Harness, runner: SessionRunner, steps: Sequence[Step]
+) -> asyncio.Future[list[CommandResult]]:
+    """Give ``(minute, name, args, actor)`` commands the way the dashboard does, at their minutes."""
+
+    async def go() -> list[CommandResult]:
+        results = []
+        for minute, name, args, actor in steps:
+            await h.clock.sleep_until(at(minute))
+            results.append(await runner.command(name, args, actor))
+        return results
+
+    return asyncio.ensure_future(go())
+
+
+def logged(h: Harness) -> list[tuple[int, str, tuple[str, ...], str, str, str]]:
+    store = Store(h.db)
+    try:
+        return [
+            (c.seq, c.name, c.args, c.actor.handle, c.via, c.outcome)
+            for c in store.command_log("localgovchat-2026-11-24")
+        ]
+    finally:
+        store.close()
+
+
+def stored_texts(h: Harness) -> list[str]:
+    store = Store(h.db)
+    try:
+        return [m.text for m in store.live_messages("localgovchat-2026-11-24")]
+    finally:
+        store.close()
+
+
+ANN, BOB = Author("ann", "@ann"), Author("bob", "@bob")
+
+
+async def test_dashboard_commands_change_the_session_and_post_nothing_in_the_chat(tmp_path: Path) -> None:
     h = Harness(tmp_path, start=at(-50))
-    runner: SessionRunner = h.runner(make_session())
-    outcomes = []
+    room = h.rooms["x"]
+    runner = h.runner(make_session())
+    chat = h.script(
+        [
+            (6, said(room, "@ann", "What about trolls? #ask #localgovchat")),
+            (7, said(room, "@bob", "And burnout? #ask")),
+        ]
+    )
+    given = dashboard(
+        h,
+        runner,
+        [
+            (10, "pause", (), HOST),
+            (10, "pause", (), HOST),
+            (12, "resume", (), HOST),
+            (13, "approve", ("1",), HOST),
+            (13, "end", (), ANN),
+            (14, "reject", ("2",), HOST),
+            (15, "extend", ("soon",), HOST),
+        ],
+    )
+    await runner.run()
+    await chat
+    results = await given
+    assert [(r.ok, r.text) for r in results] == [
+        (True, "paused."),
+        (False, "the chat is already paused"),
+        (True, "resumed."),
+        (True, "question #1 approved (place 1)."),
+        (False, "sorry, only the hosts can use /end."),
+        (True, "question #2 rejected."),
+        (False, "/extend needs a number of minutes from 1 to 240"),
+    ]
+    assert posted(h.db, room)[-1] == ("22:02", "closing")  # paused for 2 minutes
+    # the chat saw none of it: no host message, no confirmation, nothing stored as a message
+    assert [text for _, text, _ in replies_in(room)] == [
+        "@ann: thanks, your question is #1 (place 1 in the queue) #localgovchat",
+        "@bob: thanks, your question is #2 (place 2 in the queue) #localgovchat",
+    ]
+    assert not any(m.author.handle == HOST.handle for m in room.messages)
+    assert not any(t in {"/pause", "/resume", "/approve 1", "/reject 2"} for t in stored_texts(h))
+    assert logged(h) == [
+        (1, "pause", (), "@govhost", "dashboard", "ok"),
+        (2, "pause", (), "@govhost", "dashboard", "refused"),
+        (3, "resume", (), "@govhost", "dashboard", "ok"),
+        (4, "approve", ("1",), "@govhost", "dashboard", "ok"),
+        (5, "end", (), "@ann", "dashboard", "refused"),
+        (6, "reject", ("2",), "@govhost", "dashboard", "ok"),
+        (7, "extend", ("soon",), "@govhost", "dashboard", "refused"),
+    ]
+    store = Store(h.db)
+    try:
+        assert [(r["number"], r["status"]) for r in store.db["questions"].rows] == [
+            (1, "approved"),
+            (2, "rejected"),
+        ]
+    finally:
+        store.close()
+    h.close()
 
-    async def dashboard() -> None:
-        await h.clock.sleep_until(at(10))
-        outcomes.append(await runner.submit(Message("dash-1", "web", at(10), HOST, "/pause")))
-        outcomes.append(await runner.submit(Message("dash-1", "web", at(10), HOST, "/pause")))
-        await h.clock.sleep_until(at(12))
-        outcomes.append(await runner.submit(Message("dash-2", "web", at(12), HOST, "/resume")))
-        ann = Author("ann", "@ann")
-        outcomes.append(await runner.submit(Message("dash-3", "web", at(13), ann, "/end")))
 
-    await asyncio.gather(runner.run(), dashboard())
-    assert [o.flags for o in outcomes] == [(), ("duplicate",), (), ("refused",)]
-    assert [a.text for a in outcomes[3].actions] == ["@ann: sorry, only the hosts can use /end."]
-    assert posted(h.db, h.rooms["x"])[-1] == ("22:02", "closing")  # paused for 2 minutes
-    assert replies_in(h.rooms["x"]) == []  # the dashboard is not the room: no replies there
+async def test_commands_given_outside_the_chat_survive_a_restart(tmp_path: Path) -> None:
+    h = Harness(tmp_path, start=at(-1))
+    room = h.rooms["x"]
+    session = make_session(announce_before_minutes=[])
+    first = h.runner(session)
+    chat = h.script(
+        [
+            (6, said(room, "@ann", "What about trolls? #ask #localgovchat")),
+            (8, said(room, "@bob", "And burnout? #ask #localgovchat")),
+            (8.5, said(room, "@cy", "And budgets? #ask #localgovchat")),
+            (9, first.stop),
+        ]
+    )
+    given = dashboard(
+        h,
+        first,
+        [
+            (7, "approve", ("1",), HOST),  # between the first question and the second
+            (7.5, "extend", ("10",), HOST),
+            (8.2, "merge", ("2", "1"), HOST),  # only possible after @bob's question
+        ],
+    )
+    slash = CommandGiven("x", "optout", (), Author("cy", "@cy"), at(8.7))
+    optout = h.script([(8.7, lambda: asyncio.ensure_future(first.on_command_event(slash)))])
+    await first.run()
+    assert [r.ok for r in await given] == [True, True, True]
+    await optout
+    second = h.runner(session)
+    later = dashboard(h, second, [(20, "answered", ("1",), HOST), (21, "approve", ("3",), HOST)])
+    await second.run()
+    await chat
+    assert [r.text for r in await later] == [
+        "question #1 marked answered.",
+        "question #3 approved (place 1).",
+    ]
+    q = second.engine.queue
+    assert [(x.number, x.status.value) for x in q] == [(1, "answered"), (2, "merged"), (3, "approved")]
+    assert q.get(1).askers == ["@ann", "@bob"]
+    assert second.engine.participants["x:cy"].opted_out
+    # the extension was applied once, by the first run, and kept in the timeline's snapshot
+    assert posted(h.db, room)[-2:] == [("22:05", "lastcall"), ("22:10", "closing")]
+    assert [(seq, name, via) for seq, name, _, _, via, _ in logged(h)] == [
+        (1, "approve", "dashboard"),
+        (2, "extend", "dashboard"),
+        (3, "merge", "dashboard"),
+        (4, "optout", "slash"),
+        (5, "answered", "dashboard"),
+        (6, "approve", "dashboard"),
+    ]
+    h.close()
+
+
+async def test_next_question_from_the_dashboard_posts_the_question_only(tmp_path: Path) -> None:
+    h = Harness(tmp_path, start=at(-50))
+    room = h.rooms["x"]
+    runner = h.runner(make_session())
+    chat = h.script([(7, said(room, "@bob", "And staff burnout? #ask #localgovchat"))])
+    given = dashboard(
+        h,
+        runner,
+        [(6, "next_question", (), HOST), (8, "approve", ("1",), HOST), (8, "nextq", (), HOST)],
+    )
+    await runner.run()
+    await chat
+    assert [(r.ok, r.name, r.text) for r in await given] == [
+        (False, "next_question", "no approved question is waiting: approve one first with /approve N"),
+        (True, "approve", "question #1 approved (place 1)."),
+        (True, "next_question", "posting the next question."),
+    ]
+    posts = [m for m in bot_posts(room) if m.text.startswith("Question from")]
+    assert [(m.text, room.get(m.reply_to).author.handle) for m in posts if m.reply_to] == [
+        ("Question from @bob: And staff burnout? #localgovchat", "@bob")
+    ]
+    assert [text for _, text, _ in replies_in(room)] == [
+        "@bob: thanks, your question is #1 (place 1 in the queue) #localgovchat",
+        "Question from @bob: And staff burnout? #localgovchat",
+    ]
+    h.close()
+
+
+async def test_a_command_before_the_session_runs_is_refused(tmp_path: Path) -> None:
+    h = Harness(tmp_path, start=at(-50))
+    runner = h.runner(make_session())
+    result = await runner.command("pause", (), HOST)
+    assert (result.ok, result.text) == (False, "the session is not running")
+    h.close()

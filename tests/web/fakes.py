@@ -4,15 +4,16 @@ app's routes. The real ``SessionRunner`` is exercised by the end-to-end test."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chatbot.config import SessionConfig
 from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
-from chatbot.core.model import Message, PromptSpec, SessionSpec
+from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
 from chatbot.demo import demo_session
+from chatbot.hosting.live import CommandResult
 from chatbot.platforms.web import WebRoom
 from chatbot.store import Store
 
@@ -45,6 +46,7 @@ class FakeLive:
         self.engine = SessionEngine(session, bot_handles=("chatbot",))
         self.status = "scheduled"
         self.submitted: list[Message] = []
+        self.commands: list[tuple[str, tuple[str, ...], Author, str]] = []
         self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
         store.save_session(session, slug=session.id, status="scheduled")
 
@@ -107,6 +109,20 @@ class FakeLive:
                 await self.room.post(action.text, reply_to=action.reply_to)
         self._publish({"type": "message", "id": message.id})
         return outcome
+
+    async def command(
+        self, name: str, args: Sequence[str], actor: Author, *, platform: str = "web", via: str = "dashboard"
+    ) -> CommandResult:
+        self.commands.append((name, tuple(args), actor, via))
+        out = self.engine.command(
+            name, args, actor, datetime.now(UTC), platform, ref=f"command:{len(self.commands)}"
+        )
+        self.store.write_live(
+            self.session_id, (), self.engine, questions=[q.number for q in self.engine.queue]
+        )
+        for control in out.controls:
+            await self._control(control)
+        return CommandResult(out.ok, out.text, out.name, out.flags)
 
     async def _control(self, control: Control) -> None:
         if control.name == "start":

@@ -177,7 +177,15 @@ async def test_a_chat_in_the_browser(served: tuple[str, SessionRunner, Path], br
     await jane.page.wait_for_selector("#queue li.q-answered")
     await live.shot("live-answered")
 
-    # the host ends the chat: the closing goes out and the recap is written
+    # the host ends the chat (after saying yes to "are you sure?"): the closing goes out and the
+    # recap is written
+    asked: list[str] = []
+
+    async def yes(dialog: Any) -> None:
+        asked.append(dialog.message)
+        await dialog.accept()
+
+    host.page.once("dialog", yes)
     await host.page.click("button[data-action=end]")
     await jane.page.wait_for_selector('.msg.bot :text("That\'s a wrap")', timeout=10_000)
     await jane.page.wait_for_selector("#conn-status:text('closed')", timeout=10_000)
@@ -186,6 +194,7 @@ async def test_a_chat_in_the_browser(served: tuple[str, SessionRunner, Path], br
             break
         await asyncio.sleep(0.1)
     await live.page.wait_for_selector("#status-pill:text('ended')")
+    assert asked == ["End the chat now? The closing message goes out at once."]
     await jane.shot("room-ended")
 
     await live.goto(f"/recaps/{runner.slug}.html")

@@ -9,7 +9,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, make_mocked_request
 from multidict import MultiDict
 
-from chatbot.web.host import command_text
+from chatbot.web.host import action_command
 from chatbot.web.security import HostAuth, TokenBucket
 from tests.web.conftest import TOKEN, login
 from tests.web.fakes import FakeLive
@@ -75,7 +75,7 @@ async def test_readers_and_participants_get_403(client: TestClient[Any, Any], li
         assert r.status == 403
     assert (await client.get(f"/host/{SID}/events")).status == 403
     assert len(live.submitted) == 1 and live.engine.queue.get(1).status.value == "open"
-    assert live.status == "scheduled"
+    assert live.status == "scheduled" and live.commands == []
 
 
 async def test_csrf_and_origin_are_checked(client: TestClient[Any, Any], live: FakeLive) -> None:
@@ -96,10 +96,19 @@ async def test_csrf_and_origin_are_checked(client: TestClient[Any, Any], live: F
     )
     assert referer.status == 403
     assert live.engine.queue.get(1).status.value == "open" and len(live.submitted) == 1
+    assert live.commands == []
 
 
-async def test_action_becomes_a_host_message(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def history(live: FakeLive) -> list[str]:
+    assert live.room is not None
+    return [m.text for m in await live.room.history()]
+
+
+async def test_action_is_a_command_from_the_host_not_a_message(
+    client: TestClient[Any, Any], live: FakeLive
+) -> None:
     await ask(live)
+    room_before, stored_before = await history(live), live.store.live_messages(live.session_id)
     csrf = await login(client)
     host = f"http://{client.host}:{client.port}"
     r = await client.post(
@@ -108,11 +117,11 @@ async def test_action_becomes_a_host_message(client: TestClient[Any, Any], live:
         headers={"Accept": "application/json", "Origin": host},
     )
     assert r.status == 200
-    assert await r.json() == {"ok": True, "replies": ["LocalGovChat: question #1 approved (place 1)."]}
-    message = live.submitted[-1]
-    assert (message.platform, message.author.handle, message.text) == ("web", "LocalGovChat", "/approve 1")
+    assert await r.json() == {"ok": True, "text": "question #1 approved (place 1).", "command": "approve"}
+    name, args, actor, via = live.commands[-1]
+    assert (name, args, actor.handle, via) == ("approve", ("1",), "LocalGovChat", "dashboard")
     assert live.engine.queue.get(1).status.value == "approved"
-    # without JS: a redirect and the reply shown once on the dashboard
+    # without JS: a redirect and the result shown once on the dashboard
     r = await client.post(ACTION, data={"action": "answered", "n": "1", "csrf": csrf}, allow_redirects=False)
     assert r.status == 303 and r.headers["Location"] == f"/host/{SID}"
     page = await (await client.get(f"/host/{SID}")).text()
@@ -120,9 +129,50 @@ async def test_action_becomes_a_host_message(client: TestClient[Any, Any], live:
     assert "question #1 marked answered" not in await (await client.get(f"/host/{SID}")).text()
     # refused by the engine: ok false, nothing changes
     r = await client.post(
-        ACTION, data={"action": "reject", "n": "9", "csrf": csrf}, headers={"Accept": "application/json"}
+        ACTION, data={"action": "approve", "n": "9", "csrf": csrf}, headers={"Accept": "application/json"}
     )
-    assert (await r.json())["ok"] is False
+    assert await r.json() == {"ok": False, "text": "there is no question 9", "command": "approve"}
+    # nothing of it reached the room or the stored messages
+    assert await history(live) == room_before
+    assert live.store.live_messages(live.session_id) == stored_before
+    assert live.submitted[-1].text == "/ask Is social media fair?"
+
+
+async def test_destructive_actions_ask_first(client: TestClient[Any, Any], live: FakeLive) -> None:
+    await ask(live)
+    csrf = await login(client)
+    # without JS: a confirmation page that carries the same fields, and nothing happens yet
+    r = await client.post(ACTION, data={"action": "reject", "n": "1", "csrf": csrf})
+    page = await r.text()
+    assert r.status == 200 and "Reject question #1?" in page
+    assert 'name="confirm" value="yes"' in page and 'name="n" value="1"' in page
+    assert live.engine.queue.get(1).status.value == "open" and live.commands == []
+    # a script must say confirm=yes too
+    r = await client.post(
+        ACTION, data={"action": "end", "csrf": csrf}, headers={"Accept": "application/json"}
+    )
+    assert r.status == 400 and "End the chat now?" in await r.text()
+    assert live.status == "scheduled"
+    # confirmed: done
+    r = await client.post(
+        ACTION,
+        data={"action": "reject", "n": "1", "csrf": csrf, "confirm": "yes"},
+        headers={"Accept": "application/json"},
+    )
+    assert (await r.json())["text"] == "question #1 rejected."
+    r = await client.post(
+        ACTION, data={"action": "end", "csrf": csrf, "confirm": "yes"}, allow_redirects=False
+    )
+    assert r.status == 303 and live.status == "ended"
+
+
+async def test_dashboard_marks_destructive_buttons(client: TestClient[Any, Any], live: FakeLive) -> None:
+    await ask(live)
+    await login(client)
+    page = await (await client.get(f"/host/{SID}")).text()
+    assert 'data-action="end" data-confirm="End the chat now?' in page
+    assert 'value="reject" data-confirm="Reject question #1?' in page
+    assert 'data-action="pause">' in page  # no question for harmless ones
 
 
 async def test_header_csrf_works_too(client: TestClient[Any, Any], live: FakeLive) -> None:
@@ -133,15 +183,28 @@ async def test_header_csrf_works_too(client: TestClient[Any, Any], live: FakeLiv
     assert r.status == 200 and live.status == "live"
 
 
-async def test_bad_actions_are_400(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def test_unknown_actions_are_400_and_bad_arguments_are_refused(
+    client: TestClient[Any, Any], live: FakeLive
+) -> None:
     csrf = await login(client)
-    for data in (
-        {"action": "drop_table"},
-        {"action": "approve", "n": "x"},
-        {"action": "extend", "minutes": "999"},
-    ):
+    for data in ({"action": "drop_table"}, {"action": "stop"}, {}):
         assert (await client.post(ACTION, data={**data, "csrf": csrf})).status == 400
-    assert live.submitted == []
+    assert live.commands == []
+    json = {"Accept": "application/json"}
+    for data, text in (
+        ({"action": "approve", "n": "x"}, "/approve needs a question number, not 'x': /approve N"),
+        ({"action": "extend", "minutes": "999"}, "/extend needs a number of minutes from 1 to 240"),
+        ({"action": "route", "n": "5", "team": " "}, "/route needs a team: /route N TEAM"),
+        ({"action": "merge", "n": "4"}, "/merge needs a question number: /merge N INTO"),
+    ):
+        r = await client.post(ACTION, data={**data, "csrf": csrf}, headers=json)
+        assert await r.json() == {"ok": False, "text": text, "command": data["action"]}
+    r = await client.post(
+        ACTION, data={"action": "extend", "minutes": "0", "csrf": csrf}, allow_redirects=False
+    )
+    page = await (await client.get(f"/host/{SID}")).text()
+    assert "Not done: /extend needs a number of minutes from 1 to 240" in page
+    assert live.submitted == [] and live.status == "scheduled"
 
 
 async def test_host_events_stream_full_state(client: TestClient[Any, Any], live: FakeLive) -> None:
@@ -175,31 +238,26 @@ def test_sessions_expire() -> None:
 
 
 @pytest.mark.parametrize(
-    ("form", "text"),
+    ("form", "command"),
     [
-        ({"action": "start"}, "/start"),
-        ({"action": "next_question"}, "/next_question"),
-        ({"action": "approve", "n": "#3"}, "/approve 3"),
-        ({"action": "merge", "n": "4", "into": "2"}, "/merge 4 2"),
-        ({"action": "route", "n": "5", "team": "  Parks \n and   Rec "}, "/route 5 Parks and Rec"),
-        ({"action": "extend", "minutes": "10"}, "/extend 10"),
+        ({"action": "start"}, ("start", [])),
+        ({"action": "next_question", "n": "3"}, ("next_question", [])),
+        ({"action": "approve", "n": "#3"}, ("approve", ["#3"])),
+        ({"action": "merge", "n": "4", "into": "2"}, ("merge", ["4", "2"])),
+        ({"action": "route", "n": "5", "team": "  Parks \n and   Rec "}, ("route", ["5", "Parks and Rec"])),
+        ({"action": "route", "n": "5"}, ("route", ["5"])),
+        ({"action": "extend", "minutes": "10"}, ("extend", ["10"])),
     ],
 )
-def test_command_text(form: dict[str, str], text: str) -> None:
-    assert command_text(MultiDict(form)) == text
+def test_a_form_is_a_command_of_the_table(form: dict[str, str], command: tuple[str, list[str]]) -> None:
+    spec, args = action_command(MultiDict(form))
+    assert (spec.name, args) == command
 
 
-@pytest.mark.parametrize(
-    "form",
-    [
-        {"action": "route", "n": "5", "team": " "},
-        {"action": "merge", "n": "4"},
-        {"action": "approve", "n": "0"},
-    ],
-)
-def test_command_text_refuses(form: dict[str, str]) -> None:
+@pytest.mark.parametrize("form", [{"action": "frobnicate"}, {"action": "up"}, {"action": ""}])
+def test_a_form_for_no_command_is_400(form: dict[str, str]) -> None:
     with pytest.raises(web.HTTPBadRequest):
-        command_text(MultiDict(form))
+        action_command(MultiDict(form))
 
 
 def test_token_bucket() -> None:

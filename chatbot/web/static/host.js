@@ -1,4 +1,5 @@
-/* The host dashboard: live state in, actions out (fetch with the CSRF token; plain forms work without JS). */
+/* The host dashboard: live state in, commands out (fetch with the CSRF token; plain forms work
+   without JS). The result is shown to the host alone; End and Reject ask "are you sure?" first. */
 "use strict";
 (() => {
   const { el, clear, countdown, follow, pill, fillCommon } = window.ChatUI;
@@ -9,13 +10,18 @@
   const timer = countdown(document.getElementById("time-left"));
   const body = document.getElementById("queue-body");
   const flash = document.getElementById("flash");
+  const cautions = JSON.parse(root.dataset.cautions || "{}");
 
   function say(lines, bad) {
     clear(flash);
     for (const line of lines) flash.append(el("p", { class: bad ? "bad" : "" }, line));
   }
 
-  async function send(fields) {
+  async function send(fields, caution) {
+    if (caution) {
+      if (!window.confirm(caution)) return;
+      fields = { ...fields, confirm: "yes" };
+    }
     const data = new FormData();
     data.append("csrf", csrf);
     for (const [k, v] of Object.entries(fields)) data.append(k, v);
@@ -26,7 +32,7 @@
       });
       if (!response.ok) { say([`${response.status}: ${await response.text()}`], true); return; }
       const result = await response.json();
-      say(result.replies.length ? result.replies : ["done."], !result.ok);
+      say([result.text || "done."], !result.ok);
     } catch (err) {
       say([`could not reach the server: ${err}`], true);
     }
@@ -36,7 +42,7 @@
     if (q.status !== "open" && q.status !== "approved") return "";
     const b = (name, label) => el("button", {
       class: "button small", type: "button", "data-action": name,
-      onclick: () => send({ action: name, n: q.number }),
+      onclick: () => send({ action: name, n: q.number }, (cautions[name] || "").replaceAll("{n}", q.number)),
     }, label);
     return el("span", { class: "actions" },
       q.status === "open" ? b("approve", "Approve") : "", b("answered", "Answered"), b("reject", "Reject"));
@@ -75,7 +81,7 @@
       event.preventDefault();
       const fields = Object.fromEntries(new FormData(form, event.submitter));
       delete fields.csrf;
-      send(fields);
+      send(fields, event.submitter && event.submitter.dataset.confirm);
     });
   }
   follow(root.dataset.events, render);
