@@ -41,6 +41,7 @@ class Question:
     askers: list[str] = field(default_factory=list)
     upvoters: set[str] = field(default_factory=set)
     likes: int = 0
+    message_likes: int = 0  # of ``likes``: the platform's count on the question's own message
     merged_into: int | None = None
     route: str | None = None
     answered_at: datetime | None = None
@@ -133,6 +134,7 @@ class QuestionQueue:
             asked_at=at,
             askers=[author],
             likes=likes,
+            message_likes=likes,
         )
         q.history.append(StatusChange(QuestionStatus.OPEN, author, at))
         self._questions[number] = q
@@ -147,6 +149,18 @@ class QuestionQueue:
         if voter in q.upvoters:
             raise QueueRefused(f"you already upvoted question {number}")
         q.upvoters.add(voter)
+        return q
+
+    def set_likes(self, number: int, likes: int) -> Question:
+        """The platform now counts ``likes`` on the question's own message (votes by reaction):
+        its likes follow, and so do those of the question it was merged into, so the counts
+        come out the same whatever the order of votes and merges."""
+        q = self.get(number)
+        delta, q.message_likes = likes - q.message_likes, likes
+        target: Question | None = q
+        while target is not None:
+            target.likes += delta
+            target = self._questions.get(target.merged_into) if target.merged_into else None
         return q
 
     # -- hosts ----------------------------------------------------------------------------

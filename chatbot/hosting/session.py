@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
@@ -21,7 +22,7 @@ from typing import Any
 from chatbot.clock import Clock, SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
-from chatbot.core.events import CommandGiven
+from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted
 from chatbot.core.model import Author, Kind, Message, QuestionStatus
 from chatbot.core.queue import Question, QueueRefused
 from chatbot.core.schedule import PlannedPost, session_values
@@ -31,8 +32,9 @@ from chatbot.hosting.feed import CLOSING, LiveFeed
 from chatbot.hosting.ledger import DeliveryFailed, Fault, Ledger, Target
 from chatbot.hosting.live import CommandResult
 from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control, session_plan
+from chatbot.hosting.reader import ReactionTally, supervise
 from chatbot.hosting.recaps import Recaps
-from chatbot.platforms.base import Platform
+from chatbot.platforms.base import Platform, read_history
 from chatbot.store import LoggedCommand, Store, iso, uid_of
 from chatbot.store.rows import participant_row
 
@@ -40,7 +42,6 @@ log = logging.getLogger("chatbot.hosting")
 
 BATCH = 500  # incoming messages recorded per transaction at most
 RETRY_SECONDS = (5, 15, 30, 60, 120, 300)  # between attempts at a post a platform refused
-HISTORY_PAGES = 100  # catching up after a restart reads at most this many pages of 100
 
 
 class SessionRunner:
@@ -88,7 +89,9 @@ class SessionRunner:
         self._marks: dict[int, tuple[int, ...]] = {}  # pending question -> what changes when it does
         self._recap_at: str | None = None
         self._commands = 0  # the last command log seq (commands given outside chat text)
-        self._inbox: asyncio.Queue[Message] = asyncio.Queue()
+        self._inbox: asyncio.Queue[Event] = asyncio.Queue()
+        self._reactions = ReactionTally()
+        self._rng = random.Random()
         self._wake = asyncio.Event()
         self._stopping = False
         self._failure: BaseException | None = None
@@ -185,6 +188,7 @@ class SessionRunner:
     async def _catch_up(self) -> None:
         """After a restart: what the platforms carried meanwhile, then the posts that came due while
         the bot was down (posted at once, or skipped with missed="skip"), then unsent replies."""
+        self._restore_votes()  # before the first await: before any new reaction is taken
         for name, p in self.platforms.items():
             if name in self.cursors:
                 try:
@@ -235,13 +239,18 @@ class SessionRunner:
                 self._spawn(self._deliver_later(key), f"post:{key}")
 
     async def _history_since(self, p: Platform, cursor: str) -> list[Message]:
+        """What ``p`` carried after ``cursor``, up to its history budget (then logged, and the
+        rest is left: the runner goes on live)."""
         found: list[Message] = []
-        for _ in range(HISTORY_PAGES):
-            page = await p.history(after=cursor, limit=100)
+        async for page in read_history(p, cursor):
             found.extend(page)
-            if len(page) < 100:
-                break
-            cursor = page[-1].id
+        if len(found) >= p.history_budget:
+            log.warning(
+                "event=history_budget_reached session=%s platform=%s read=%d during=catch_up",
+                self.session_id,
+                p.name,
+                len(found),
+            )
         return found
 
     async def _finish(self) -> None:
@@ -282,23 +291,102 @@ class SessionRunner:
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        leftover: list[Message] = []
+        leftover: list[Event] = []
         while not self._inbox.empty():
             leftover.append(self._inbox.get_nowait())
         if leftover:  # heard but not yet recorded: recorded now, replies go out on the next start
-            self._ingest(leftover)
+            await self._handle(leftover)
         log.info("event=stopped session=%s recorded_at_stop=%d", self.session_id, len(leftover))
 
     async def _read(self, p: Platform) -> None:
-        async for m in p.messages():
+        await supervise(
+            self.session_id, p, self._inbox.put_nowait, resume=self._resume, clock=self.clock, rng=self._rng
+        )
+
+    async def _resume(self, p: Platform) -> int:
+        """After ``p``'s reader failed: what it carried since the last message heard there, into
+        the inbox (already recorded ones are recognized there); the number found."""
+        cursor = self.cursors.get(p.name)
+        if cursor is None:
+            return 0
+        try:
+            missed = await self._history_since(p, cursor)
+        except Exception as e:  # the platform forgot the cursor, or is still down: go on live
+            log.warning("event=catch_up_failed session=%s platform=%s error=%r", self.session_id, p.name, e)
+            return 0
+        for m in missed:
             self._inbox.put_nowait(m)
+        return len(missed)
 
     async def _ingest_loop(self) -> None:
         while True:
             batch = [await self._inbox.get()]
             while len(batch) < BATCH and not self._inbox.empty():
                 batch.append(self._inbox.get_nowait())
-            self._ingest(batch)
+            await self._handle(batch)
+
+    async def _handle(self, events: Sequence[Event]) -> None:
+        """Events in the order heard: runs of messages recorded one run per transaction, each
+        other event carried out in between."""
+        run: list[Message] = []
+        for ev in events:
+            if isinstance(ev, Message):
+                run.append(ev)
+                continue
+            if run:
+                self._ingest(run)
+                run = []
+            try:
+                await self._dispatch(ev)
+            except Exception as e:  # one event that cannot apply must not stop the session
+                log.error(
+                    "event=event_failed session=%s event=%r error=%r", self.session_id, ev, e, exc_info=e
+                )
+        if run:
+            self._ingest(run)
+
+    async def _dispatch(self, ev: Edited | Deleted | Reacted | CommandGiven) -> None:
+        """An edit, deletion or reaction on a message of this session, or a command."""
+        if isinstance(ev, CommandGiven):
+            await self.on_command_event(ev)
+            return
+        uid = f"{ev.platform}:{ev.message_id}"
+        if uid not in self._seen:  # another session's message, or one never heard
+            return
+        if isinstance(ev, Edited):
+            self.store.edit_message(uid, ev.text, ev.at)
+        elif isinstance(ev, Deleted):
+            self.store.delete_message(uid, ev.at, by_author=ev.by_author)
+        elif self._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added):
+            self.store.set_reactions(uid, self._reactions.reactions(uid))
+            p = self.platforms.get(ev.platform)
+            if p is not None and ev.emoji == p.vote_emoji:
+                self._vote(ev.platform, ev.message_id, self._reactions.count(uid, ev.emoji))
+
+    def _vote(self, platform: str, message_id: str, votes: int) -> None:
+        """A question's message now has ``votes`` vote reactions: its likes follow (and those of
+        the question it was merged into)."""
+        q = self.engine.queue.by_message(message_id)
+        if q is None or self._origin.get(message_id, platform) != platform:
+            return
+        self.engine.queue.set_likes(q.number, votes)
+        changed = [q.number]
+        while (n := self.engine.queue.get(changed[-1]).merged_into) is not None:
+            changed.append(n)
+        self.store.write_live(self.session_id, (), self.engine, questions=changed)
+        self._emit_state()
+
+    def _restore_votes(self) -> None:
+        """After a restart: the reactions stored on each message seed the tally, and the vote
+        reactions on a question's message are its likes again, as when the bot stopped."""
+        for m in self.store.live_messages(self.session_id):
+            p = self.platforms.get(m.platform)
+            if not m.reactions or p is None:
+                continue
+            self._reactions.seed(uid_of(m), m.reactions)
+            q = self.engine.queue.by_message(m.id) if p.vote_emoji else None
+            if q is not None and self._origin.get(m.id, m.platform) == m.platform:
+                self.engine.queue.set_likes(q.number, self._reactions.count(uid_of(m), p.vote_emoji))
 
     async def _deliver_later(self, post: str) -> None:
         for delay in (*RETRY_SECONDS, None):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
 from chatbot.hosting.ledger import Fault
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
+from chatbot.platforms.base import Platform
 from chatbot.platforms.memory import BOT, MemoryPlatform, MemoryRoom
 from chatbot.store import Store
 
@@ -86,10 +88,13 @@ class Harness:
         threads: bool = True,
         rooms: dict[str, MemoryRoom] | None = None,
         recaps: Recaps | None = None,
+        platforms: Sequence[Platform] | None = None,
     ) -> SessionRunner:
+        """A runner on the harness's rooms (or on ``platforms`` when given)."""
         store = Store(self.db)
         self.stores.append(store)
-        platforms = [MemoryPlatform(r, supports_threads=threads) for r in (rooms or self.rooms).values()]
+        if platforms is None:
+            platforms = [MemoryPlatform(r, supports_threads=threads) for r in (rooms or self.rooms).values()]
         return SessionRunner(
             session,
             store,
@@ -102,6 +107,15 @@ class Harness:
     def close(self) -> None:
         for s in self.stores:
             s.close()
+
+    @contextmanager
+    def archive(self) -> Iterator[Store]:
+        """The SQLite file as a reader sees it afterwards (its own connection, closed after)."""
+        store = Store(self.db)
+        try:
+            yield store
+        finally:
+            store.close()
 
     def script(self, steps: Sequence[tuple[float, Callable[[], object]]]) -> Awaitable[None]:
         """Run each step at its minute after START, in order."""
