@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from chatbot.config import ConfigError, load_config
+from chatbot.config import ConfigError, WebSettings, load_config
 from tests.conftest import REPO
 
 BASE = """
@@ -119,3 +119,45 @@ def test_message_templates_and_timeline_are_checked_at_load(tmp_path: Path) -> N
     timeline = BASE + "[session.timeline]\nreminder_every_minutes = -5\n"
     with pytest.raises(ConfigError, match=r"session\[0\]\.timeline: timeline option reminder_every_minutes"):
         load_config(write(tmp_path, timeline))
+
+
+def test_each_platform_has_its_own_settings_table(tmp_path: Path) -> None:
+    new = load_config(
+        write(tmp_path, BASE + '[platforms.web]\nport = 8181\nhost_token_env = "ROOM_TOKEN"\n'),
+        env={"ROOM_TOKEN": "t0k"},
+    )
+    assert (new.web.port, new.web.host_token, new.public_url) == (8181, "t0k", "http://127.0.0.1:8181")
+    old = load_config(write(tmp_path, "[web]\nport = 8181\n" + BASE), env={})
+    assert old.web == WebSettings(port=8181)  # the older top-level [web] reads the same
+    assert load_config(write(tmp_path, BASE), env={}).web.port == 8080  # defaults without a table
+
+
+@pytest.mark.parametrize(
+    ("table", "message"),
+    [
+        ("[platforms.web]\nport = 0\n", "platforms.web.port: must be 1-65535, not 0"),
+        ("[web]\nport = 70000\n", "web.port: must be 1-65535, not 70000"),
+        ("[platforms.web]\ncolour = 1\n", "platforms.web.colour: unknown key (expected one of: host,"),
+        (
+            "[platforms.myspace]\nx = 1\n",
+            "platforms.myspace: unknown key (expected one of: discord, irc, web, x)",
+        ),
+        ("[web]\nport = 1\n[platforms.web]\nport = 2\n", "web: give these settings once: in [platforms.web]"),
+    ],
+)
+def test_platform_settings_errors_name_the_key(tmp_path: Path, table: str, message: str) -> None:
+    path = write(tmp_path, table + BASE)
+    with pytest.raises(ConfigError) as err:
+        load_config(path, env={})
+    assert str(err.value).startswith(f"{path}: {message}")
+
+
+def test_platforms_not_hosted_yet_are_known_and_their_tables_accepted(tmp_path: Path) -> None:
+    """A session may name x or discord (import and replay use them); hosting on them says
+    'not yet available' (tests/hosting/test_session.py), and an older [x] table stays readable."""
+    text = '[x]\npoll_seconds = 60\n[platforms.discord]\nchannel_id = "1"\n' + BASE.replace(
+        'hosts = ["@host"]', 'hosts = ["@host"]\nplatforms = ["x", "discord"]'
+    )
+    cfg = load_config(write(tmp_path, text), env={})
+    assert cfg.sessions[0].spec.platforms == ("x", "discord")
+    assert set(cfg.platform_settings) == {"web"}  # only hostable platforms have settings yet
