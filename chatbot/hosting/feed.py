@@ -1,11 +1,9 @@
 """The live view of a running session: the state snapshot and the event stream the web app shows.
 
 ``LiveFeed`` keeps what the snapshot needs besides the engine and the timeline (message count,
-rate) and fans events out to subscribers. The keys are the contract in ``chatbot.hosting.live``.
-Events: ``{"type": "state", "state"}`` first and on every timeline change; ``{"type": "message",
-"message": {id, platform, ts, author, name, text, reply_to}, "kind", "answers", "prompt",
-"question", "flags"}`` per message; ``{"type": "post", "key", "post", "kind", "platform",
-"platform_id", "text", "reply_to", "ts"}`` per part the bot posted.
+rate) and fans events out to subscribers. The shapes are ``chatbot.hosting.payloads``: a
+``StateEvent`` first and on every timeline or queue change, a ``MessageEvent`` per message, a
+``PostEvent`` per part the bot posted.
 """
 
 from __future__ import annotations
@@ -14,11 +12,11 @@ import asyncio
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from chatbot.core.engine import Outcome, SessionEngine
-from chatbot.core.model import SessionSpec
+from chatbot.core.model import Message, SessionSpec
 from chatbot.core.timeline import Timeline
+from chatbot.hosting.payloads import FeedEvent, LiveState, Status
 from chatbot.store import iso
 
 CLOSING = "closing"
@@ -33,7 +31,7 @@ class LiveFeed:
         self.messages = 0
         self.closed = False
         self._recent: deque[datetime] = deque()
-        self._subscribers: set[asyncio.Queue[dict[str, Any] | None]] = set()
+        self._subscribers: set[asyncio.Queue[FeedEvent | None]] = set()
 
     def reset(self) -> None:
         self.messages = 0
@@ -53,10 +51,11 @@ class LiveFeed:
         timeline: Timeline,
         engine: SessionEngine,
         now: datetime,
-    ) -> dict[str, Any]:
-        """The snapshot documented in ``chatbot.hosting.live.LiveSession.state``."""
+    ) -> LiveState:
+        """The snapshot (``chatbot.hosting.payloads.LiveState``)."""
         tl = timeline
         welcome = next(p for p in tl.posts if p.kind == "welcome")
+        status: Status
         if CLOSING in tl.done:
             status = "ended"
         elif tl.paused:
@@ -123,9 +122,9 @@ class LiveFeed:
     def watched(self) -> bool:
         return bool(self._subscribers)
 
-    async def subscribe(self, first: Callable[[], dict[str, Any]]) -> AsyncIterator[dict[str, Any]]:
+    async def subscribe(self, first: Callable[[], LiveState]) -> AsyncIterator[FeedEvent]:
         """``first()`` (the current state) then every event, until the session ends."""
-        q: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=EVENTS_KEPT)
+        q: asyncio.Queue[FeedEvent | None] = asyncio.Queue(maxsize=EVENTS_KEPT)
         self._subscribers.add(q)
         try:
             yield {"type": "state", "state": first()}
@@ -137,7 +136,7 @@ class LiveFeed:
         finally:
             self._subscribers.discard(q)
 
-    def emit(self, event: dict[str, Any] | None) -> None:
+    def emit(self, event: FeedEvent | None) -> None:
         for q in self._subscribers:
             if q.full():
                 q.get_nowait()
@@ -167,7 +166,29 @@ class LiveFeed:
             }
         )
 
-    def close(self, final_state: dict[str, Any]) -> None:
+    def state_changed(self, state: Callable[[], LiveState]) -> None:
+        """The timeline or the queue changed: subscribers get the new state (built only for them)."""
+        if self._subscribers:
+            self.emit({"type": "state", "state": state()})
+
+    def post(self, *, key: str, post: str, kind: str, platform: str, text: str, message: Message) -> None:
+        """The platform confirmed one part of a post (``message``: the bot's message, as posted)."""
+        if self._subscribers:
+            self.emit(
+                {
+                    "type": "post",
+                    "key": key,
+                    "post": post,
+                    "kind": kind,
+                    "platform": platform,
+                    "platform_id": message.id,
+                    "text": text,
+                    "reply_to": message.reply_to,
+                    "ts": iso(message.ts),
+                }
+            )
+
+    def close(self, final_state: LiveState) -> None:
         """The session is over: subscribers get the last state, then their stream ends."""
         self.closed = True
         self.emit({"type": "state", "state": final_state})

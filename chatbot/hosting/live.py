@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
 
 from chatbot.core.model import Author
+from chatbot.hosting.payloads import FeedEvent, LiveState
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,8 @@ class CommandResult:
 class LiveSession(Protocol):
     session_id: str
 
-    def state(self) -> dict[str, Any]:
-        """A JSON-able snapshot for the live view and the dashboard:
-        ``{"session": {id, slug, hashtag, title, timezone, hosts, platforms},
-           "status": "scheduled|live|paused|ended", "starts_at": iso, "ends_at": iso,
-           "now": iso, "seconds_left": float,
-           "current_prompt": {"label", "text", "posted_at"} | None,
-           "next_post": {"key", "kind", "due"} | None,
-           "queue": [{"number", "author", "text", "status", "upvotes", "position", "askers", "asked_at"}],
-           "participants": int, "new_participants": [{"handle", "name", "first_seen"}],
-           "messages": int, "messages_per_minute": float}``"""
+    def state(self) -> LiveState:
+        """A JSON-able snapshot for the live view and the dashboard (``chatbot.hosting.payloads``)."""
 
     async def command(
         self, name: str, args: Sequence[str], actor: Author, *, platform: str = "web", via: str = "dashboard"
@@ -42,5 +35,6 @@ class LiveSession(Protocol):
         """Carry out a command of the table (``chatbot.core.commands``) for ``actor``, who must be
         a host for host commands; logged, answered to the caller, never posted in the chat."""
 
-    def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        """Events as they happen (``{"type": "message"|"post"|"state", ...}``) until the session ends."""
+    def subscribe(self) -> AsyncIterator[FeedEvent]:
+        """The state, then events as they happen (``StateEvent``, ``MessageEvent``, ``PostEvent``)
+        until the session ends."""

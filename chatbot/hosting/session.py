@@ -31,6 +31,7 @@ from chatbot.core.timeline import Timeline, TimelineRefused
 from chatbot.hosting.feed import CLOSING, LiveFeed
 from chatbot.hosting.ledger import DeliveryFailed, Fault, Ledger, Target
 from chatbot.hosting.live import CommandResult
+from chatbot.hosting.payloads import FeedEvent, LiveState
 from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control, session_plan
 from chatbot.hosting.reader import ReactionTally, supervise
 from chatbot.hosting.recaps import Recaps
@@ -673,22 +674,16 @@ class SessionRunner:
             "posted_at": iso(message.ts),
         }
         self.store.write_live(self.session_id, outcomes, self.engine, confirm=confirm)
-        if self.feed.watched:
-            self.feed.emit(
-                {
-                    "type": "post",
-                    "key": row["key"],
-                    "post": row["post"],
-                    "kind": row["kind"],
-                    "platform": row["platform"],
-                    "platform_id": message.id,
-                    "text": row["text"],
-                    "reply_to": message.reply_to,
-                    "ts": iso(message.ts),
-                }
-            )
-            for o in outcomes:
-                self.feed.message(o)
+        self.feed.post(
+            key=row["key"],
+            post=row["post"],
+            kind=row["kind"],
+            platform=row["platform"],
+            text=row["text"],
+            message=message,
+        )
+        for o in outcomes:
+            self.feed.message(o)
 
     def _note(self, o: Outcome) -> None:
         if o.question is not None and o.message.id not in self._origin:
@@ -696,8 +691,8 @@ class SessionRunner:
         self.feed.count(o, by_bot=self.engine.is_bot(o.message))
 
     # -- the live view (chatbot.hosting.live.LiveSession) ----------------------------------------------------
-    def state(self) -> dict[str, Any]:
-        """A JSON-able snapshot for the live view and the dashboard (keys in ``chatbot.hosting.live``)."""
+    def state(self) -> LiveState:
+        """A JSON-able snapshot for the live view and the dashboard (``chatbot.hosting.payloads``)."""
         return self.feed.state(
             spec=self.spec,
             slug=self.slug,
@@ -707,13 +702,12 @@ class SessionRunner:
             now=self.clock.now(),
         )
 
-    def subscribe(self) -> AsyncIterator[dict[str, Any]]:
-        """Events as they happen until the session ends (shapes in ``chatbot.hosting.feed``)."""
+    def subscribe(self) -> AsyncIterator[FeedEvent]:
+        """The state, then events as they happen until the session ends (``chatbot.hosting.payloads``)."""
         return self.feed.subscribe(self.state)
 
     def _emit_state(self) -> None:
-        if self.feed.watched:
-            self.feed.emit({"type": "state", "state": self.state()})
+        self.feed.state_changed(self.state)
 
 
 def _mark(q: Question) -> tuple[int, ...]:

@@ -48,7 +48,7 @@ async def queue(request: web.Request) -> web.StreamResponse:
     if live is not None:
         state = public_state(live.state())
         return web.json_response(
-            {"session": live.session_id, "live": True, "status": state.get("status"), "queue": state["queue"]}
+            {"session": live.session_id, "live": True, "status": state["status"], "queue": state["queue"]}
         )
     export = _export(request)
     if export is None:

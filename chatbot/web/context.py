@@ -65,7 +65,7 @@ class WebContext:
         if ref in self.sessions:
             return self.sessions[ref]
         for live in self.sessions.values():
-            if _session_info(live).get("slug") == ref:
+            if live.state()["session"]["slug"] == ref:
                 return live
         return None
 
@@ -74,15 +74,10 @@ class WebContext:
         found = None
         for live in self.sessions.values():
             state = live.state()
-            same = room_slug(str(state.get("session", {}).get("hashtag", ""))) == room_slug(slug)
-            if same and (state.get("status") != "ended" or found is None):
+            same = room_slug(state["session"]["hashtag"]) == room_slug(slug)
+            if same and (state["status"] != "ended" or found is None):
                 found = live
         return found
-
-
-def _session_info(live: LiveSession) -> dict[str, Any]:
-    info = live.state().get("session", {})
-    return info if isinstance(info, dict) else {}
 
 
 MIN_TOKEN = 16

@@ -11,7 +11,7 @@ change nothing.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
 
 from aiohttp import web
 
@@ -20,7 +20,7 @@ from chatbot.core.commands import CommandSpec
 from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import host_author
 from chatbot.web.context import CTX, render
-from chatbot.web.liveview import complete, find_live, stream_state
+from chatbot.web.liveview import find_live, stream_state
 from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
 
 MAX_FIELD = 200  # characters of one form field passed on to the command table
@@ -38,7 +38,7 @@ def cautions() -> dict[str, str]:
     return {c.name: c.caution for c in commands.COMMANDS if c.destructive}
 
 
-def action_command(form: Any) -> tuple[CommandSpec, list[str]]:
+def action_command(form: Mapping[str, object]) -> tuple[CommandSpec, list[str]]:
     """The command a dashboard form stands for and its arguments, read from the form fields the
     table names (``n``, ``into``, ``team``, ``minutes``); 400 for an action the table lacks."""
     action = str(form.get("action", ""))[:40]
@@ -53,8 +53,8 @@ def action_command(form: Any) -> tuple[CommandSpec, list[str]]:
 
 async def give_command(live: LiveSession, spec: CommandSpec, args: list[str]) -> CommandResult:
     """Give the command as the session's first host, from the dashboard."""
-    hosts = live.state().get("session", {}).get("hosts") or ["host"]
-    return await live.command(spec.name, args, host_author(str(hosts[0])), platform="web", via="dashboard")
+    hosts = live.state()["session"]["hosts"] or ["host"]
+    return await live.command(spec.name, args, host_author(hosts[0]), platform="web", via="dashboard")
 
 
 async def dashboard(request: web.Request) -> web.StreamResponse:
@@ -63,14 +63,14 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
     session = request.app[AUTH].session(request)
     if session is None:
         return render(request, "login.html", title="Host login", next=request.path, error="")
-    state = complete(live.state())
+    state = live.state()
     ctx = request.app[CTX]
-    room = ctx.room(str(state["session"].get("hashtag", "")))
+    room = ctx.room(state["session"]["hashtag"])
     flash, session.flash = session.flash, []
     return render(
         request,
         "host.html",
-        title=f"Host: {state['session'].get('hashtag', '')}",
+        title=f"Host: {state['session']['hashtag']}",
         state=state,
         session_id=live.session_id,
         csrf=session.csrf,

@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import json
 import logging
-from typing import Any
+from collections.abc import Mapping
 
 from aiohttp import web
 
 from chatbot.hosting.live import LiveSession
+from chatbot.hosting.payloads import LiveState
 from chatbot.web.context import CLOSING, CTX, WAKERS, render
 
 log = logging.getLogger(__name__)
@@ -25,30 +26,9 @@ COALESCE_SECONDS = 0.15
 PUBLIC_STATUSES = {"open", "approved", "answered", "routed"}
 
 
-def complete(state: dict[str, Any]) -> dict[str, Any]:
-    """The state with every key the pages read (a runner may leave some out)."""
-    shown: dict[str, Any] = {
-        "status": "live",
-        "current_prompt": None,
-        "next_post": None,
-        "seconds_left": None,
-        "queue": [],
-        "participants": 0,
-        "new_participants": [],
-        "messages": 0,
-        "messages_per_minute": 0,
-        **state,
-    }
-    info = shown.get("session")
-    shown["session"] = {"hashtag": "", "title": "", "hosts": [], **(info if isinstance(info, dict) else {})}
-    return shown
-
-
-def public_state(state: dict[str, Any]) -> dict[str, Any]:
+def public_state(state: LiveState) -> LiveState:
     """What readers may see: rejected and merged questions leave the queue."""
-    shown = complete(state)
-    shown["queue"] = [q for q in shown["queue"] if q.get("status") in PUBLIC_STATUSES]
-    return shown
+    return {**state, "queue": [q for q in state["queue"] if q["status"] in PUBLIC_STATUSES]}
 
 
 def find_live(request: web.Request) -> LiveSession:
@@ -65,11 +45,11 @@ async def live_page(request: web.Request) -> web.StreamResponse:
     if live is None:
         return _ended_page(request)
     state = public_state(live.state())
-    room = ctx.room(str(state["session"].get("hashtag", "")))
+    room = ctx.room(state["session"]["hashtag"])
     return render(
         request,
         "live.html",
-        title=f"{state['session'].get('hashtag', '')} live",
+        title=f"{state['session']['hashtag']} live",
         state=state,
         session_id=live.session_id,
         room_slug=room.slug if room else "",
@@ -116,9 +96,9 @@ async def stream_state(request: web.Request, live: LiveSession, *, public: bool)
         await response.prepare(request)
         while not closing.is_set():
             state = live.state()
-            await _event(response, "state", public_state(state) if public else complete(state))
+            await _event(response, "state", public_state(state) if public else state)
             if ended.is_set():
-                await _event(response, "end", {"status": state.get("status")})
+                await _event(response, "end", {"status": state["status"]})
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wake.wait(), timeout=HEARTBEAT_SECONDS)
@@ -148,7 +128,7 @@ async def _pump(live: LiveSession, wake: asyncio.Event, ended: asyncio.Event) ->
         wake.set()
 
 
-async def _event(response: web.StreamResponse, name: str, data: dict[str, Any]) -> None:
+async def _event(response: web.StreamResponse, name: str, data: Mapping[str, object]) -> None:
     payload = json.dumps(data, default=str, separators=(",", ":"))
     await response.write(f"event: {name}\ndata: {payload}\n\n".encode())
 

@@ -14,8 +14,9 @@ import pytest
 
 from chatbot.core.model import Message
 from chatbot.hosting.host import Host
-from chatbot.hosting.ledger import Fault
+from chatbot.hosting.ledger import Fault, Ledger
 from chatbot.platforms.base import PlatformError
+from chatbot.platforms.memory import BOT, MemoryPlatform
 from chatbot.store import Store
 from tests.hosting.kit import (
     TIMELINE,
@@ -255,4 +256,36 @@ async def test_a_history_that_cannot_be_read_means_wait_and_look_again_not_send(
     assert posted(h.db, h.rooms["x"]) == DAY
     assert calls[2] - calls[1] == timedelta(seconds=5)  # looked again after the retry delay
     check_store(h)
+    h.close()
+
+
+async def test_looking_for_an_unconfirmed_post_reads_no_more_than_the_history_budget(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every read may cost money (X bills reads): the lookup stops at the adapter's budget."""
+    h = Harness(tmp_path, start=at(-1))
+    room = h.rooms["x"]
+    for i in range(150):
+        room.say(f"@p{i}", f"chatter {i}")
+    platform = MemoryPlatform(room, history_budget=120)
+    await platform.start()
+    read = platform.history
+    asked: list[int] = []
+
+    async def counted(*, after: str | None = None, limit: int = 100) -> list[Message]:
+        asked.append(limit)
+        return await read(after=after, limit=limit)
+
+    platform.history = counted  # type: ignore[method-assign]
+    with h.archive() as store:
+        ledger = Ledger(
+            store, "s", {"x": platform}, {"x": BOT}, h.clock, hashtag="#localgovchat",
+            confirm=lambda row, m: None, cursors={},
+        )  # fmt: skip
+        row = {"key": "prompt:Q1", "platform": "x", "text": "Q1: never sent #localgovchat", "after": None}
+        with caplog.at_level(logging.INFO, logger="chatbot.hosting"):
+            assert await ledger.lookup(platform, row) is None
+    assert asked == [100, 20]
+    (line,) = [r.getMessage() for r in caplog.records if "event=history_budget_reached" in r.getMessage()]
+    assert "platform=x key=prompt:Q1 read=120 during=lookup" in line
     h.close()

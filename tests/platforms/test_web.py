@@ -164,3 +164,22 @@ async def test_seed_after_a_restart() -> None:
     messages = after.messages()
     new = after.receive(listener, "after")
     assert await anext(messages) == new  # the seeded messages are not heard again
+
+
+async def test_a_reply_to_one_person_reaches_only_their_browsers() -> None:
+    room = WebRoom("#localgovchat")
+    jane_phone, jane_laptop, sam = room.connect("1.1.1.1"), room.connect("1.1.1.1"), room.connect("2.2.2.2")
+    jane = room.join(jane_phone, SECRET_A, "Jane")
+    room.join(jane_laptop, SECRET_A, "Jane")
+    room.join(sam, SECRET_B, "Sam")
+    said = room.receive(sam, "A1: hello")
+    for listener in (jane_phone, jane_laptop, sam):
+        listener.outbox.get_nowait()  # everyone saw Sam's message
+    whisper = await room.post("jane: question #3 is approved", reply_to=said.id, to=jane)
+    for listener in (jane_phone, jane_laptop):
+        frame = listener.outbox.get_nowait()
+        assert frame["message"]["id"] == whisper and frame["message"]["only_you"] is True
+        assert frame["message"]["text"] == "jane: question #3 is approved"
+    assert sam.outbox.empty()
+    assert [m.id for m in await room.history()] == [said.id]  # kept nowhere: not in the history
+    assert all(f["id"] != whisper for f in room.recent())  # nor shown to a browser joining later

@@ -1,0 +1,126 @@
+"""The live view's payloads as types: the state snapshot and the events a running session sends.
+
+What ``chatbot.hosting.live.LiveSession`` hands the web app (the live view, the host dashboard,
+the room's sidebar, the JSON API), built by ``chatbot.hosting.feed``. Every key is always there;
+what may be unknown is ``None``. Times are ISO 8601 strings with an offset, as in the export.
+The shapes are a contract (the pages' scripts and API callers read them): extend, never rename.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+Status = Literal["scheduled", "live", "paused", "ended"]
+
+
+class SessionInfo(TypedDict):
+    """Which session this is."""
+
+    id: str
+    slug: str
+    hashtag: str
+    title: str
+    timezone: str
+    hosts: list[str]
+    platforms: list[str]
+
+
+class CurrentPrompt(TypedDict):
+    """The prompt posted last."""
+
+    label: str
+    text: str
+    posted_at: str
+
+
+class NextPost(TypedDict):
+    """The timeline's next post (``kind``: welcome, prompt, reminder, lastcall, closing ...)."""
+
+    key: str
+    kind: str
+    due: str
+
+
+class QueueEntry(TypedDict):
+    """One question of the queue; ``position`` is its place in line while it waits, else None."""
+
+    number: int
+    author: str
+    text: str
+    status: str  # a QuestionStatus value: open, approved, answered, rejected, merged, routed
+    upvotes: int
+    position: int | None
+    askers: list[str]
+    asked_at: str
+
+
+class NewParticipant(TypedDict):
+    handle: str
+    name: str
+    first_seen: str
+
+
+class LiveState(TypedDict):
+    """The snapshot: what the live view and the dashboard show at one instant."""
+
+    session: SessionInfo
+    status: Status
+    starts_at: str
+    ends_at: str
+    now: str
+    seconds_left: float
+    current_prompt: CurrentPrompt | None
+    next_post: NextPost | None
+    queue: list[QueueEntry]
+    participants: int  # people who took part (hosts and bots not counted)
+    new_participants: list[NewParticipant]  # the ten who joined last, newest first
+    messages: int
+    messages_per_minute: float  # over the last minute, the bot's own posts not counted
+
+
+class FeedMessage(TypedDict):
+    """A message as a ``MessageEvent`` carries it."""
+
+    id: str
+    platform: str
+    ts: str
+    author: str  # the handle
+    name: str
+    text: str
+    reply_to: str | None
+
+
+class MessageEvent(TypedDict):
+    """A message the session heard (or its bot posted), and what the engine made of it."""
+
+    type: Literal["message"]
+    message: FeedMessage
+    kind: str  # a Kind value: prompt, answer, question, host, chat, bot, repost, command
+    answers: list[str]  # keys of the prompts it answers
+    prompt: str | None  # the key of the prompt it posted
+    question: int | None  # the queue number it asked (or was merged into)
+    flags: list[str]
+
+
+class PostEvent(TypedDict):
+    """One part of a post the bot made, confirmed by its platform."""
+
+    type: Literal["post"]
+    key: str  # the ledger key of this part
+    post: str  # the post it is part of (``prompt:Q2``, ``reply:web:m1`` ...)
+    kind: str
+    platform: str
+    platform_id: str
+    text: str
+    reply_to: str | None
+    ts: str
+
+
+class StateEvent(TypedDict):
+    """The state, first and whenever the timeline or the queue changed."""
+
+    type: Literal["state"]
+    state: LiveState
+
+
+FeedEvent = MessageEvent | PostEvent | StateEvent
