@@ -1,4 +1,4 @@
-"""The recap's view model: one plain dict per session, built from the store.
+"""The recap's view model: one ``Export`` per session (``chatbot.recap.types``), built from the store.
 
 It is the JSON export (DESIGN.md "Recap JSON export") and what every page renders, so what a
 reader sees and what a script downloads never disagree. Privacy is applied here, once: hidden
@@ -11,27 +11,48 @@ from __future__ import annotations
 
 import json
 import statistics
-from datetime import datetime
-from typing import Any
+from collections.abc import Mapping
+from datetime import datetime, tzinfo
+from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from chatbot.core.conventions import prompt_label
+from chatbot.recap.types import (
+    Export,
+    ExportAnswer,
+    ExportAttachment,
+    ExportMessage,
+    ExportParticipant,
+    ExportPrompt,
+    ExportQuestion,
+    ExportSession,
+    ExportStats,
+)
 from chatbot.store import Store
 
 SCHEMA = 1
 REMOVED = "(removed)"
 
 
-def build_export(store: Store, session_id: str, *, include_deleted: bool = False) -> dict[str, Any]:
+@overload
+def _in_zone(ts: str, tz: tzinfo) -> str: ...
+@overload
+def _in_zone(ts: str | None, tz: tzinfo) -> str | None: ...
+def _in_zone(ts: str | None, tz: tzinfo) -> str | None:
+    """A stored (UTC) time in the chat's zone; None stays None."""
+    return datetime.fromisoformat(ts).astimezone(tz).isoformat() if ts else None
+
+
+Row = Mapping[str, Any]  # a row as sqlite-utils reads it
+
+
+def build_export(store: Store, session_id: str, *, include_deleted: bool = False) -> Export:
     """The session (by id or slug) as the JSON export; ``SessionNotFound`` (a KeyError) if none."""
     row = store.session_row(session_id)
     sid = row["id"]
     spec = store.session_spec(sid)
     tz = ZoneInfo(row["timezone"])
     style = spec.style
-
-    def local(ts: str | None) -> str | None:
-        return datetime.fromisoformat(ts).astimezone(tz).isoformat() if ts else None
 
     hidden_msgs, hidden_people = store.redactions()
     participants = store.participant_rows(sid, include_deleted=include_deleted)
@@ -43,24 +64,26 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     corrections = store.corrections(sid)
     rows = store.transcript_rows(sid, include_deleted=include_deleted)
 
-    def is_removed(r: dict[str, Any]) -> bool:
+    def is_removed(r: Row) -> bool:
         return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
 
-    def who(r: dict[str, Any]) -> tuple[str, str]:
+    def who(r: Row) -> tuple[str, str]:
         return (
             (REMOVED, "")
             if f"{r['platform']}:{r['author_id']}" in removed_keys
             else (r["handle"], r["name"] or "")
         )
 
-    messages, by_uid = [], {}
+    messages: list[ExportMessage] = []
+    answering: list[tuple[ExportMessage, list[str]]] = []  # each message with the prompt keys it answers
+    by_uid: dict[str, ExportMessage] = {}
     for r in rows:
-        keys = corrections.get(r["uid"], json.loads(r["answers"] or "[]"))
+        keys: list[str] = corrections.get(r["uid"], json.loads(r["answers"] or "[]"))
         removed = is_removed(r)
         author, name = who(r)
-        item = {
+        item: ExportMessage = {
             "id": r["id"],
-            "ts": local(r["ts"]),
+            "ts": _in_zone(r["ts"], tz),
             "author": author,
             "name": name,
             "platform": r["platform"],
@@ -72,20 +95,21 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
             "removed": removed,
             "attachments": [] if removed else _attachments(r["attachments"]),
             "reactions": [] if removed else json.loads(r["reactions"] or "[]"),
-            "edited_at": None if removed else local(r["edited_at"]),
-            "_keys": keys,
+            "edited_at": None if removed else _in_zone(r["edited_at"], tz),
         }
         if r["uid"] in corrections:
             item["corrected"] = True
         if r["deleted_at"]:
-            item.update(deleted=True, deleted_at=local(r["deleted_at"]))
+            item["deleted"] = True
+            item["deleted_at"] = _in_zone(r["deleted_at"], tz)
         messages.append(item)
+        answering.append((item, keys))
         by_uid[r["uid"]] = item
 
-    prompts = []
+    prompts: list[ExportPrompt] = []
     for p in store.prompt_rows(sid):
         source = by_uid.get(p["message_uid"] or "")
-        answers = [
+        answers: list[ExportAnswer] = [
             {
                 "message_id": m["id"],
                 "author": m["author"],
@@ -96,15 +120,15 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
                 "platform": m["platform"],
                 "removed": m["removed"],
             }
-            for m in messages
-            if p["key"] in m["_keys"] and m["kind"] != "prompt"
+            for m, keys in answering
+            if p["key"] in keys and m["kind"] != "prompt"
         ]
         prompts.append(
             {
                 "label": p["label"],
                 "key": p["key"],
                 "text": p["text"],
-                "posted_at": local(p["posted_at"]),
+                "posted_at": _in_zone(p["posted_at"], tz),
                 "author": p["author"],
                 "message_id": source["id"] if source else None,
                 "url": source["url"] if source else None,
@@ -113,16 +137,14 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         )
 
     rows = store.question_rows(sid, include_deleted=include_deleted)
-    questions = _questions(rows, local, by_uid, hidden_people)
-    for m in messages:
-        del m["_keys"]
-    people = [
+    questions = _questions(rows, tz, by_uid, hidden_people)
+    people: list[ExportParticipant] = [
         {
             "handle": REMOVED if p["key"] in removed_keys else p["handle"],
             "name": "" if p["key"] in removed_keys else (p["name"] or ""),
             "platform": p["platform"],
             "role": p["role"],
-            "first_seen": local(p["first_seen"]),
+            "first_seen": _in_zone(p["first_seen"], tz),
             "messages": p["messages"],
             "answers": p["answers"],
             "questions": p["questions"],
@@ -132,7 +154,7 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     ]
     answered = [q["minutes_to_answer"] for q in questions if q["minutes_to_answer"] is not None]
     originals = [m for m in messages if m["kind"] != "repost"]
-    stats = {
+    stats: ExportStats = {
         "messages": len(originals),
         "participants": sum(1 for p in participants if p["messages"] > 0),
         "prompts": len(prompts),
@@ -143,16 +165,16 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         "reposts": len(messages) - len(originals),
     }
     platforms = sorted({m["platform"] for m in messages}) or list(spec.platforms)
-    started = messages[0]["ts"] if messages else local(row["started_at"])
-    session = {
+    started = messages[0]["ts"] if messages else _in_zone(row["started_at"], tz)
+    session: ExportSession = {
         "id": sid,
         "slug": row["slug"],
         "hashtag": row["hashtag"],
         "title": row["title"],
         "platforms": platforms,
         "platform": platforms[0] if platforms else "web",
-        "started_at": local(row["started_at"]) or started,
-        "ended_at": local(row["ended_at"]) or (messages[-1]["ts"] if messages else None),
+        "started_at": _in_zone(row["started_at"], tz) or started,
+        "ended_at": _in_zone(row["ended_at"], tz) or (messages[-1]["ts"] if messages else None),
         "timezone": row["timezone"],
         "hosts": list(spec.hosts),
         "style": spec.style,
@@ -169,11 +191,11 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     }
 
 
-def _attachments(text: str | None) -> list[dict[str, Any]]:
+def _attachments(text: str | None) -> list[ExportAttachment]:
     """A message's attachments as the export lists them (filename, url, size; content_type when known)."""
-    out = []
+    out: list[ExportAttachment] = []
     for a in json.loads(text or "[]"):
-        item = {"filename": a["filename"], "url": a.get("url") or "", "size": a.get("size")}
+        item: ExportAttachment = {"filename": a["filename"], "url": a.get("url") or "", "size": a.get("size")}
         if a.get("content_type"):
             item["content_type"] = a["content_type"]
         out.append(item)
@@ -182,16 +204,16 @@ def _attachments(text: str | None) -> list[dict[str, Any]]:
 
 def _questions(
     rows: list[dict[str, Any]],
-    local: Any,
-    by_uid: dict[str, dict[str, Any]],
+    tz: tzinfo,
+    by_uid: Mapping[str, ExportMessage],
     hidden_people: set[str],
-) -> list[dict[str, Any]]:
+) -> list[ExportQuestion]:
     pending = sorted(
         (r for r in rows if r["status"] in ("open", "approved")),
         key=lambda r: (r["queued_at"] or r["asked_at"], r["number"]),
     )
     position = {r["number"]: i for i, r in enumerate(pending, start=1)}
-    out = []
+    out: list[ExportQuestion] = []
     for r in rows:
         source = by_uid.get(r["message_uid"] or "")
         removed = bool(source and source["removed"]) or r["author"].lstrip("@").casefold() in hidden_people
@@ -205,15 +227,15 @@ def _questions(
                 1,
             )
         askers = [a for a in json.loads(r["askers"]) if a.lstrip("@").casefold() not in hidden_people]
-        item = {
+        item: ExportQuestion = {
             "id": r["number"],
             "number": r["number"],
             "author": REMOVED if removed else r["author"],
             "text": "" if removed else r["text"],
-            "asked_at": local(r["asked_at"]),
+            "asked_at": _in_zone(r["asked_at"], tz),
             "status": r["status"],
             "upvotes": len(json.loads(r["upvoters"])) + (r["likes"] or 0),
-            "answered_at": local(r["answered_at"]),
+            "answered_at": _in_zone(r["answered_at"], tz),
             "answered_by": r["answered_by"],
             "minutes_to_answer": minutes,
             "route": r["route"],

@@ -4,11 +4,10 @@ with the recap pages."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from chatbot.recap.export import build_export
+from chatbot.recap.types import Export
 from chatbot.web.context import CTX
 from chatbot.web.liveview import public_state
 from chatbot.web.readers import session_list
@@ -18,7 +17,7 @@ def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
 
-def _export(request: web.Request) -> dict[str, Any] | None:
+def _export(request: web.Request) -> Export | None:
     ctx = request.app[CTX]
     ref = request.match_info["session"]
     try:

@@ -1,0 +1,172 @@
+"""The recap JSON export as typed payloads (DESIGN.md "Recap JSON export"), one ``TypedDict`` per
+object, as discord.py types its API payloads. ``build_export`` returns an ``Export``; every page,
+feed and API answer reads one. ``NotRequired`` keys appear only where known (the transcript's
+attachments, reactions and edits; deleted messages when asked for; a session's kind and channel).
+
+Times are ISO 8601 strings with the chat's offset, except a question's ``history``, whose ``at``
+is stored UTC. Keys are only ever added: readers of older exports must tolerate missing ones.
+"""
+
+# No ``from __future__ import annotations`` here: on Python 3.11 string annotations hide
+# ``NotRequired`` from ``__required_keys__`` / ``__optional_keys__``, which tests and readers use.
+from typing import Literal, NotRequired, TypedDict
+
+#: A message's kind in its session (``chatbot.core.model.Kind``).
+MessageKind = Literal["prompt", "answer", "question", "host", "chat", "bot", "repost", "command"]
+#: A question's status (``chatbot.core.model.QuestionStatus``).
+QuestionStatus = Literal["open", "approved", "answered", "rejected", "merged", "routed"]
+#: A participant's role: the chat's host, anyone else, or an author the platform marks as a bot.
+Role = Literal["host", "participant", "bot"]
+#: What a session was: a hashtag chat, a meeting, or a stretch of a channel's talk.
+SessionKind = Literal["chat", "meeting", "channel"]
+#: What a meeting item records.
+ItemKind = Literal["action", "agreed", "info", "idea", "help", "link"]
+
+
+class ExportSession(TypedDict):
+    id: str
+    slug: str
+    hashtag: str
+    title: str
+    platforms: list[str]
+    platform: str  # the first of ``platforms`` ("web" when none)
+    started_at: str
+    ended_at: str | None
+    timezone: str  # IANA name
+    hosts: list[str]
+    style: str
+    status: str
+    kind: NotRequired[SessionKind]
+    channel: NotRequired[str]
+
+
+class ExportStats(TypedDict):
+    messages: int  # reposts left out
+    participants: int  # those with at least one message
+    prompts: int
+    answers: int
+    questions: int
+    questions_answered: int
+    median_minutes_to_answer: float | None
+    reposts: int
+
+
+class ExportAnswer(TypedDict):
+    """A message answering a prompt, as listed under the prompt."""
+
+    message_id: str
+    author: str
+    name: str
+    text: str
+    ts: str
+    url: str | None
+    platform: str
+    removed: bool
+
+
+class ExportPrompt(TypedDict):
+    label: str  # "Q1"
+    key: str
+    text: str
+    posted_at: str
+    author: str
+    message_id: str | None  # the prompt's own message, when it is in the transcript
+    url: str | None
+    answers: list[ExportAnswer]
+
+
+class ExportStatusChange(TypedDict):
+    """One step of a question's history (``at`` in UTC, as stored)."""
+
+    status: QuestionStatus
+    by: str
+    at: str
+    note: str
+
+
+class ExportQuestion(TypedDict):
+    id: int  # the question's number
+    number: int
+    author: str
+    text: str
+    asked_at: str
+    status: QuestionStatus
+    upvotes: int
+    answered_at: str | None
+    answered_by: str | None
+    minutes_to_answer: float | None
+    route: str | None
+    merged_into: int | None
+    askers: list[str]
+    position: int | None  # place in the queue while open or approved
+    message_id: str | None
+    removed: bool
+    history: list[ExportStatusChange]
+    deleted: NotRequired[bool]  # the asking message was deleted on the platform (only when asked)
+
+
+class ExportParticipant(TypedDict):
+    handle: str
+    name: str
+    platform: str
+    role: Role
+    first_seen: str
+    messages: int
+    answers: int
+    questions: int
+    reposts: int
+
+
+class ExportAttachment(TypedDict):
+    filename: str
+    url: str
+    size: int | None
+    content_type: NotRequired[str]
+
+
+class ExportReaction(TypedDict):
+    emoji: str  # a custom emoji as ``:name:``
+    count: int
+
+
+class ExportMessage(TypedDict):
+    id: str
+    ts: str
+    author: str
+    name: str
+    platform: str
+    text: str
+    kind: MessageKind
+    answers_prompts: list[str]  # prompt labels
+    url: str | None
+    removed: bool  # hidden or its author opted out: no text, name or handle
+    reply_to: NotRequired[str | None]
+    attachments: NotRequired[list[ExportAttachment]]
+    reactions: NotRequired[list[ExportReaction]]
+    edited_at: NotRequired[str | None]
+    corrected: NotRequired[bool]  # a host changed which prompts it answers
+    deleted: NotRequired[bool]  # deleted on the platform (only when asked for)
+    deleted_at: NotRequired[str]
+
+
+class ExportItem(TypedDict):
+    """A meeting's recorded item (an action, a decision, a link...)."""
+
+    kind: ItemKind
+    text: str
+    author: str
+    ts: str
+    prompt: str | None  # the label of the prompt it came under
+
+
+class Export(TypedDict):
+    """One session's recap export (``recap --format json``, ``GET /api/sessions/<id>``)."""
+
+    schema: int
+    session: ExportSession
+    stats: ExportStats
+    prompts: list[ExportPrompt]
+    questions: list[ExportQuestion]
+    participants: list[ExportParticipant]
+    messages: list[ExportMessage]
+    items: NotRequired[list[ExportItem]]
