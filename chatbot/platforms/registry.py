@@ -8,6 +8,9 @@ settings), the host (``make`` a session's adapters), the ledger (limits come wit
 the recaps (``titles``). Adding Bluesky later: one module declaring ``ADAPTER`` and one line in
 ``ADAPTERS`` below. A registry never changes: ``with_adapter`` returns a new one (tests register
 their own adapters that way, and hand the registry to ``load_config``).
+
+The config loader and the recaps import this module, so an adapter module imports its SDK
+(tweepy, discord.py) where it connects, not at the top: reading an archive loads no SDK.
 """
 
 from __future__ import annotations

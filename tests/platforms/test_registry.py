@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -67,6 +69,14 @@ def test_every_platform_is_known_by_name_with_its_title_and_limits() -> None:
         REGISTRY.describe("myspace")
     with pytest.raises(PlatformUnavailable, match=r"platform 'discord' is not yet available.*\"web\""):
         REGISTRY.adapter("discord")
+
+
+def test_knowing_the_platforms_loads_no_platform_sdk() -> None:
+    """The config and the recaps ask the registry: reading an archive must not load tweepy or
+    discord.py (adapters import their SDK where they connect)."""
+    code = "import sys, chatbot.platforms.registry; print(sorted(set(sys.modules) & {'tweepy', 'discord'}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
 
 
 def test_registering_returns_a_new_registry() -> None:
