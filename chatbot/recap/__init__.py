@@ -1,5 +1,6 @@
 """Recaps: a session's HTML page, its JSON and Markdown exports, and the archive's index, search
-and Atom feed, rendered from the export dict (``chatbot.recap.export``).
+and Atom feed, rendered from the export (``chatbot.recap.export``; its types in ``chatbot.recap.types``,
+the pages' view models in ``chatbot.recap.viewtypes``).
 
 This module holds what every recap format shares: the one jinja environment, text safety
 (``clean_text``, ``linkify``, ``safe_url``, ``html_id``), time display in the chat's zone and
@@ -16,16 +17,16 @@ import os
 import re
 import tempfile
 import zlib
-from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from chatbot.platforms.registry import REGISTRY
+from chatbot.recap.types import Export, ExportSession
+from chatbot.recap.viewtypes import Avatar, PageAssets, Stamp
 
 REMOVED_TEXT = "removed at the participant's request"
 LINK_REL = "nofollow ugc noopener"
@@ -44,8 +45,6 @@ _URL = re.compile(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", re.IGNORECASE)
 _TRAILING = ".,;:!?…'\"»”’"
 _CLOSERS = {")": "(", "]": "[", "}": "{"}
 _ID_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
-
-JsonDict = dict[str, Any]
 
 
 @functools.cache
@@ -113,14 +112,14 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
-def avatar(handle: str, name: str) -> JsonDict:
+def avatar(handle: str, name: str) -> Avatar:
     """Initial and colour tone (0-5, stable per handle) of the decorative avatar circle."""
     source = name or ("" if handle.startswith("(") else handle.lstrip("@"))
     initial = next((c for c in source if c.isalnum()), "?").upper()
     return {"initial": initial, "tone": zlib.crc32(handle.casefold().encode("utf-8", "replace")) % 6}
 
 
-def message_anchors(export: Mapping[str, Any]) -> dict[str, str]:
+def message_anchors(export: Export) -> dict[str, str]:
     """Message id -> unique anchor id (``m-<sanitized id>``), as the session page assigns them."""
     anchors: dict[str, str] = {}
     used: set[str] = set()
@@ -158,7 +157,7 @@ def check_slug(slug: object) -> str:
 # -- time ---------------------------------------------------------------------------------
 
 
-def chat_zone(session: Mapping[str, Any]) -> tzinfo:
+def chat_zone(session: ExportSession) -> tzinfo:
     """The chat's zone: its IANA name, else the offset of its start time, else UTC."""
     try:
         return ZoneInfo(str(session.get("timezone") or ""))
@@ -195,7 +194,7 @@ def full_time(moment: datetime) -> str:
     )
 
 
-def stamp(value: object, tz: tzinfo) -> JsonDict:
+def stamp(value: object, tz: tzinfo) -> Stamp:
     """A timestamp as the templates use it: ``iso`` (for <time datetime>), ``clock``, ``full``."""
     moment = parse_ts(value, tz)
     if moment is None:
@@ -212,7 +211,7 @@ def duration_label(minutes: object) -> str:
     return f"{int(minutes // 60)} h {round(minutes % 60)} min"
 
 
-def when_label(session: Mapping[str, Any]) -> str:
+def when_label(session: ExportSession) -> str:
     """``Tuesday 24 November 2026, 21:00–21:45 EST (UTC-05:00)`` in the chat's zone."""
     tz = chat_zone(session)
     start = parse_ts(session.get("started_at"), tz)
@@ -233,7 +232,7 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
-def page_assets(script_name: str, *, script_src: str = "", form_action: str = "'none'") -> JsonDict:
+def page_assets(script_name: str, *, script_src: str = "", form_action: str = "'none'") -> PageAssets:
     """Inline CSS and JS for a page, and a Content-Security-Policy that allows only those."""
     env = environment()
     style = env.get_template("recap.css").render()

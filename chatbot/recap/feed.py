@@ -10,10 +10,8 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from chatbot.recap import (
-    JsonDict,
     chat_zone,
     check_slug,
     clean_text,
@@ -25,40 +23,44 @@ from chatbot.recap import (
     when_label,
     write_atomic,
 )
+from chatbot.recap.types import Export, ExportStats
+from chatbot.recap.viewtypes import FeedEntry, FeedView, IndexEntry, IndexRow, SearchRecord
 
 FEED_LIMIT = 50
 SEARCH_PREFIX = "window.CHATBOT_SEARCH = "
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def index_entry(export: Mapping[str, Any]) -> JsonDict:
+def index_entry(export: Export) -> IndexEntry:
     """What the index, the feed and the manifest keep of an export: slug, session and stats."""
     return {
         "slug": check_slug(export["session"]["slug"]),
-        "session": dict(export["session"]),
-        "stats": dict(export["stats"]),
+        "session": export["session"].copy(),
+        "stats": export["stats"].copy(),
     }
 
 
-def _started(entry: Mapping[str, Any]) -> datetime:
+def _started(entry: IndexEntry) -> datetime:
     return parse_ts(entry["session"].get("started_at"), chat_zone(entry["session"])) or _EPOCH
 
 
-def _counts(stats: Mapping[str, Any]) -> list[str]:
+def _counts(stats: ExportStats) -> list[str]:
     """``39 messages``, ``6 participants`` and, when there were any, prompts and questions."""
     counts = [
         plural(int(stats.get("messages") or 0), "message"),
         plural(int(stats.get("participants") or 0), "participant"),
     ]
     counts += [
-        plural(int(stats.get(key) or 0), key[:-1]) for key in ("prompts", "questions") if stats.get(key)
+        plural(int(n), word)
+        for word, n in (("prompt", stats.get("prompts")), ("question", stats.get("questions")))
+        if n
     ]
     return counts
 
 
-def index_view(entries: Iterable[Mapping[str, Any]]) -> list[JsonDict]:
+def index_view(entries: Iterable[IndexEntry]) -> list[IndexRow]:
     """The index rows, newest first."""
-    rows = []
+    rows: list[IndexRow] = []
     for entry in sorted(entries, key=_started, reverse=True):
         session = entry["session"]
         slug = check_slug(entry.get("slug") or session["slug"])
@@ -77,13 +79,13 @@ def index_view(entries: Iterable[Mapping[str, Any]]) -> list[JsonDict]:
     return rows
 
 
-def render_index_page(entries: Iterable[Mapping[str, Any]], *, title: str = "Chat recaps") -> str:
+def render_index_page(entries: Iterable[IndexEntry], *, title: str = "Chat recaps") -> str:
     """The archive index page: every recap newest first, a search form and the feed link."""
     assets = page_assets("index.js", script_src=" 'self' file:", form_action="'self'")
     return environment().get_template("index.html").render(rows=index_view(entries), title=title, **assets)
 
 
-def render_index(entries: Iterable[Mapping[str, Any]], out_dir: Path, *, title: str = "Chat recaps") -> Path:
+def render_index(entries: Iterable[IndexEntry], out_dir: Path, *, title: str = "Chat recaps") -> Path:
     """Write ``index.html`` into ``out_dir``."""
     return write_atomic(Path(out_dir) / "index.html", render_index_page(entries, title=title))
 
@@ -91,12 +93,12 @@ def render_index(entries: Iterable[Mapping[str, Any]], out_dir: Path, *, title: 
 # -- static search --------------------------------------------------------------------------
 
 
-def search_records(export: Mapping[str, Any]) -> list[JsonDict]:
+def search_records(export: Export) -> list[SearchRecord]:
     """One export's rows of the static search index; removed messages are left out."""
     session = export["session"]
     slug, tz = check_slug(session["slug"]), chat_zone(session)
     anchors = message_anchors(export)
-    rows = []
+    rows: list[SearchRecord] = []
     for m in export.get("messages") or ():
         if m.get("removed") or not m.get("text"):
             continue
@@ -116,14 +118,15 @@ def search_records(export: Mapping[str, Any]) -> list[JsonDict]:
     return rows
 
 
-def write_search_index(records: Sequence[Mapping[str, Any]], out_dir: Path) -> Path:
+def write_search_index(records: Sequence[Mapping[str, object]], out_dir: Path) -> Path:
     """Write ``search-index.js``: ``window.CHATBOT_SEARCH = [...]`` (loadable from file://)."""
     text = environment().get_template("search-index.js").render(records=list(records))
     return write_atomic(Path(out_dir) / "search-index.js", text)
 
 
-def read_search_index(out_dir: Path) -> list[JsonDict]:
-    """The records of an existing ``search-index.js`` (empty when missing or unreadable)."""
+def read_search_index(out_dir: Path) -> list[dict[str, object]]:
+    """The records of an existing ``search-index.js`` (empty when missing or unreadable; as written,
+    perhaps by an older version, so read with care)."""
     try:
         text = (Path(out_dir) / "search-index.js").read_text(encoding="utf-8")
         start = text.index(SEARCH_PREFIX) + len(SEARCH_PREFIX)
@@ -141,15 +144,15 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def feed_view(
-    entries: Iterable[Mapping[str, Any]],
+    entries: Iterable[IndexEntry],
     *,
     base_url: str | None = None,
     title: str = "Chat recaps",
     feed_id: str | None = None,
-) -> JsonDict:
+) -> FeedView:
     """What ``feed.xml`` shows: the newest recaps, with ids that stay stable across renders."""
     base = (base_url.rstrip("/") + "/") if base_url else ""
-    items: list[JsonDict] = []
+    items: list[FeedEntry] = []
     for entry in sorted(entries, key=_started, reverse=True)[:FEED_LIMIT]:
         session, stats = entry["session"], entry["stats"]
         slug = check_slug(entry.get("slug") or session["slug"])
@@ -188,7 +191,7 @@ def feed_view(
 
 
 def render_feed(
-    entries: Iterable[Mapping[str, Any]],
+    entries: Iterable[IndexEntry],
     *,
     base_url: str | None = None,
     title: str = "Chat recaps",
@@ -200,7 +203,7 @@ def render_feed(
 
 
 def write_feed(
-    entries: Iterable[Mapping[str, Any]],
+    entries: Iterable[IndexEntry],
     out_dir: Path,
     *,
     base_url: str | None = None,

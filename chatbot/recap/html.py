@@ -1,7 +1,7 @@
 """Session recap pages, and rendering a whole archive of them.
 
-A pure function (``session_view``) turns the export dict into what the page shows; jinja2 renders
-it with autoescape and ``StrictUndefined`` (``render_session``). ``write_session`` writes a
+A pure function (``session_view``) turns the ``Export`` into what the page shows (a ``SessionView``);
+jinja2 renders it with autoescape and ``StrictUndefined`` (``render_session``). ``write_session`` writes a
 session's HTML, JSON and Markdown atomically; ``render_all`` does that for every session whose
 export or templates changed (``out_dir/.manifest.json``), then the index, search and feed.
 """
@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import cast
 
 from chatbot.recap import (
     PLATFORM_NAMES,
     STATUS_LABELS,
-    JsonDict,
     avatar,
     charts,
     chat_zone,
@@ -48,6 +47,15 @@ from chatbot.recap.feed import (
     write_search_index,
 )
 from chatbot.recap.markdown import render_markdown
+from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt
+from chatbot.recap.viewtypes import (
+    ManifestRecord,
+    MessageView,
+    ParticipantView,
+    PromptView,
+    QuestionView,
+    SessionView,
+)
 
 #: Bump to re-render every recap when nothing in this package changed (e.g. a dependency did).
 TEMPLATE_VERSION = "1"
@@ -60,7 +68,7 @@ _PAGE_IDS = frozenset({"main", "stats", "activity", "prompts", "questions", "par
 # -- view model ---------------------------------------------------------------------------
 
 
-def prompt_sections(export: Mapping[str, Any]) -> dict[str, str]:
+def prompt_sections(export: Export) -> dict[str, str]:
     """Prompt label -> section id (``Q1`` -> ``q1``), unique and clear of the page's own ids."""
     sections: dict[str, str] = {}
     for prompt in export.get("prompts") or ():
@@ -80,11 +88,11 @@ class _Context:
     anchors: Mapping[str, str]
     sections: Mapping[str, str]
     hosts: frozenset[str]
-    by_id: Mapping[str, Mapping[str, Any]]
+    by_id: Mapping[str, ExportMessage]
     platform: str
 
 
-def message_view(raw: Mapping[str, Any], ctx: _Context) -> JsonDict:
+def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
     """One message (or prompt answer) as the page shows it."""
     removed = bool(raw.get("removed"))
     mid = str(raw.get("id"))
@@ -112,34 +120,69 @@ def message_view(raw: Mapping[str, Any], ctx: _Context) -> JsonDict:
     }
 
 
-def _prompt_views(export: Mapping[str, Any], ctx: _Context) -> list[JsonDict]:
-    views = []
+def _answer_message(answer: ExportAnswer, original: ExportMessage | None) -> ExportMessage:
+    """A prompt's answer as a message: the answer's own fields over its transcript message (kind,
+    reply, prompts answered), removed when either is."""
+    own: ExportMessage = {
+        "id": answer["message_id"],
+        "ts": answer["ts"],
+        "author": answer["author"],
+        "name": answer["name"],
+        "platform": answer["platform"],
+        "text": answer["text"],
+        "kind": "answer",  # when its message is not in the transcript
+        "answers_prompts": [],
+        "url": answer["url"],
+        "removed": bool((original and original["removed"]) or answer["removed"]),
+    }
+    if original is None:
+        return own
+    return {**original, **own, "kind": original["kind"], "answers_prompts": original["answers_prompts"]}
+
+
+def _prompt_message(prompt: ExportPrompt) -> ExportMessage:
+    """A prompt shown like a message (its own message's id, when it is in the transcript)."""
+    return {
+        "id": prompt["message_id"] or "",
+        "ts": prompt["posted_at"],
+        "author": prompt["author"],
+        "name": "",
+        "platform": "",  # the session's
+        "text": prompt["text"],
+        "kind": "prompt",
+        "answers_prompts": [],
+        "url": prompt["url"],
+        "removed": False,
+    }
+
+
+def _prompt_views(export: Export, ctx: _Context) -> list[PromptView]:
+    views: list[PromptView] = []
     for prompt in export.get("prompts") or ():
-        answers = []
-        for answer in prompt.get("answers") or ():
-            original = ctx.by_id.get(str(answer.get("message_id")), {})
-            removed = bool(original.get("removed") or answer.get("removed"))
-            merged = {**original, **answer, "id": answer.get("message_id"), "removed": removed}
-            answers.append(message_view(merged, ctx))
-        fields = {"id": prompt.get("message_id"), "ts": prompt.get("posted_at"), "kind": "prompt"}
-        view = message_view({**prompt, **fields, "answers_prompts": ()}, ctx)
+        answers = [
+            message_view(_answer_message(answer, ctx.by_id.get(str(answer.get("message_id")))), ctx)
+            for answer in prompt.get("answers") or ()
+        ]
+        view = message_view(_prompt_message(prompt), ctx)
         label = clean_text(prompt.get("label"))
-        view.update(
-            label=label,
-            section=ctx.sections[label],
-            heading=strip_label(view["text"], label),
-            answer_list=answers,
-            answerers=len({a["author"] for a in answers}),
-            in_transcript=view["id"] in ctx.by_id,
+        views.append(
+            {
+                **view,
+                "label": label,
+                "section": ctx.sections[label],
+                "heading": strip_label(view["text"], label),
+                "answer_list": answers,
+                "answerers": len({a["author"] for a in answers}),
+                "in_transcript": view["id"] in ctx.by_id,
+            }
         )
-        views.append(view)
     return views
 
 
-def _question_views(export: Mapping[str, Any], ctx: _Context) -> list[JsonDict]:
+def _question_views(export: Export, ctx: _Context) -> list[QuestionView]:
     raw = list(export.get("questions") or ())
     numbers = {q.get("number") for q in raw}
-    views = []
+    views: list[QuestionView] = []
     for q in raw:
         number, status, merged = (
             q.get("number", q.get("id")),
@@ -173,12 +216,12 @@ def _question_views(export: Mapping[str, Any], ctx: _Context) -> list[JsonDict]:
     return views
 
 
-def _participant_views(export: Mapping[str, Any], ctx: _Context) -> list[JsonDict]:
+def _participant_views(export: Export, ctx: _Context) -> list[ParticipantView]:
     people = sorted(
         export.get("participants") or (),
         key=lambda p: (-int(p.get("messages") or 0), str(p.get("handle")).casefold()),
     )
-    views = []
+    views: list[ParticipantView] = []
     for order, p in enumerate(people):
         handle, name = clean_text(p.get("handle")), clean_text(p.get("name"))
         views.append(
@@ -198,12 +241,12 @@ def _participant_views(export: Mapping[str, Any], ctx: _Context) -> list[JsonDic
 
 
 def session_view(
-    export: Mapping[str, Any],
+    export: Export,
     *,
     exports: Sequence[str] = ("json", "md"),
     index_href: str | None = "index.html",
-) -> JsonDict:
-    """Everything the session page shows, computed from the export dict (pure)."""
+) -> SessionView:
+    """Everything the session page shows, computed from the export (pure)."""
     session, stats = export["session"], export["stats"]
     tz = chat_zone(session)
     slug = check_slug(session["slug"])
@@ -257,7 +300,7 @@ def session_view(
 
 
 def render_session(
-    export: Mapping[str, Any],
+    export: Export,
     *,
     exports: Sequence[str] = ("json", "md"),
     index_href: str | None = "index.html",
@@ -271,14 +314,12 @@ def render_session(
     return environment().get_template("session.html").render(page=page, **page_assets("recap.js"))
 
 
-def export_json(export: Mapping[str, Any]) -> bytes:
+def export_json(export: Export) -> bytes:
     """The JSON export file's bytes (UTF-8, indented; stray surrogates kept as JSON escapes)."""
     return (json.dumps(export, ensure_ascii=False, indent=2) + "\n").encode("utf-8", "backslashreplace")
 
 
-def write_session(
-    export: Mapping[str, Any], out_dir: Path, *, formats: Sequence[str] = FORMATS
-) -> list[Path]:
+def write_session(export: Export, out_dir: Path, *, formats: Sequence[str] = FORMATS) -> list[Path]:
     """Write ``<slug>.html``, ``<slug>.json`` and/or ``<slug>.md`` into ``out_dir``, each atomically."""
     unknown = set(formats) - set(FORMATS)
     if unknown:
@@ -307,7 +348,7 @@ def render_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def export_digest(export: Mapping[str, Any], fingerprint: str, formats: Sequence[str] = FORMATS) -> str:
+def export_digest(export: Export, fingerprint: str, formats: Sequence[str] = FORMATS) -> str:
     """sha256 of the canonical export JSON, the render fingerprint and the formats written."""
     canonical = json.dumps(export, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(f"{canonical}\n{fingerprint}\n{','.join(formats)}".encode()).hexdigest()
@@ -329,17 +370,20 @@ class RenderReport:
         )
 
 
-def _read_manifest(path: Path) -> dict[str, dict[str, Any]]:
+def _read_manifest(path: Path) -> dict[str, ManifestRecord]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     sessions = data.get("sessions") if isinstance(data, dict) else None
-    return {k: v for k, v in sessions.items() if isinstance(v, dict)} if isinstance(sessions, dict) else {}
+    if not isinstance(sessions, dict):
+        return {}
+    # As this module wrote it (older manifests may lack "entry" or "formats").
+    return {k: cast(ManifestRecord, v) for k, v in sessions.items() if isinstance(v, dict)}
 
 
 def render_all(
-    exports: Iterable[Mapping[str, Any]],
+    exports: Iterable[Export],
     out_dir: Path,
     *,
     force: bool = False,
@@ -364,7 +408,7 @@ def render_all(
     manifest = _read_manifest(out / MANIFEST)
     fingerprint = render_fingerprint()
     report = RenderReport(out)
-    current: dict[str, Mapping[str, Any]] = {}
+    current: dict[str, Export] = {}
     for done, export in enumerate(items, 1):
         slug = check_slug(export["session"]["slug"])
         if only and slug not in only:
@@ -374,7 +418,7 @@ def render_all(
             # Formats already on disk are kept up to date too, so a page never links to a stale export.
             kept = [fmt for fmt in FORMATS if fmt in formats or (out / f"{slug}.{fmt}").is_file()]
             digest = export_digest(export, fingerprint, kept)
-            fresh = manifest.get(slug, {}).get("sha256") == digest
+            fresh = slug in manifest and manifest[slug].get("sha256") == digest
             if not force and fresh and all((out / f"{slug}.{fmt}").is_file() for fmt in kept):
                 report.skipped.append(slug)
             else:
@@ -386,7 +430,9 @@ def render_all(
             progress(done, len(items))
     listed = {slug: m for slug, m in manifest.items() if (out / f"{slug}.html").is_file() and "entry" in m}
     earlier = read_search_index(out)
-    records = [r for r in earlier if r.get("slug") in listed and r.get("slug") not in current]
+    records: list[Mapping[str, object]] = [
+        r for r in earlier if r.get("slug") in listed and r.get("slug") not in current
+    ]
     for slug, export in current.items():
         if slug in listed:
             records.extend(search_records(export))

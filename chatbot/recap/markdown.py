@@ -7,9 +7,7 @@ block of its own (heading, list, quote); hashtags, @handles and plain URLs stay 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import tzinfo
-from typing import Any
 
 from chatbot.recap import (
     PLATFORM_NAMES,
@@ -24,6 +22,7 @@ from chatbot.recap import (
     utc_offset,
     when_label,
 )
+from chatbot.recap.types import Export, ExportSession, ExportStats
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
@@ -67,7 +66,7 @@ def _clock(value: object, tz: tzinfo, fmt: str = "%H:%M") -> str:
     return moment.strftime(fmt) if moment else "?"
 
 
-def _header(session: Mapping[str, Any], stats: Mapping[str, Any]) -> list[str]:
+def _header(session: ExportSession, stats: ExportStats) -> list[str]:
     hosts = ", ".join(md_inline(h) for h in session.get("hosts") or ())
     rows = [
         ("Messages", stats.get("messages", 0)),
@@ -93,7 +92,7 @@ def _header(session: Mapping[str, Any], stats: Mapping[str, Any]) -> list[str]:
     ]
 
 
-def _prompts(export: Mapping[str, Any], tz: tzinfo, removed: set[str]) -> list[str]:
+def _prompts(export: Export, tz: tzinfo, removed: set[str]) -> list[str]:
     out = ["", "## Prompts and answers"]
     platform = PLATFORM_NAMES.get(str(export["session"].get("platform") or ""), "the original platform")
     for prompt in export.get("prompts") or ():
@@ -115,7 +114,7 @@ def _prompts(export: Mapping[str, Any], tz: tzinfo, removed: set[str]) -> list[s
     return out
 
 
-def _questions(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
+def _questions(export: Export, tz: tzinfo) -> list[str]:
     out = ["", "## Questions", ""]
     for q in export.get("questions") or ():
         status = clean_text(q.get("status"))
@@ -137,7 +136,7 @@ def _questions(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
     return out
 
 
-def _participants(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
+def _participants(export: Export, tz: tzinfo) -> list[str]:
     out = [
         "",
         "## Participants",
@@ -151,12 +150,13 @@ def _participants(export: Mapping[str, Any], tz: tzinfo) -> list[str]:
             if p.get("name")
             else md_inline(p.get("handle"))
         )
-        counts = " | ".join(str(int(p.get(key) or 0)) for key in ("messages", "answers", "questions"))
+        numbers = (p.get("messages"), p.get("answers"), p.get("questions"))
+        counts = " | ".join(str(int(n or 0)) for n in numbers)
         out.append(f"| {who} | {md_inline(p.get('role'))} | {counts} | {_clock(p.get('first_seen'), tz)} |")
     return out
 
 
-def _transcript(export: Mapping[str, Any], tz: tzinfo, zone: str) -> list[str]:
+def _transcript(export: Export, tz: tzinfo, zone: str) -> list[str]:
     out = ["", "## Transcript", "", f"Times in {zone}.", ""]
     for m in export.get("messages") or ():
         head = f"- {_clock(m.get('ts'), tz, '%H:%M:%S')} {_who(m.get('author'), m.get('name'))}: "
@@ -169,7 +169,7 @@ def _transcript(export: Mapping[str, Any], tz: tzinfo, zone: str) -> list[str]:
     return out
 
 
-def render_markdown(export: Mapping[str, Any]) -> str:
+def render_markdown(export: Export) -> str:
     """A readable Markdown recap: title, stats, prompts with answers as quotes, questions,
     participants and the full transcript, in the chat's time zone."""
     session = export["session"]

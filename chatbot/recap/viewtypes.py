@@ -1,0 +1,183 @@
+"""What the recap pages show, as types: the view models the pure builders in ``chatbot.recap.html``
+and ``chatbot.recap.feed`` compute from an ``Export`` and the jinja templates render. User text in
+them is already cleaned (``clean_text``), URLs already checked (``safe_url``).
+"""
+
+# No ``from __future__ import annotations``: see ``chatbot.recap.types``.
+from datetime import datetime
+from typing import NotRequired, TypedDict
+
+from markupsafe import Markup
+
+from chatbot.recap.types import ExportSession, ExportStats
+
+
+class Stamp(TypedDict):
+    """A time as the templates show it ('' for each when unknown)."""
+
+    iso: str  # for <time datetime>
+    clock: str  # 21:06
+    full: str  # Tue 24 Nov 2026, 21:06:45 EST
+
+
+class Avatar(TypedDict):
+    initial: str
+    tone: int  # 0-5, stable per handle
+
+
+class PageAssets(TypedDict):
+    """A page's inline CSS and JS, and the Content-Security-Policy that allows only those."""
+
+    style: Markup
+    script: Markup
+    csp: str
+
+
+class MessageView(Stamp, Avatar):
+    """A transcript message, a prompt's answer or the prompt itself."""
+
+    id: str
+    anchor: str
+    author: str
+    name: str
+    platform: str  # as readers see it ("X", "the web room")
+    text: str
+    removed: bool
+    kind: str
+    url: str | None
+    reply_to: str | None  # the anchor of the message it answers, when that is in the transcript
+    reply_author: str
+    answers: list[tuple[str, str | None]]  # (prompt label, its section id)
+    corrected: bool
+    is_host: bool
+
+
+class PromptView(MessageView):
+    label: str
+    section: str
+    heading: str  # the text without its leading label
+    answer_list: list[MessageView]
+    answerers: int
+    in_transcript: bool
+
+
+class QuestionView(TypedDict):
+    number: str
+    anchor: str
+    author: str
+    askers: list[str]
+    text: str
+    removed: bool
+    status: str  # safe as a class name
+    status_label: str
+    upvotes: int
+    asked: Stamp
+    answered: Stamp
+    answered_by: str
+    wait: str
+    route: str
+    merged_into: str | None  # the anchor of the question it was merged into
+    merged_number: str
+    position: int | None
+    message: str | None  # the anchor of the asking message
+
+
+class ParticipantView(Avatar):
+    order: int
+    handle: str
+    name: str
+    role: str
+    first: Stamp
+    messages: int
+    answers: int
+    questions: int
+
+
+class SessionView(TypedDict):
+    """Everything the session page shows."""
+
+    slug: str
+    title: str
+    hashtag: str
+    when: str
+    start_iso: str
+    timezone: str
+    offset: str
+    hosts: list[str]
+    platforms: list[str]
+    stats: list[tuple[str, int | str]]
+    activity_chart: Markup
+    people_chart: Markup
+    prompts: list[PromptView]
+    questions: list[QuestionView]
+    participants: list[ParticipantView]
+    messages: list[MessageView]
+    exports: list[tuple[str, str]]  # (label, href) of the sibling formats
+    index_href: str | None
+
+
+class IndexEntry(TypedDict):
+    """What the index, the feed and the manifest keep of an export."""
+
+    slug: str
+    session: ExportSession
+    stats: ExportStats
+
+
+class ManifestRecord(TypedDict):
+    """One session in ``.manifest.json``: the digest of what was written, and its index entry."""
+
+    sha256: str | None  # None: listed but not rendered by this run
+    formats: NotRequired[list[str]]
+    entry: NotRequired[IndexEntry]  # missing in manifests written before the index kept entries
+
+
+class IndexRow(TypedDict):
+    slug: str
+    href: str
+    title: str
+    hashtag: str
+    when: str
+    start_iso: str
+    hosts: list[str]
+    counts: list[str]  # "39 messages", "6 participants", ...
+
+
+class SearchRecord(TypedDict):
+    """One message in ``search-index.js``."""
+
+    slug: str
+    id: str
+    anchor: str
+    author: str
+    name: str
+    ts: str
+    when: str
+    text: str
+
+
+class FeedEntry(TypedDict):
+    id: str  # urn:uuid, stable across renders
+    title: str
+    updated: str
+    published: str
+    sort: datetime
+    authors: list[str]
+    href: str
+    json_href: str
+    hashtag: str
+    summary: str
+
+
+class FeedHead(TypedDict):
+    id: str
+    title: str
+    updated: str
+    author: str
+    self: str
+    home: str
+
+
+class FeedView(TypedDict):
+    feed: FeedHead
+    entries: list[FeedEntry]
