@@ -6,7 +6,8 @@ engine's state and can always be rebuilt by replaying a session's messages. Ever
 matters is committed before the caller acts on it.
 
 ``schema`` owns the tables, ``rows`` turns plain data into rows and back, ``writes`` and ``live``
-write, ``reads`` answers named questions, ``errors`` names what can go wrong.
+write, ``reads`` answers named questions, ``errors`` names what can go wrong, ``types`` types the
+live runner's rows (ledger, runner state).
 """
 
 from __future__ import annotations
@@ -28,12 +29,18 @@ from chatbot.store.rows import (
     uid_of,
 )
 from chatbot.store.schema import SCHEMA_VERSION, migrations, open_database, schema_version
+from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerRow, LedgerStatus, RunnerState
 
 __all__ = [
     "SCHEMA_VERSION",
+    "LedgerConfirm",
+    "LedgerIntent",
+    "LedgerRow",
+    "LedgerStatus",
     "LoggedCommand",
     "MessageNotFound",
     "NotFound",
+    "RunnerState",
     "SessionNotFound",
     "Store",
     "StoreError",

@@ -34,8 +34,10 @@ class LiveWrites(Writes):
         """One transaction for what the live runner must not lose: messages with what the engine
         made of them (and the participants, prompts and ``questions`` they changed; by default the
         questions asked, or all of them after a command), new ledger intents (kept when already
-        there), one ledger confirmation (``key, platform, platform_id, posted_at``) and the runner
-        state. Plain prepared statements: this runs on the event loop for every batch.
+        there), one ledger confirmation and the runner state. Plain prepared statements: this runs
+        on the event loop for every batch. ``intents``, ``confirm`` and ``state`` have the keys of
+        ``LedgerIntent``, ``LedgerConfirm`` and ``RunnerState`` (``chatbot.store.types``), typed
+        as plain dicts until the live runner in ``chatbot.hosting`` builds them as such.
 
         A message stored before keeps what it had (its text, edits, deletion); only its session and
         what the engine made of it are updated."""

@@ -16,6 +16,7 @@ import sqlite_utils
 from chatbot.core.model import Message, SessionSpec
 from chatbot.store.errors import MessageNotFound, SessionNotFound
 from chatbot.store.rows import message_from_row, spec_from_json
+from chatbot.store.types import RunnerState
 
 _KEY = "platform || ':' || author_id"  # a message's participant key (the engine's Participant.key)
 
@@ -174,7 +175,9 @@ class Reads:
 
     # -- the live runner's ledger and state ------------------------------------------------------
     def ledger(self, session_id: str, *, post: str | None = None) -> list[dict[str, Any]]:
-        """Ledger rows of a session (or of one post), in the order they were intended."""
+        """Ledger rows of a session (or of one post), in the order they were intended; each has the
+        keys of a ``chatbot.store.types.LedgerRow`` (typed as a plain dict until the ledger in
+        ``chatbot.hosting`` reads them as such)."""
         if post is None:
             return list(
                 self.db.query("select * from ledger where session_id = ? order by rowid", [session_id])
@@ -185,7 +188,7 @@ class Reads:
             )
         )
 
-    def runner_state(self, session_id: str) -> dict[str, Any] | None:
+    def runner_state(self, session_id: str) -> RunnerState | None:
         """The live runner's saved state: ``timeline`` (a Timeline snapshot), ``cursors``, ``recap_at``."""
         row = self.db.execute(
             "select timeline, cursors, recap_at from runner_state where session_id = ?", [session_id]

@@ -4,11 +4,10 @@ required one is there, and every value has its declared type, all the way down."
 from __future__ import annotations
 
 import json
-import types
 import typing
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,10 +16,15 @@ from chatbot.core.model import Attachment, Author, Kind, QuestionStatus, Reactio
 from chatbot.importing import import_files
 from chatbot.recap import types as export_types
 from chatbot.recap.export import build_export
+from chatbot.recap.feed import feed_view, index_entry, index_view, search_records
+from chatbot.recap.html import session_view
 from chatbot.recap.types import Export
+from chatbot.recap.viewtypes import FeedView, IndexEntry, IndexRow, SearchRecord, SessionView
 from chatbot.store import Store
 from tests.recap.conftest import EXPORT_FIXTURE
+from tests.recap.dom import hostile_export
 from tests.store.kit import CHAT, SPEC, T0, msg, stored
+from tests.typeddicts import mismatches
 
 REAL_CHATS = [
     ("pstweetchat/pstweetchat.csv", "America/New_York"),
@@ -28,37 +32,6 @@ REAL_CHATS = [
     ("dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544].json", None),
     ("dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json", None),
 ]
-
-
-def mismatches(value: object, hint: Any, path: str = "export") -> list[str]:
-    """Where ``value`` differs from the type ``hint``: keys missing or undeclared, values of
-    another type, literals out of range (an int passes for a float, as in JSON)."""
-    if is_typeddict(hint):
-        if not isinstance(value, dict):
-            return [f"{path}: {type(value).__name__}, not an object"]
-        declared = hint.__required_keys__ | hint.__optional_keys__
-        problems = [f"{path}.{k}: missing" for k in sorted(hint.__required_keys__ - value.keys())]
-        problems += [f"{path}.{k}: not declared in {hint.__name__}" for k in sorted(value.keys() - declared)]
-        fields = get_type_hints(hint)
-        for key in sorted(value.keys() & declared):
-            problems += mismatches(value[key], fields[key], f"{path}.{key}")
-        return problems
-    origin = get_origin(hint)
-    if origin is list:
-        if not isinstance(value, list):
-            return [f"{path}: {type(value).__name__}, not a list"]
-        item_hint = get_args(hint)[0]
-        return [p for i, item in enumerate(value) for p in mismatches(item, item_hint, f"{path}[{i}]")]
-    if origin in (Union, types.UnionType):
-        arms = [mismatches(value, arm, path) for arm in get_args(hint)]
-        return [] if any(not a for a in arms) else [f"{path}: {value!r} is none of {hint}"]
-    if origin is Literal:
-        return [] if value in get_args(hint) else [f"{path}: {value!r} not one of {get_args(hint)}"]
-    if hint is type(None):
-        return [] if value is None else [f"{path}: {value!r}, not null"]
-    allowed = {float: (int, float), int: (int,), str: (str,), bool: (bool,)}[hint]
-    ok = isinstance(value, allowed) and (hint is bool or not isinstance(value, bool))
-    return [] if ok else [f"{path}: {value!r}, not {hint.__name__}"]
 
 
 def optional_paths(hint: Any, path: str = "export") -> set[str]:
@@ -92,7 +65,7 @@ def test_the_checker_finds_what_differs() -> None:
     export["messages"][1]["kind"] = "gossip"
     export["questions"][0]["upvotes"] = "5"
     export["stats"]["median_minutes_to_answer"] = True
-    assert mismatches(export, Export) == [
+    assert mismatches(export, Export, "export") == [
         "export.messages[0].colour: not declared in ExportMessage",
         "export.messages[1].kind: 'gossip' not one of "
         "('prompt', 'answer', 'question', 'host', 'chat', 'bot', 'repost', 'command')",
@@ -109,7 +82,7 @@ def test_the_literals_follow_the_core() -> None:
 
 def test_our_fixture_matches_the_types() -> None:
     export = json.loads(EXPORT_FIXTURE.read_text(encoding="utf-8"))
-    assert mismatches(export, Export) == []
+    assert mismatches(export, Export, "export") == []
 
 
 def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None:
@@ -129,14 +102,14 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     store.redact("message", "x:8", by="@host")
     store.delete_message("x:9", T0 + timedelta(minutes=31), by_author=True)
     export = build_export(store, SPEC.id, include_deleted=True)
-    assert mismatches(export, Export) == []
+    assert mismatches(export, Export, "export") == []
     missing = optional_paths(Export) - present_paths(export)
     assert missing == {
         "export.items",  # meetings only
         "export.session.channel",
         "export.session.kind",
     }
-    assert mismatches(build_export(store, SPEC.id), Export) == []
+    assert mismatches(build_export(store, SPEC.id), Export, "export") == []
 
 
 @pytest.mark.parametrize(("name", "zone"), REAL_CHATS)
@@ -149,11 +122,25 @@ def test_exports_of_real_chats_match_the_types(
     for sid in report.sessions:
         export = build_export(store, sid, include_deleted=True)
         assert export["messages"]
-        assert mismatches(export, Export) == [], sid
-        assert mismatches(json.loads(json.dumps(export)), Export) == [], sid  # and as a reader loads it
+        assert mismatches(export, Export, "export") == [], sid
+        as_read = json.loads(json.dumps(export))  # as a reader of the file loads it
+        assert mismatches(as_read, Export, "export") == [], sid
 
 
 def test_typeddicts_keep_not_required_at_run_time() -> None:
     """The types module must not use string annotations (Python 3.11 would make every key required)."""
     assert "reply_to" in export_types.ExportMessage.__optional_keys__
     assert typing.get_type_hints(export_types.Export)["items"] == list[export_types.ExportItem]
+
+
+@pytest.mark.parametrize("hostile", [False, True], ids=["fixture", "hostile"])
+def test_the_view_models_match_their_types(hostile: bool) -> None:
+    export = json.loads(EXPORT_FIXTURE.read_text(encoding="utf-8"))
+    export = hostile_export(export) if hostile else export
+    entry = index_entry(export)
+    assert mismatches(session_view(export), SessionView, "page") == []
+    assert mismatches(entry, IndexEntry, "entry") == []
+    assert [mismatches(row, IndexRow, "row") for row in index_view([entry])] == [[]]
+    assert mismatches(feed_view([entry], base_url="https://chats.example/"), FeedView, "feed") == []
+    records = search_records(export)
+    assert records and all(mismatches(r, SearchRecord, "record") == [] for r in records)
