@@ -1,30 +1,18 @@
-"""Fixtures for the web app: a real in-memory store, a real room, the app on aiohttp's test server."""
+"""Fixtures for the web app: the test session hosted by the real runner on its real web room,
+served over loopback by the app's own start-up (``tests.web.kit.hosted``), and browsers for it."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
+import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
 
-from chatbot.platforms.web import RoomLimits, WebRoom
-from chatbot.store import Store
-from chatbot.web.app import create_app
-from chatbot.web.context import WebContext, WebLimits
-from tests.web.fakes import FakeLive, spec
+from tests.web.kit import SID, TOKEN, Served, config, hosted
 
-TOKEN = "test-host-token-0123456789abcdef"
-Client = Callable[..., Awaitable[TestClient[Any, Any]]]
-
-
-@pytest.fixture
-def store() -> AsyncIterator[Store]:
-    s = Store(":memory:")
-    yield s
-    s.close()
+NewClient = Callable[[], aiohttp.ClientSession]
 
 
 @pytest.fixture
@@ -38,35 +26,32 @@ def transcripts(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def room() -> WebRoom:
-    return WebRoom("#LocalGovChat", reserved=("LocalGovChat",), limits=RoomLimits(max_per_address=4))
+async def served(tmp_path: Path, transcripts: Path) -> AsyncIterator[Served]:
+    """The session an hour before its start, running and served (stopped after the test)."""
+    async with hosted(config(tmp_path / "chatbot.db", transcripts)) as s:
+        yield s
 
 
 @pytest.fixture
-def live(store: Store, room: WebRoom) -> FakeLive:
-    return FakeLive(store, spec(), room)
+async def new_client(served: Served) -> AsyncIterator[NewClient]:
+    """Makes browsers on the served app, each with cookies of its own."""
+    made: list[aiohttp.ClientSession] = []
+
+    def make() -> aiohttp.ClientSession:
+        made.append(aiohttp.ClientSession(base_url=served.base, cookie_jar=aiohttp.CookieJar(unsafe=True)))
+        return made[-1]
+
+    yield make
+    for c in made:
+        await c.close()
 
 
 @pytest.fixture
-def ctx(store: Store, transcripts: Path, room: WebRoom, live: FakeLive) -> WebContext:
-    c = WebContext(store=store, transcripts=transcripts, host_token=TOKEN, limits=WebLimits(max_bad_frames=5))
-    c.add_room(room)
-    c.add_session(live)
-    return c
+async def client(new_client: NewClient) -> aiohttp.ClientSession:
+    return new_client()
 
 
-@pytest.fixture
-async def client(
-    aiohttp_client: Client, ctx: WebContext, live: FakeLive
-) -> AsyncIterator[TestClient[Any, Any]]:
-    import asyncio
-
-    pump = asyncio.create_task(live.pump())
-    yield await aiohttp_client(create_app(ctx))
-    pump.cancel()
-
-
-async def login(client: TestClient[Any, Any], session: str = "localgovchat-2026-11-24") -> str:
+async def login(client: aiohttp.ClientSession, session: str = SID) -> str:
     """Log in as host; returns the dashboard's CSRF token."""
     r = await client.post("/login", data={"token": TOKEN, "next": f"/host/{session}"}, allow_redirects=False)
     assert r.status == 303, await r.text()

@@ -24,7 +24,7 @@ from chatbot.platforms.web import WebRoom
 from chatbot.store import Store
 from chatbot.web.serve import hosting
 from tests.browser import ARGS, CHROMIUM, needs_chromium
-from tests.web.fakes import short_session
+from tests.web.kit import short_session
 
 TOKEN = "browser-test-host-token-0123456789"
 SHOTS = Path("/tmp")

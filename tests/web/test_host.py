@@ -1,35 +1,27 @@
-"""The host dashboard: login, cookies, CSRF, origin checks, and that refused requests change nothing."""
+"""The host dashboard on the real runner: login, cookies, CSRF, origin checks, commands given as
+the host, and that refused requests change nothing."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, make_mocked_request
+from aiohttp import ClientSession, web
+from aiohttp.test_utils import make_mocked_request
 from multidict import MultiDict
 
 from chatbot.web.host import action_command
 from chatbot.web.security import HostAuth, TokenBucket
-from tests.web.conftest import TOKEN, login
-from tests.web.fakes import FakeLive
+from tests.web.conftest import login
+from tests.web.kit import SID, TOKEN, Served, until
 
-SID = "localgovchat-2026-11-24"
 ACTION = f"/host/{SID}/action"
 
 
-async def ask(live: FakeLive, text: str = "/ask Is social media fair?") -> None:
-    from chatbot.core.model import Author, Message
-    from tests.web.fakes import START
-
-    await live.submit(
-        Message(
-            id=f"q{len(live.submitted)}", platform="web", ts=START, author=Author("w1", "Jane"), text=text
-        )
-    )
+async def ask(served: Served, text: str = "/ask Is social media fair?") -> None:
+    """Jane asks in the room; the runner has queued it (and answered her) when this returns."""
+    await served.say("Jane", text)
 
 
-async def test_dashboard_asks_for_login(client: TestClient[Any, Any]) -> None:
+async def test_dashboard_asks_for_login(client: ClientSession) -> None:
     r = await client.get(f"/host/{SID}")
     assert r.status == 200
     page = await r.text()
@@ -38,7 +30,7 @@ async def test_dashboard_asks_for_login(client: TestClient[Any, Any]) -> None:
     assert (await client.get("/host/nosuchsession")).status == 404
 
 
-async def test_login_sets_a_strict_session_cookie(client: TestClient[Any, Any]) -> None:
+async def test_login_sets_a_strict_session_cookie(client: ClientSession) -> None:
     bad = await client.post("/login", data={"token": "wrong", "next": f"/host/{SID}"}, allow_redirects=False)
     assert bad.status == 403 and "chatbot_host" not in bad.cookies
     r = await client.post("/login", data={"token": TOKEN, "next": f"/host/{SID}"}, allow_redirects=False)
@@ -51,35 +43,37 @@ async def test_login_sets_a_strict_session_cookie(client: TestClient[Any, Any]) 
     assert "data-csrf" in page and "Question queue" in page
 
 
-async def test_login_redirect_stays_on_site(client: TestClient[Any, Any]) -> None:
+async def test_login_redirect_stays_on_site(client: ClientSession) -> None:
     for target in ("https://evil.example/", "//evil.example/host/x", "/host/\\evil"):
         r = await client.post("/login", data={"token": TOKEN, "next": target}, allow_redirects=False)
         assert r.headers["Location"] == "/"
 
 
-async def test_login_from_another_site_is_refused(client: TestClient[Any, Any]) -> None:
+async def test_login_from_another_site_is_refused(client: ClientSession) -> None:
     r = await client.post("/login", data={"token": TOKEN}, headers={"Origin": "https://evil.example"})
     assert r.status == 403
 
 
-async def test_login_attempts_are_limited(client: TestClient[Any, Any]) -> None:
+async def test_login_attempts_are_limited(client: ClientSession) -> None:
     statuses = [(await client.post("/login", data={"token": "guess"})).status for _ in range(11)]
     assert statuses[:10] == [403] * 10 and statuses[10] == 429
 
 
-async def test_readers_and_participants_get_403(client: TestClient[Any, Any], live: FakeLive) -> None:
-    await ask(live)
+async def test_readers_and_participants_get_403(client: ClientSession, served: Served) -> None:
+    await ask(served)
     await client.get("/chat/localgovchat")  # a participant cookie is no host login
     for data in ({"action": "approve", "n": "1"}, {"action": "end", "csrf": "x"}):
         r = await client.post(ACTION, data=data)
         assert r.status == 403
     assert (await client.get(f"/host/{SID}/events")).status == 403
-    assert len(live.submitted) == 1 and live.engine.queue.get(1).status.value == "open"
-    assert live.status == "scheduled" and live.commands == []
+    assert [m.text for m in served.stored() if m.author.handle == "Jane"] == ["/ask Is social media fair?"]
+    state = served.state()
+    assert [q["status"] for q in state["queue"]] == ["open"] and state["status"] == "scheduled"
+    assert served.commands() == []
 
 
-async def test_csrf_and_origin_are_checked(client: TestClient[Any, Any], live: FakeLive) -> None:
-    await ask(live)
+async def test_csrf_and_origin_are_checked(client: ClientSession, served: Served) -> None:
+    await ask(served)
     csrf = await login(client)
     assert (await client.post(ACTION, data={"action": "approve", "n": "1"})).status == 403
     assert (
@@ -95,32 +89,32 @@ async def test_csrf_and_origin_are_checked(client: TestClient[Any, Any], live: F
         headers={"Referer": "https://evil.example/x"},
     )
     assert referer.status == 403
-    assert live.engine.queue.get(1).status.value == "open" and len(live.submitted) == 1
-    assert live.commands == []
+    assert [q["status"] for q in served.state()["queue"]] == ["open"] and served.commands() == []
 
 
-async def history(live: FakeLive) -> list[str]:
-    assert live.room is not None
-    return [m.text for m in await live.room.history()]
+async def history(served: Served) -> list[str]:
+    return [m.text for m in await served.room.history()]
 
 
-async def test_action_is_a_command_from_the_host_not_a_message(
-    client: TestClient[Any, Any], live: FakeLive
-) -> None:
-    await ask(live)
-    room_before, stored_before = await history(live), live.store.live_messages(live.session_id)
+async def test_action_is_a_command_from_the_host_not_a_message(client: ClientSession, served: Served) -> None:
+    await ask(served)
+    room_before, stored_before = await history(served), served.stored()
     csrf = await login(client)
-    host = f"http://{client.host}:{client.port}"
     r = await client.post(
         ACTION,
         data={"action": "approve", "n": "1", "csrf": csrf},
-        headers={"Accept": "application/json", "Origin": host},
+        headers={"Accept": "application/json", "Origin": served.base},
     )
     assert r.status == 200
     assert await r.json() == {"ok": True, "text": "question #1 approved (place 1).", "command": "approve"}
-    name, args, actor, via = live.commands[-1]
-    assert (name, args, actor.handle, via) == ("approve", ("1",), "LocalGovChat", "dashboard")
-    assert live.engine.queue.get(1).status.value == "approved"
+    logged = served.commands()[-1]
+    assert (logged.name, logged.args, logged.actor.handle, logged.via) == (
+        "approve",
+        ("1",),
+        "LocalGovChat",
+        "dashboard",
+    )
+    assert [q["status"] for q in served.state()["queue"]] == ["approved"]
     # without JS: a redirect and the result shown once on the dashboard
     r = await client.post(ACTION, data={"action": "answered", "n": "1", "csrf": csrf}, allow_redirects=False)
     assert r.status == 303 and r.headers["Location"] == f"/host/{SID}"
@@ -133,26 +127,28 @@ async def test_action_is_a_command_from_the_host_not_a_message(
     )
     assert await r.json() == {"ok": False, "text": "there is no question 9", "command": "approve"}
     # nothing of it reached the room or the stored messages
-    assert await history(live) == room_before
-    assert live.store.live_messages(live.session_id) == stored_before
-    assert live.submitted[-1].text == "/ask Is social media fair?"
+    await served.settled()
+    assert await history(served) == room_before
+    assert served.stored() == stored_before
+    assert [q["status"] for q in served.state()["queue"]] == ["answered"]
+    assert [c.outcome for c in served.commands()] == ["ok", "ok", "refused"]
 
 
-async def test_destructive_actions_ask_first(client: TestClient[Any, Any], live: FakeLive) -> None:
-    await ask(live)
+async def test_destructive_actions_ask_first(client: ClientSession, served: Served) -> None:
+    await ask(served)
     csrf = await login(client)
     # without JS: a confirmation page that carries the same fields, and nothing happens yet
     r = await client.post(ACTION, data={"action": "reject", "n": "1", "csrf": csrf})
     page = await r.text()
     assert r.status == 200 and "Reject question #1?" in page
     assert 'name="confirm" value="yes"' in page and 'name="n" value="1"' in page
-    assert live.engine.queue.get(1).status.value == "open" and live.commands == []
+    assert [q["status"] for q in served.state()["queue"]] == ["open"] and served.commands() == []
     # a script must say confirm=yes too
     r = await client.post(
         ACTION, data={"action": "end", "csrf": csrf}, headers={"Accept": "application/json"}
     )
     assert r.status == 400 and "End the chat now?" in await r.text()
-    assert live.status == "scheduled"
+    assert served.state()["status"] == "scheduled"
     # confirmed: done
     r = await client.post(
         ACTION,
@@ -160,14 +156,18 @@ async def test_destructive_actions_ask_first(client: TestClient[Any, Any], live:
         headers={"Accept": "application/json"},
     )
     assert (await r.json())["text"] == "question #1 rejected."
+    assert [q["status"] for q in served.state()["queue"]] == ["rejected"]
     r = await client.post(
         ACTION, data={"action": "end", "csrf": csrf, "confirm": "yes"}, allow_redirects=False
     )
-    assert r.status == 303 and live.status == "ended"
+    assert r.status == 303
+    await until(lambda: served.state()["status"] == "ended", "the chat ends")
+    said = await history(served)
+    assert said[-1].startswith("That's a wrap")  # the closing, posted at once
 
 
-async def test_dashboard_marks_destructive_buttons(client: TestClient[Any, Any], live: FakeLive) -> None:
-    await ask(live)
+async def test_dashboard_marks_destructive_buttons(client: ClientSession, served: Served) -> None:
+    await ask(served)
     await login(client)
     page = await (await client.get(f"/host/{SID}")).text()
     assert 'data-action="end" data-confirm="End the chat now?' in page
@@ -175,21 +175,22 @@ async def test_dashboard_marks_destructive_buttons(client: TestClient[Any, Any],
     assert 'data-action="pause">' in page  # no question for harmless ones
 
 
-async def test_header_csrf_works_too(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def test_header_csrf_works_too(client: ClientSession, served: Served) -> None:
     csrf = await login(client)
     r = await client.post(
         ACTION, data={"action": "start"}, headers={"X-CSRF-Token": csrf, "Accept": "application/json"}
     )
-    assert r.status == 200 and live.status == "live"
+    assert r.status == 200 and (await r.json())["ok"]
+    await until(lambda: served.state()["status"] == "live", "the chat is live")
 
 
 async def test_unknown_actions_are_400_and_bad_arguments_are_refused(
-    client: TestClient[Any, Any], live: FakeLive
+    client: ClientSession, served: Served
 ) -> None:
     csrf = await login(client)
     for data in ({"action": "drop_table"}, {"action": "stop"}, {}):
         assert (await client.post(ACTION, data={**data, "csrf": csrf})).status == 400
-    assert live.commands == []
+    assert served.commands() == []
     json = {"Accept": "application/json"}
     for data, text in (
         ({"action": "approve", "n": "x"}, "/approve needs a question number, not 'x': /approve N"),
@@ -204,12 +205,13 @@ async def test_unknown_actions_are_400_and_bad_arguments_are_refused(
     )
     page = await (await client.get(f"/host/{SID}")).text()
     assert "Not done: /extend needs a number of minutes from 1 to 240" in page
-    assert live.submitted == [] and live.status == "scheduled"
+    await served.settled()
+    assert served.stored() == [] and served.state()["status"] == "scheduled"
 
 
-async def test_host_events_stream_full_state(client: TestClient[Any, Any], live: FakeLive) -> None:
-    await ask(live)
-    await ask(live, "/ask second one")
+async def test_host_events_stream_full_state(client: ClientSession, served: Served) -> None:
+    await ask(served)
+    await ask(served, "/ask second one")
     await login(client)
     r = await client.get(f"/host/{SID}/events")
     assert r.status == 200 and r.headers["Content-Type"].startswith("text/event-stream")
@@ -218,7 +220,7 @@ async def test_host_events_stream_full_state(client: TestClient[Any, Any], live:
     r.close()
 
 
-async def test_logout(client: TestClient[Any, Any]) -> None:
+async def test_logout(client: ClientSession) -> None:
     csrf = await login(client)
     assert (await client.post("/logout", data={})).status == 403
     r = await client.post("/logout", data={"csrf": csrf}, allow_redirects=False)

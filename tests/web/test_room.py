@@ -1,4 +1,5 @@
-"""The room over real websockets: joining, posting, limits, bad frames, host names."""
+"""The room over real websockets, with the real runner behind it: joining, posting, limits, bad
+frames, host names."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestClient
+from aiohttp import ClientSession
 
-from tests.web.conftest import login
-from tests.web.fakes import FakeLive
+from tests.web.conftest import NewClient, login
+from tests.web.kit import Served, until
 
 WS = "/chat/localgovchat/ws"
 
@@ -20,10 +21,10 @@ async def receive(ws: aiohttp.ClientWebSocketResponse, kind: str) -> dict[str, A
     while True:
         frame = await asyncio.wait_for(ws.receive_json(), 2)
         if frame["type"] == kind:
-            return frame
+            return dict(frame)
 
 
-async def joined(client: TestClient[Any, Any], name: str) -> aiohttp.ClientWebSocketResponse:
+async def joined(client: ClientSession, name: str) -> aiohttp.ClientWebSocketResponse:
     await client.get("/chat/localgovchat")
     ws = await client.ws_connect(WS)
     assert (await receive(ws, "welcome"))["room"]["hashtag"] == "#LocalGovChat"
@@ -32,7 +33,7 @@ async def joined(client: TestClient[Any, Any], name: str) -> aiohttp.ClientWebSo
     return ws
 
 
-async def test_page_gives_a_participant_cookie(client: TestClient[Any, Any]) -> None:
+async def test_page_gives_a_participant_cookie(client: ClientSession) -> None:
     r = await client.get("/chat/LocalGovChat")
     assert r.status == 200
     cookie = r.cookies["chatbot_pid"]
@@ -41,7 +42,7 @@ async def test_page_gives_a_participant_cookie(client: TestClient[Any, Any]) -> 
     assert (await client.get("/chat/nosuchchat")).status == 404
 
 
-async def test_socket_needs_cookie_and_same_origin(client: TestClient[Any, Any]) -> None:
+async def test_socket_needs_cookie_and_same_origin(client: ClientSession) -> None:
     with pytest.raises(aiohttp.WSServerHandshakeError) as no_cookie:
         await client.ws_connect(WS)
     assert no_cookie.value.status == 403
@@ -55,11 +56,10 @@ async def test_socket_needs_cookie_and_same_origin(client: TestClient[Any, Any])
 
 
 async def test_post_reaches_everyone_and_the_session(
-    client: TestClient[Any, Any], aiohttp_client: Any, live: FakeLive
+    client: ClientSession, new_client: NewClient, served: Served
 ) -> None:
     jane = await joined(client, "Jane")
-    other = await aiohttp_client(client.server)
-    sam = await joined(other, "Sam")
+    sam = await joined(new_client(), "Sam")
     await jane.send_json({"type": "post", "text": "/ask Can residents jump the queue on social media?"})
     seen_by_sam = (await receive(sam, "message"))["message"]
     assert seen_by_sam["author"]["name"] == "Jane" and seen_by_sam["text"].startswith("/ask")
@@ -71,24 +71,28 @@ async def test_post_reaches_everyone_and_the_session(
         and "question is #1" in confirm["text"]
         and confirm["reply_to"] == reply["id"]
     )
-    message = live.submitted[0]
+    message = served.stored()[0]  # recorded by the runner, as the room heard it
     assert message.platform == "web" and message.author.handle == "Jane" and message.id == reply["id"]
     assert "question is #1" in (await receive(sam, "message"))["message"]["text"]
+    question = served.state()["queue"][0]
+    assert (question["number"], question["author"], question["upvotes"]) == (1, "Jane", 0)
     await sam.send_json({"type": "post", "text": "/upvote 1"})
     await receive(sam, "message")
     assert "upvoted question #1" in (await receive(sam, "message"))["message"]["text"]
-    assert live.engine.queue.get(1).upvotes == 1
+    assert served.state()["queue"][0]["upvotes"] == 1
     # a new browser sees the history
-    third = await aiohttp_client(client.server)
+    third = new_client()
     await third.get("/chat/localgovchat")
     ws = await third.ws_connect(WS)
     assert len((await receive(ws, "welcome"))["messages"]) == 4
 
 
-async def test_bad_frames_get_errors_then_close(client: TestClient[Any, Any]) -> None:
+async def test_bad_frames_get_errors_then_close(client: ClientSession, served: Served) -> None:
     ws = await joined(client, "Jane")
-    bad: list[Any] = [b"\x00binary", "not json", "[1, 2]", '{"no": "type"}', '{"type": 3}']
-    for frame in bad[:4]:
+    limit = served.ctx.limits.max_bad_frames
+    kinds: list[Any] = [b"\x00binary", "not json", "[1, 2]", '{"no": "type"}', '{"type": 3}']
+    for i in range(limit - 1):
+        frame = kinds[i % len(kinds)]
         if isinstance(frame, bytes):
             await ws.send_bytes(frame)
         else:
@@ -96,8 +100,8 @@ async def test_bad_frames_get_errors_then_close(client: TestClient[Any, Any]) ->
         error = await receive(ws, "error")
         assert error["error"]
     await ws.send_json({"type": "ping"})
-    assert (await receive(ws, "pong"))["type"] == "pong"  # still alive after 4 bad frames
-    await ws.send_str(bad[4])  # the 5th (the test limit) closes it
+    assert (await receive(ws, "pong"))["type"] == "pong"  # still alive after limit - 1 bad frames
+    await ws.send_str(kinds[-1])  # the last one the limit allows closes it
     await receive(ws, "error")
     closing = await asyncio.wait_for(ws.receive(), 2)
     assert closing.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED)
@@ -115,22 +119,20 @@ async def test_bad_frames_get_errors_then_close(client: TestClient[Any, Any]) ->
         ({"type": "post", "text": "   "}, "empty"),
     ],
 )
-async def test_wrong_types_are_refused(
-    client: TestClient[Any, Any], frame: dict[str, Any], error: str
-) -> None:
+async def test_wrong_types_are_refused(client: ClientSession, frame: dict[str, Any], error: str) -> None:
     ws = await joined(client, "Jane")
     await ws.send_json(frame)
     assert error in (await receive(ws, "error"))["error"]
 
 
-async def test_posting_before_joining(client: TestClient[Any, Any]) -> None:
+async def test_posting_before_joining(client: ClientSession) -> None:
     await client.get("/chat/localgovchat")
     ws = await client.ws_connect(WS)
     await ws.send_json({"type": "post", "text": "hello"})
     assert "join" in (await receive(ws, "error"))["error"]
 
 
-async def test_oversized_frame_closes(client: TestClient[Any, Any]) -> None:
+async def test_oversized_frame_closes(client: ClientSession) -> None:
     ws = await joined(client, "Jane")
     await ws.send_str('{"type": "post", "text": "' + "x" * 20000 + '"}')
     msg = await asyncio.wait_for(ws.receive(), 2)
@@ -139,23 +141,20 @@ async def test_oversized_frame_closes(client: TestClient[Any, Any]) -> None:
     assert ws.close_code == 1009
 
 
-async def test_rate_limit(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def test_rate_limit(client: ClientSession, served: Served) -> None:
     ws = await joined(client, "Jane")  # the join took one token of five
     for i in range(5):
         await ws.send_json({"type": "post", "text": f"message {i}"})
     error = await receive(ws, "error")
     assert "slow down" in error["error"]
-    for _ in range(50):
-        if len(live.submitted) >= 4:
-            break
-        await asyncio.sleep(0.02)
-    await asyncio.sleep(0.05)
-    assert len(live.submitted) == 4
+    await served.settled()
+    assert [m.text for m in served.stored()] == [f"message {i}" for i in range(4)]
+    assert served.state()["messages"] == 4
 
 
-async def test_connections_per_address(client: TestClient[Any, Any]) -> None:
+async def test_connections_per_address(client: ClientSession, served: Served) -> None:
     await client.get("/chat/localgovchat")
-    sockets = [await client.ws_connect(WS) for _ in range(4)]
+    sockets = [await client.ws_connect(WS) for _ in range(served.room.limits.max_per_address)]
     with pytest.raises(aiohttp.WSServerHandshakeError) as full:
         await client.ws_connect(WS)
     assert full.value.status == 429
@@ -164,7 +163,7 @@ async def test_connections_per_address(client: TestClient[Any, Any]) -> None:
     await client.ws_connect(WS)
 
 
-async def test_participants_cannot_be_hosts(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def test_participants_cannot_be_hosts(client: ClientSession, served: Served) -> None:
     await client.get("/chat/localgovchat")
     ws = await client.ws_connect(WS)
     await ws.send_json({"type": "join", "name": "LocalGovChat"})
@@ -174,16 +173,18 @@ async def test_participants_cannot_be_hosts(client: TestClient[Any, Any], live: 
     await ws.send_json({"type": "post", "text": "/ask is this fair?"})
     await ws.send_json({"type": "post", "text": "/approve 1"})
     await ws.send_json({"type": "post", "text": "/end"})
-    texts = []
+    texts: list[str] = []
     while len(texts) < 3:
         m = (await receive(ws, "message"))["message"]
         if m["author"]["bot"]:
             texts.append(m["text"])
     assert "only the hosts can use /approve" in texts[1] and "only the hosts" in texts[2]
-    assert live.engine.queue.get(1).status.value == "open" and live.status == "scheduled"
+    state = served.state()
+    assert [q["status"] for q in state["queue"]] == ["open"] and state["status"] == "scheduled"
+    assert served.commands() == []
 
 
-async def test_logged_in_host_can_chat_as_host(client: TestClient[Any, Any], live: FakeLive) -> None:
+async def test_logged_in_host_can_chat_as_host(client: ClientSession, served: Served) -> None:
     await login(client)
     await client.get("/chat/localgovchat")
     ws = await client.ws_connect(WS)
@@ -192,16 +193,19 @@ async def test_logged_in_host_can_chat_as_host(client: TestClient[Any, Any], liv
     you = (await receive(ws, "joined"))["you"]
     assert you["host"] is True
     await ws.send_json({"type": "post", "text": "/start"})
-    for _ in range(10):
-        if live.status == "live":
-            break
-        await asyncio.sleep(0.02)
-    assert live.status == "live"
+    said: list[str] = []  # by the bot: its answer to the host, then the chat's welcome
+    while len(said) < 2:
+        m = (await receive(ws, "message"))["message"]
+        if m["author"]["bot"]:
+            said.append(m["text"])
+    assert said[0].startswith("LocalGovChat: starting the chat")
+    assert said[1].startswith("Welcome to #LocalGovChat!")
+    await until(lambda: served.state()["status"] == "live", "the chat is live")
 
 
-async def test_room_stop_closes_sockets(client: TestClient[Any, Any], room: Any) -> None:
+async def test_room_stop_closes_sockets(client: ClientSession, served: Served) -> None:
     ws = await joined(client, "Jane")
-    await room.stop()
+    await served.room.stop()
     msg = await asyncio.wait_for(ws.receive(), 2)
     while msg.type == aiohttp.WSMsgType.TEXT:
         msg = await asyncio.wait_for(ws.receive(), 2)
