@@ -47,18 +47,18 @@ def session_list(ctx: WebContext) -> list[dict[str, Any]]:
     live_rows: list[dict[str, Any]] = []
     for live in ctx.sessions.values():
         state = live.state()
-        info = state.get("session", {})
-        if state.get("status") == "ended":
+        info = state["session"]
+        if state["status"] == "ended":
             continue
-        room = ctx.room(str(info.get("hashtag", "")))
+        room = ctx.room(info["hashtag"])
         live_rows.append(
             {
                 "id": live.session_id,
-                "slug": info.get("slug", live.session_id),
-                "hashtag": info.get("hashtag", ""),
-                "title": info.get("title", ""),
-                "status": state.get("status", "live"),
-                "started_at": state.get("starts_at"),
+                "slug": info["slug"],
+                "hashtag": info["hashtag"],
+                "title": info["title"],
+                "status": state["status"],
+                "started_at": state["starts_at"],
                 "ended_at": None,
                 "live": True,
                 "links": {
