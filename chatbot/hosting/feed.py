@@ -118,10 +118,6 @@ class LiveFeed:
         }
 
     # -- events ----------------------------------------------------------------------------------
-    @property
-    def watched(self) -> bool:
-        return bool(self._subscribers)
-
     async def subscribe(self, first: Callable[[], LiveState]) -> AsyncIterator[FeedEvent]:
         """``first()`` (the current state) then every event, until the session ends."""
         q: asyncio.Queue[FeedEvent | None] = asyncio.Queue(maxsize=EVENTS_KEPT)
