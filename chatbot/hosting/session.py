@@ -15,34 +15,31 @@ import random
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
-from dataclasses import replace
-from datetime import datetime, timedelta
 from typing import Any
 
 from chatbot.clock import Clock, SystemClock
 from chatbot.config import SessionConfig
-from chatbot.core.engine import Control, Outcome, Reply, SessionEngine
-from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted
-from chatbot.core.model import Author, Kind, Message, QuestionStatus
-from chatbot.core.queue import Question, QueueRefused
-from chatbot.core.schedule import PlannedPost, session_values
+from chatbot.core.engine import Outcome, SessionEngine
+from chatbot.core.events import CommandGiven, Event
+from chatbot.core.model import Author, Kind, Message
+from chatbot.core.queue import Question
+from chatbot.core.schedule import session_values
 from chatbot.core.sessions import slug_for
-from chatbot.core.timeline import Timeline, TimelineRefused
+from chatbot.core.timeline import Timeline
+from chatbot.hosting.commanding import Commanding
 from chatbot.hosting.feed import CLOSING, LiveFeed
-from chatbot.hosting.ledger import DeliveryFailed, Fault, Ledger, Target
+from chatbot.hosting.ledger import Fault, Ledger
+from chatbot.hosting.listening import Listening
 from chatbot.hosting.live import CommandResult
 from chatbot.hosting.payloads import FeedEvent, LiveState
-from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control, session_plan
-from chatbot.hosting.reader import ReactionTally, supervise
+from chatbot.hosting.plan import session_plan
+from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
-from chatbot.platforms.base import Platform, read_history
-from chatbot.store import LoggedCommand, Store, iso, uid_of
-from chatbot.store.rows import participant_row
+from chatbot.hosting.scheduling import Scheduling
+from chatbot.platforms.base import Platform
+from chatbot.store import Store, iso, uid_of
 
 log = logging.getLogger("chatbot.hosting")
-
-BATCH = 500  # incoming messages recorded per transaction at most
-RETRY_SECONDS = (5, 15, 30, 60, 120, 300)  # between attempts at a post a platform refused
 
 
 class SessionRunner:
@@ -97,6 +94,9 @@ class SessionRunner:
         self._stopping = False
         self._failure: BaseException | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self.listening = Listening(self)
+        self.scheduling = Scheduling(self)
+        self.commanding = Commanding(self)
 
     @property
     def ledger(self) -> Ledger:
@@ -128,10 +128,10 @@ class SessionRunner:
                     return
                 stack.push_async_callback(self._stop_tasks)
                 for name, p in self.platforms.items():
-                    self._spawn(self._read(p), f"read:{name}")
-                self._spawn(self._ingest_loop(), "ingest", critical=True)
-                await self._catch_up()
-                await self._schedule()
+                    self._spawn(self.listening.read(p), f"read:{name}")
+                self._spawn(self.listening.ingest_loop(), "ingest", critical=True)
+                await self.listening.catch_up()
+                await self.scheduling.schedule()
                 if self._failure is not None:
                     raise RuntimeError(f"session {self.session_id}: {self._failure!r}") from self._failure
                 if CLOSING in self.timeline.done:
@@ -155,10 +155,10 @@ class SessionRunner:
         logged = deque(st.command_log(self.session_id))
         self._commands = logged[-1].seq if logged else 0
         for m in st.live_messages(self.session_id):
-            self._replay(logged, upto=len(self._seen))
+            self.commanding.replay(logged, upto=len(self._seen))
             self._seen.add(uid_of(m))
             self._note(self.engine.ingest(m))
-        self._replay(logged)
+        self.commanding.replay(logged)
         self._marks = {q.number: _mark(q) for q in self.engine.queue if q.pending}
         saved = st.runner_state(self.session_id)
         if saved is not None:
@@ -185,74 +185,6 @@ class SessionRunner:
             saved is None,
         )
         return saved is None
-
-    async def _catch_up(self) -> None:
-        """After a restart: what the platforms carried meanwhile, then the posts that came due while
-        the bot was down (posted at once, or skipped with missed="skip"), then unsent replies."""
-        self._restore_votes()  # before the first await: before any new reaction is taken
-        for name, p in self.platforms.items():
-            if name in self.cursors:
-                try:
-                    missed = await self._history_since(p, self.cursors[name])
-                except Exception as e:  # the platform forgot its history, or is down: go on live
-                    log.warning(
-                        "event=catch_up_failed session=%s platform=%s error=%r", self.session_id, name, e
-                    )
-                    continue
-                if missed:
-                    log.info(
-                        "event=caught_up session=%s platform=%s messages=%d",
-                        self.session_id,
-                        name,
-                        len(missed),
-                    )
-                    self._ingest(missed)
-        now = self.clock.now()
-        to_post, to_skip = self.timeline.catch_up(now)
-        for post in [p for p in to_post if p.kind == "announcement"][:-1]:  # one announcement is enough
-            self.timeline.mark_done(post.key)
-            to_post.remove(post)
-            log.info("event=missed_post session=%s key=%s action=superseded", self.session_id, post.key)
-        for post in to_skip:
-            try:
-                went_out = await self.ledger.settle_unsent(post.key) if self.ledger.has(post.key) else False
-            except DeliveryFailed:  # cannot tell: the rows stay as they are, nothing more is sent
-                went_out = False
-            log.warning(
-                "event=missed_post session=%s key=%s due=%s action=%s",
-                self.session_id,
-                post.key,
-                iso(post.due),
-                "found_posted" if went_out else "skipped",
-            )
-        for post in to_post:
-            log.warning(
-                "event=missed_post session=%s key=%s due=%s action=post_now late_s=%d",
-                self.session_id,
-                post.key,
-                iso(post.due),
-                (now - post.due).total_seconds(),
-            )
-        self._save()
-        planned = {p.key for p in self.planned}
-        for key in self.ledger.unsettled():
-            if key not in planned:  # a reply or a question left unsent by the last run
-                self._spawn(self._deliver_later(key), f"post:{key}")
-
-    async def _history_since(self, p: Platform, cursor: str) -> list[Message]:
-        """What ``p`` carried after ``cursor``, up to its history budget (then logged, and the
-        rest is left: the runner goes on live)."""
-        found: list[Message] = []
-        async for page in read_history(p, cursor):
-            found.extend(page)
-        if len(found) >= p.history_budget:
-            log.warning(
-                "event=history_budget_reached session=%s platform=%s read=%d during=catch_up",
-                self.session_id,
-                p.name,
-                len(found),
-            )
-        return found
 
     async def _finish(self) -> None:
         self.store.set_session_status(self.session_id, "ended", ended_at=self.clock.now())
@@ -296,180 +228,10 @@ class SessionRunner:
         while not self._inbox.empty():
             leftover.append(self._inbox.get_nowait())
         if leftover:  # heard but not yet recorded: recorded now, replies go out on the next start
-            await self._handle(leftover)
+            await self.listening.handle(leftover)
         log.info("event=stopped session=%s recorded_at_stop=%d", self.session_id, len(leftover))
 
-    async def _read(self, p: Platform) -> None:
-        await supervise(
-            self.session_id, p, self._inbox.put_nowait, resume=self._resume, clock=self.clock, rng=self._rng
-        )
-
-    async def _resume(self, p: Platform) -> int:
-        """After ``p``'s reader failed: what it carried since the last message heard there, into
-        the inbox (already recorded ones are recognized there); the number found."""
-        cursor = self.cursors.get(p.name)
-        if cursor is None:
-            return 0
-        try:
-            missed = await self._history_since(p, cursor)
-        except Exception as e:  # the platform forgot the cursor, or is still down: go on live
-            log.warning("event=catch_up_failed session=%s platform=%s error=%r", self.session_id, p.name, e)
-            return 0
-        for m in missed:
-            self._inbox.put_nowait(m)
-        return len(missed)
-
-    async def _ingest_loop(self) -> None:
-        while True:
-            batch = [await self._inbox.get()]
-            while len(batch) < BATCH and not self._inbox.empty():
-                batch.append(self._inbox.get_nowait())
-            await self._handle(batch)
-
-    async def _handle(self, events: Sequence[Event]) -> None:
-        """Events in the order heard: runs of messages recorded one run per transaction, each
-        other event carried out in between."""
-        run: list[Message] = []
-        for ev in events:
-            if isinstance(ev, Message):
-                run.append(ev)
-                continue
-            if run:
-                self._ingest(run)
-                run = []
-            try:
-                await self._dispatch(ev)
-            except Exception as e:  # one event that cannot apply must not stop the session
-                log.error(
-                    "event=event_failed session=%s event=%r error=%r", self.session_id, ev, e, exc_info=e
-                )
-        if run:
-            self._ingest(run)
-
-    async def _dispatch(self, ev: Edited | Deleted | Reacted | CommandGiven) -> None:
-        """An edit, deletion or reaction on a message of this session, or a command."""
-        if isinstance(ev, CommandGiven):
-            await self.on_command_event(ev)
-            return
-        uid = f"{ev.platform}:{ev.message_id}"
-        if uid not in self._seen:  # another session's message, or one never heard
-            return
-        if isinstance(ev, Edited):
-            self.store.edit_message(uid, ev.text, ev.at)
-        elif isinstance(ev, Deleted):
-            self.store.delete_message(uid, ev.at, by_author=ev.by_author)
-        elif self._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added):
-            self.store.set_reactions(uid, self._reactions.reactions(uid))
-            p = self.platforms.get(ev.platform)
-            if p is not None and ev.emoji == p.vote_emoji:
-                self._vote(ev.platform, ev.message_id, self._reactions.count(uid, ev.emoji))
-
-    def _vote(self, platform: str, message_id: str, votes: int) -> None:
-        """A question's message now has ``votes`` vote reactions: its likes follow (and those of
-        the question it was merged into)."""
-        q = self.engine.queue.by_message(message_id)
-        if q is None or self._origin.get(message_id, platform) != platform:
-            return
-        self.engine.queue.set_likes(q.number, votes)
-        changed = [q.number]
-        while (n := self.engine.queue.get(changed[-1]).merged_into) is not None:
-            changed.append(n)
-        self.store.write_live(self.session_id, (), self.engine, questions=changed)
-        self._emit_state()
-
-    def _restore_votes(self) -> None:
-        """After a restart: the reactions stored on each message seed the tally, and the vote
-        reactions on a question's message are its likes again, as when the bot stopped."""
-        for m in self.store.live_messages(self.session_id):
-            p = self.platforms.get(m.platform)
-            if not m.reactions or p is None:
-                continue
-            self._reactions.seed(uid_of(m), m.reactions)
-            q = self.engine.queue.by_message(m.id) if p.vote_emoji else None
-            if q is not None and self._origin.get(m.id, m.platform) == m.platform:
-                self.engine.queue.set_likes(q.number, self._reactions.count(uid_of(m), p.vote_emoji))
-
-    async def _deliver_later(self, post: str) -> None:
-        for delay in (*RETRY_SECONDS, None):
-            try:
-                await self.ledger.deliver(post)
-                return
-            except DeliveryFailed:
-                if delay is None:
-                    log.error("event=post_abandoned session=%s key=%s", self.session_id, post)
-                    return
-                await self.clock.sleep_until(self.clock.now() + timedelta(seconds=delay))
-
     # -- the timeline ------------------------------------------------------------------------------
-    async def _schedule(self) -> None:
-        failures = 0
-        while not self._stopping and CLOSING not in self.timeline.done:
-            self._wake.clear()
-            now = self.clock.now()
-            due = self.timeline.due(now)
-            if not due:
-                await self._wait(self.timeline.next_due_at())
-                continue
-            try:
-                await self._post_planned(due[0], now)
-                failures = 0
-            except DeliveryFailed:
-                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
-                failures += 1
-                log.warning("event=post_retry session=%s key=%s in_s=%d", self.session_id, due[0].key, delay)
-                await self._wait(now + timedelta(seconds=delay))
-
-    async def _wait(self, until: datetime | None) -> None:
-        """Until ``until`` (None: indefinitely) or a host command changes the timeline."""
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self._wake.wait())]
-        if until is not None:
-            waits.append(asyncio.ensure_future(self.clock.sleep_until(until)))
-        try:
-            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for w in waits:
-                w.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
-
-    async def _post_planned(self, post: PlannedPost, now: datetime) -> None:
-        if not self.ledger.has(post.key):
-            if post.kind == "question_slot":
-                rows = self._plan_question(post.key)
-                if not rows:
-                    log.info("event=question_slot_empty session=%s key=%s", self.session_id, post.key)
-            else:
-                targets = [Target(name) for name in self.platforms]
-                rows = self.ledger.plan(post.key, post.text, targets, kind=post.kind)
-            self.ledger.intend(rows)
-        await self.ledger.deliver(post.key)
-        self.timeline.mark_done(post.key)
-        self._save()
-        late_ms = (self.clock.now() - post.due).total_seconds() * 1000
-        log.info(
-            "event=posted session=%s key=%s kind=%s late_ms=%d", self.session_id, post.key, post.kind, late_ms
-        )
-        if post.kind == "welcome":
-            self.store.set_session_status(self.session_id, "live", started_at=self.clock.now())
-        self._emit_state()
-
-    def _plan_question(self, post: str) -> list[dict[str, Any]]:
-        """Rows posting the next approved question not posted yet (none when there is none)."""
-        refs = self.ledger.refs
-        question = next(
-            (
-                q
-                for q in self.engine.queue.pending()
-                if q.status is QuestionStatus.APPROVED and f"question:{q.number}" not in refs
-            ),
-            None,
-        )
-        if question is None:
-            return []
-        values = {**self.values, "asker": question.author, "text": question.text}
-        text = self.templates.render("question", values)
-        origin = self._origin.get(question.message_id)
-        targets = [Target(n, question.message_id if n == origin else None) for n in self.platforms]
-        return self.ledger.plan(post, text, targets, kind="question", ref=f"question:{question.number}")
 
     def _save(self) -> None:
         self.store.write_live(self.session_id, state=self._state_row())
@@ -482,72 +244,6 @@ class SessionRunner:
         }
 
     # -- commands given outside chat text (chatbot.hosting.live.LiveSession) -----------------------
-    async def command(
-        self, name: str, args: Sequence[str], actor: Author, *, platform: str = "web", via: str = "dashboard"
-    ) -> CommandResult:
-        """Carry out a command of the table for ``actor`` (hosts by handle, per the session's
-        hosts) and answer the caller alone: nothing is posted in the chat. The command is logged
-        with what it changed in one transaction, so a restart replays it with the messages."""
-        if self._ledger is None:
-            return CommandResult(False, "the session is not running", name, ("refused",))
-        now, seq = self.clock.now(), self._commands + 1
-        ref = f"command:{seq}"
-        out = self.engine.command(name, args, actor, now, platform, ref=ref)
-        rows, changed, refusal = self._carry_out(out.controls, ref, now)
-        ok, text = out.ok and refusal is None, refusal or out.text
-        flags = out.flags if refusal is None else (*out.flags, "refused")
-        entry = LoggedCommand(
-            seq=seq,
-            ts=now,
-            name=out.name or name,
-            args=tuple(args),
-            actor=actor,
-            platform=platform,
-            via=via,
-            outcome="ok" if ok else "refused",
-            text=text,
-            after=len(self._seen),  # replayed after as many messages on restart
-        )
-        person = self.engine.participants.get(f"{platform}:{actor.id}")
-        with self.store.db.atomic():
-            self.store.log_command(self.session_id, entry)
-            if person is not None:
-                self.store.upsert_rows(
-                    "participants", [participant_row(self.session_id, person)], ("session_id", "key")
-                )
-            self.store.write_live(
-                self.session_id,
-                (),
-                self.engine,
-                questions=self._changed_questions((), command=True),
-                intents=rows,
-                state=self._state_row(),
-            )
-        self._commands = seq
-        log.info(
-            "event=command_given session=%s seq=%d name=%s by=%s via=%s ok=%s",
-            self.session_id,
-            seq,
-            entry.name,
-            actor.handle,
-            via,
-            ok,
-        )
-        self._send_and_wake(rows, changed)
-        self._emit_state()
-        return CommandResult(ok, text, out.name, flags)
-
-    async def on_command_event(self, ev: CommandGiven) -> CommandResult:
-        """A command a platform's own interface gave (a Discord slash command): the same path."""
-        return await self.command(ev.name, ev.args, ev.actor, platform=ev.platform, via="slash")
-
-    def _replay(self, logged: deque[LoggedCommand], *, upto: int | None = None) -> None:
-        """Apply logged commands given before the engine had taken ``upto`` messages (None: all
-        left) to the engine again; refused ones changed nothing then and are skipped."""
-        while logged and (upto is None or logged[0].after <= upto):
-            c = logged.popleft()
-            if c.outcome == "ok":
-                self.engine.command(c.name, c.args, c.actor, c.ts, c.platform, ref=c.ref)
 
     # -- incoming messages and host commands -------------------------------------------------------
     def _ingest(self, messages: Sequence[Message], *, heard: bool = True) -> list[Outcome]:
@@ -564,7 +260,7 @@ class SessionRunner:
             if uid in self._seen:
                 continue
             self._seen.add(uid)
-            outcome, rows, moved = self._act(self.engine.ingest(m), now)
+            outcome, rows, moved = self.commanding.act(self.engine.ingest(m), now)
             changed |= moved
             intents.extend(rows)
             self._note(outcome)
@@ -584,7 +280,7 @@ class SessionRunner:
         """After a write: deliver the posts it intended; wake the schedule if the timeline changed."""
         if not self._stopping:
             for post in dict.fromkeys(r["post"] for r in intents):
-                self._spawn(self._deliver_later(post), f"post:{post}")
+                self._spawn(self.scheduling.deliver_later(post), f"post:{post}")
         if changed:
             self._wake.set()
 
@@ -603,62 +299,6 @@ class SessionRunner:
             else:
                 self._marks.pop(n, None)
         return changed
-
-    def _act(self, o: Outcome, now: datetime) -> tuple[Outcome, list[dict[str, Any]], bool]:
-        """Carry out a message's host commands; plan its replies (on the platform it came from).
-        A command that cannot apply gets the reason instead of the engine's confirmation."""
-        m = o.message
-        replies = [a for a in o.actions if isinstance(a, Reply)]
-        controls = [a for a in o.actions if isinstance(a, Control)]
-        rows, changed, refusal = self._carry_out(controls, uid_of(m), now)
-        if refusal is not None:
-            replies = [
-                Reply(f"{m.author.handle}: {refusal}", r.reply_to) if r.reply_to == m.id else r
-                for r in replies
-            ]
-            o = replace(o, actions=(*replies, *controls), flags=(*o.flags, "refused"))
-        if m.platform in self.platforms:
-            for i, r in enumerate(replies):
-                post = f"reply:{uid_of(m)}" + (f":{i + 1}" if i else "")
-                rows += self.ledger.plan(post, r.text, [Target(m.platform, r.reply_to)], kind="reply")
-        elif replies:
-            log.info(
-                "event=reply_nowhere session=%s platform=%s message=%s", self.session_id, m.platform, m.id
-            )
-        return o, rows, changed
-
-    def _carry_out(
-        self, controls: Sequence[Control], origin: str, now: datetime
-    ) -> tuple[list[dict[str, Any]], bool, str | None]:
-        """Carry out what a command left to the runner (timeline changes, a question posted now):
-        the ledger rows to intend, whether the timeline changed, the reason when it could not."""
-        rows: list[dict[str, Any]] = []
-        changed = False
-        for c in controls:
-            try:
-                if c.name in TIMELINE_COMMANDS:
-                    self.timeline = apply_control(self.timeline, c, now)
-                    changed = True
-                elif c.name == "next_question":
-                    found = self._plan_question(f"question-now:{origin}")
-                    if not found:
-                        raise QueueRefused(
-                            "no approved question is waiting: approve one first with /approve N"
-                        )
-                    rows += found
-                else:
-                    raise ValueError(f"no runner handler for /{c.name}")
-            except (TimelineRefused, QueueRefused) as refused:
-                log.info(
-                    "event=command_refused session=%s name=%s by=%s reason=%r",
-                    self.session_id,
-                    c.name,
-                    c.by,
-                    str(refused),
-                )
-                return rows, changed, str(refused)
-            log.info("event=command session=%s name=%s args=%s by=%s", self.session_id, c.name, c.args, c.by)
-        return rows, changed, None
 
     def _confirmed(self, row: dict[str, Any], message: Message) -> None:
         """The ledger's confirmation: the bot's message recorded with the row's platform id."""
@@ -689,6 +329,18 @@ class SessionRunner:
         if o.question is not None and o.message.id not in self._origin:
             self._origin[o.message.id] = o.message.platform
         self.feed.count(o, by_bot=self.engine.is_bot(o.message))
+
+    # -- commands given outside chat text (chatbot.hosting.live.LiveSession) -----------------------
+    async def command(
+        self, name: str, args: Sequence[str], actor: Author, *, platform: str = "web", via: str = "dashboard"
+    ) -> CommandResult:
+        """Carry out a command of the core's table for ``actor`` and answer the caller alone
+        (``chatbot.hosting.commanding``)."""
+        return await self.commanding.command(name, args, actor, platform=platform, via=via)
+
+    async def on_command_event(self, ev: CommandGiven) -> CommandResult:
+        """A command a platform's own interface gave (a Discord slash command): the same path."""
+        return await self.commanding.on_command_event(ev)
 
     # -- the live view (chatbot.hosting.live.LiveSession) ----------------------------------------------------
     def state(self) -> LiveState:

@@ -1,0 +1,195 @@
+"""Hearing a session's platforms: a supervised reader per platform, the inbox, events carried
+out in order (messages, edits, deletions, reactions as votes, commands), and the catch-up from
+each platform's history after a restart or a failed reader, within its history budget."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted
+from chatbot.core.model import Message
+from chatbot.hosting.ledger import DeliveryFailed
+from chatbot.hosting.reader import supervise
+from chatbot.platforms.base import Platform, read_history
+from chatbot.store import iso, uid_of
+
+if TYPE_CHECKING:
+    from chatbot.hosting.session import SessionRunner
+
+log = logging.getLogger("chatbot.hosting")
+
+BATCH = 500  # incoming messages recorded per transaction at most
+
+
+class Listening:
+    """Part of one ``SessionRunner`` (``runner.listening``)."""
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self.r = runner
+
+    async def read(self, p: Platform) -> None:
+        await supervise(
+            self.r.session_id,
+            p,
+            self.r._inbox.put_nowait,
+            resume=self.resume,
+            clock=self.r.clock,
+            rng=self.r._rng,
+        )
+
+    async def resume(self, p: Platform) -> int:
+        """After ``p``'s reader failed: what it carried since the last message heard there, into
+        the inbox (already recorded ones are recognized there); the number found."""
+        cursor = self.r.cursors.get(p.name)
+        if cursor is None:
+            return 0
+        try:
+            missed = await self.history_since(p, cursor)
+        except Exception as e:  # the platform forgot the cursor, or is still down: go on live
+            log.warning("event=catch_up_failed session=%s platform=%s error=%r", self.r.session_id, p.name, e)
+            return 0
+        for m in missed:
+            self.r._inbox.put_nowait(m)
+        return len(missed)
+
+    async def ingest_loop(self) -> None:
+        while True:
+            batch = [await self.r._inbox.get()]
+            while len(batch) < BATCH and not self.r._inbox.empty():
+                batch.append(self.r._inbox.get_nowait())
+            await self.handle(batch)
+
+    async def handle(self, events: Sequence[Event]) -> None:
+        """Events in the order heard: runs of messages recorded one run per transaction, each
+        other event carried out in between."""
+        run: list[Message] = []
+        for ev in events:
+            if isinstance(ev, Message):
+                run.append(ev)
+                continue
+            if run:
+                self.r._ingest(run)
+                run = []
+            try:
+                await self.dispatch(ev)
+            except Exception as e:  # one event that cannot apply must not stop the session
+                log.error(
+                    "event=event_failed session=%s event=%r error=%r", self.r.session_id, ev, e, exc_info=e
+                )
+        if run:
+            self.r._ingest(run)
+
+    async def dispatch(self, ev: Edited | Deleted | Reacted | CommandGiven) -> None:
+        """An edit, deletion or reaction on a message of this session, or a command."""
+        if isinstance(ev, CommandGiven):
+            await self.r.commanding.on_command_event(ev)
+            return
+        uid = f"{ev.platform}:{ev.message_id}"
+        if uid not in self.r._seen:  # another session's message, or one never heard
+            return
+        if isinstance(ev, Edited):
+            self.r.store.edit_message(uid, ev.text, ev.at)
+        elif isinstance(ev, Deleted):
+            self.r.store.delete_message(uid, ev.at, by_author=ev.by_author)
+        elif self.r._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added):
+            self.r.store.set_reactions(uid, self.r._reactions.reactions(uid))
+            p = self.r.platforms.get(ev.platform)
+            if p is not None and ev.emoji == p.vote_emoji:
+                self.vote(ev.platform, ev.message_id, self.r._reactions.count(uid, ev.emoji))
+
+    def vote(self, platform: str, message_id: str, votes: int) -> None:
+        """A question's message now has ``votes`` vote reactions: its likes follow (and those of
+        the question it was merged into)."""
+        q = self.r.engine.queue.by_message(message_id)
+        if q is None or self.r._origin.get(message_id, platform) != platform:
+            return
+        self.r.engine.queue.set_likes(q.number, votes)
+        changed = [q.number]
+        while (n := self.r.engine.queue.get(changed[-1]).merged_into) is not None:
+            changed.append(n)
+        self.r.store.write_live(self.r.session_id, (), self.r.engine, questions=changed)
+        self.r._emit_state()
+
+    def restore_votes(self) -> None:
+        """After a restart: the reactions stored on each message seed the tally, and the vote
+        reactions on a question's message are its likes again, as when the bot stopped."""
+        for m in self.r.store.live_messages(self.r.session_id):
+            p = self.r.platforms.get(m.platform)
+            if not m.reactions or p is None:
+                continue
+            self.r._reactions.seed(uid_of(m), m.reactions)
+            q = self.r.engine.queue.by_message(m.id) if p.vote_emoji else None
+            if q is not None and self.r._origin.get(m.id, m.platform) == m.platform:
+                self.r.engine.queue.set_likes(q.number, self.r._reactions.count(uid_of(m), p.vote_emoji))
+
+    async def catch_up(self) -> None:
+        """After a restart: what the platforms carried meanwhile, then the posts that came due while
+        the bot was down (posted at once, or skipped with missed="skip"), then unsent replies."""
+        self.restore_votes()  # before the first await: before any new reaction is taken
+        for name, p in self.r.platforms.items():
+            if name in self.r.cursors:
+                try:
+                    missed = await self.history_since(p, self.r.cursors[name])
+                except Exception as e:  # the platform forgot its history, or is down: go on live
+                    log.warning(
+                        "event=catch_up_failed session=%s platform=%s error=%r", self.r.session_id, name, e
+                    )
+                    continue
+                if missed:
+                    log.info(
+                        "event=caught_up session=%s platform=%s messages=%d",
+                        self.r.session_id,
+                        name,
+                        len(missed),
+                    )
+                    self.r._ingest(missed)
+        now = self.r.clock.now()
+        to_post, to_skip = self.r.timeline.catch_up(now)
+        for post in [p for p in to_post if p.kind == "announcement"][:-1]:  # one announcement is enough
+            self.r.timeline.mark_done(post.key)
+            to_post.remove(post)
+            log.info("event=missed_post session=%s key=%s action=superseded", self.r.session_id, post.key)
+        for post in to_skip:
+            try:
+                went_out = (
+                    await self.r.ledger.settle_unsent(post.key) if self.r.ledger.has(post.key) else False
+                )
+            except DeliveryFailed:  # cannot tell: the rows stay as they are, nothing more is sent
+                went_out = False
+            log.warning(
+                "event=missed_post session=%s key=%s due=%s action=%s",
+                self.r.session_id,
+                post.key,
+                iso(post.due),
+                "found_posted" if went_out else "skipped",
+            )
+        for post in to_post:
+            log.warning(
+                "event=missed_post session=%s key=%s due=%s action=post_now late_s=%d",
+                self.r.session_id,
+                post.key,
+                iso(post.due),
+                (now - post.due).total_seconds(),
+            )
+        self.r._save()
+        planned = {p.key for p in self.r.planned}
+        for key in self.r.ledger.unsettled():
+            if key not in planned:  # a reply or a question left unsent by the last run
+                self.r._spawn(self.r.scheduling.deliver_later(key), f"post:{key}")
+
+    async def history_since(self, p: Platform, cursor: str) -> list[Message]:
+        """What ``p`` carried after ``cursor``, up to its history budget (then logged, and the
+        rest is left: the runner goes on live)."""
+        found: list[Message] = []
+        async for page in read_history(p, cursor):
+            found.extend(page)
+        if len(found) >= p.history_budget:
+            log.warning(
+                "event=history_budget_reached session=%s platform=%s read=%d during=catch_up",
+                self.r.session_id,
+                p.name,
+                len(found),
+            )
+        return found

@@ -1,0 +1,115 @@
+"""Driving a session's timeline: the next due post planned in the ledger and delivered, retries
+after a platform refused, host commands waking the loop, questions posted from the queue."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from chatbot.core.model import QuestionStatus
+from chatbot.core.schedule import PlannedPost
+from chatbot.hosting.feed import CLOSING
+from chatbot.hosting.ledger import DeliveryFailed, Target
+
+if TYPE_CHECKING:
+    from chatbot.hosting.session import SessionRunner
+
+log = logging.getLogger("chatbot.hosting")
+
+RETRY_SECONDS = (5, 15, 30, 60, 120, 300)  # between attempts at a post a platform refused
+
+
+class Scheduling:
+    """Part of one ``SessionRunner`` (``runner.scheduling``)."""
+
+    def __init__(self, runner: SessionRunner) -> None:
+        self.r = runner
+
+    async def schedule(self) -> None:
+        failures = 0
+        while not self.r._stopping and CLOSING not in self.r.timeline.done:
+            self.r._wake.clear()
+            now = self.r.clock.now()
+            due = self.r.timeline.due(now)
+            if not due:
+                await self.wait(self.r.timeline.next_due_at())
+                continue
+            try:
+                await self.post_planned(due[0], now)
+                failures = 0
+            except DeliveryFailed:
+                delay = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
+                failures += 1
+                log.warning(
+                    "event=post_retry session=%s key=%s in_s=%d", self.r.session_id, due[0].key, delay
+                )
+                await self.wait(now + timedelta(seconds=delay))
+
+    async def wait(self, until: datetime | None) -> None:
+        """Until ``until`` (None: indefinitely) or a host command changes the timeline."""
+        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.r._wake.wait())]
+        if until is not None:
+            waits.append(asyncio.ensure_future(self.r.clock.sleep_until(until)))
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waits:
+                w.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+
+    async def post_planned(self, post: PlannedPost, now: datetime) -> None:
+        if not self.r.ledger.has(post.key):
+            if post.kind == "question_slot":
+                rows = self.plan_question(post.key)
+                if not rows:
+                    log.info("event=question_slot_empty session=%s key=%s", self.r.session_id, post.key)
+            else:
+                targets = [Target(name) for name in self.r.platforms]
+                rows = self.r.ledger.plan(post.key, post.text, targets, kind=post.kind)
+            self.r.ledger.intend(rows)
+        await self.r.ledger.deliver(post.key)
+        self.r.timeline.mark_done(post.key)
+        self.r._save()
+        late_ms = (self.r.clock.now() - post.due).total_seconds() * 1000
+        log.info(
+            "event=posted session=%s key=%s kind=%s late_ms=%d",
+            self.r.session_id,
+            post.key,
+            post.kind,
+            late_ms,
+        )
+        if post.kind == "welcome":
+            self.r.store.set_session_status(self.r.session_id, "live", started_at=self.r.clock.now())
+        self.r._emit_state()
+
+    def plan_question(self, post: str) -> list[dict[str, Any]]:
+        """Rows posting the next approved question not posted yet (none when there is none)."""
+        refs = self.r.ledger.refs
+        question = next(
+            (
+                q
+                for q in self.r.engine.queue.pending()
+                if q.status is QuestionStatus.APPROVED and f"question:{q.number}" not in refs
+            ),
+            None,
+        )
+        if question is None:
+            return []
+        values = {**self.r.values, "asker": question.author, "text": question.text}
+        text = self.r.templates.render("question", values)
+        origin = self.r._origin.get(question.message_id)
+        targets = [Target(n, question.message_id if n == origin else None) for n in self.r.platforms]
+        return self.r.ledger.plan(post, text, targets, kind="question", ref=f"question:{question.number}")
+
+    async def deliver_later(self, post: str) -> None:
+        for delay in (*RETRY_SECONDS, None):
+            try:
+                await self.r.ledger.deliver(post)
+                return
+            except DeliveryFailed:
+                if delay is None:
+                    log.error("event=post_abandoned session=%s key=%s", self.r.session_id, post)
+                    return
+                await self.r.clock.sleep_until(self.r.clock.now() + timedelta(seconds=delay))
