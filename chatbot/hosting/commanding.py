@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from chatbot.core.engine import Control, Outcome, Reply
 from chatbot.core.events import CommandGiven
@@ -19,7 +19,7 @@ from chatbot.core.timeline import TimelineRefused
 from chatbot.hosting.ledger import Target
 from chatbot.hosting.live import CommandResult
 from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control
-from chatbot.store import LoggedCommand, uid_of
+from chatbot.store import LedgerIntent, LoggedCommand, uid_of
 from chatbot.store.rows import participant_row
 
 if TYPE_CHECKING:
@@ -101,7 +101,7 @@ class Commanding:
             if c.outcome == "ok":
                 self.r.engine.command(c.name, c.args, c.actor, c.ts, c.platform, ref=c.ref)
 
-    def act(self, o: Outcome, now: datetime) -> tuple[Outcome, list[dict[str, Any]], bool]:
+    def act(self, o: Outcome, now: datetime) -> tuple[Outcome, list[LedgerIntent], bool]:
         """Carry out a message's host commands; plan its replies (on the platform it came from).
         A command that cannot apply gets the reason instead of the engine's confirmation."""
         m = o.message
@@ -126,10 +126,10 @@ class Commanding:
 
     def carry_out(
         self, controls: Sequence[Control], origin: str, now: datetime
-    ) -> tuple[list[dict[str, Any]], bool, str | None]:
+    ) -> tuple[list[LedgerIntent], bool, str | None]:
         """Carry out what a command left to the runner (timeline changes, a question posted now):
         the ledger rows to intend, whether the timeline changed, the reason when it could not."""
-        rows: list[dict[str, Any]] = []
+        rows: list[LedgerIntent] = []
         changed = False
         for c in controls:
             try:

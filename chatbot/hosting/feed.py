@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from chatbot.core.engine import Outcome, SessionEngine
 from chatbot.core.model import Message, SessionSpec
 from chatbot.core.timeline import Timeline
-from chatbot.hosting.payloads import FeedEvent, LiveState, Status
+from chatbot.hosting.payloads import FeedEvent, HeldPost, LiveState, Status
 from chatbot.store import iso
 
 CLOSING = "closing"
@@ -51,8 +51,10 @@ class LiveFeed:
         timeline: Timeline,
         engine: SessionEngine,
         now: datetime,
+        held: Sequence[HeldPost] = (),
     ) -> LiveState:
-        """The snapshot (``chatbot.hosting.payloads.LiveState``)."""
+        """The snapshot (``chatbot.hosting.payloads.LiveState``); ``held``: the ledger's posts
+        waiting for a host."""
         tl = timeline
         welcome = next(p for p in tl.posts if p.kind == "welcome")
         status: Status
@@ -115,6 +117,7 @@ class LiveFeed:
             ],
             "messages": self.messages,
             "messages_per_minute": float(sum(1 for t in self._recent if t <= now)),
+            "held": list(held),
         }
 
     # -- events ----------------------------------------------------------------------------------

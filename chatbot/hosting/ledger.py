@@ -4,31 +4,39 @@ A post is planned as ledger rows, one per platform and part (a long text becomes
 The rows are committed as ``intended`` before anything is sent; each part gets its platform id
 (status ``posted``) in the same transaction that records the bot's message. A row that is still
 ``intended`` when a runner starts may have gone out just before a crash: it is looked up in the
-platform's history (the bot's own author, the same text, after the cursor noted when it was
-intended) and confirmed with the id found, or sent when it is not there.
+platform's history (``chatbot.hosting.lookup``: the bot's own author, the same text, after the
+cursor noted when it was intended): confirmed with the id found, sent when the history was read
+to its end without it, and ``held`` when the history cannot tell (its read budget ran out, the
+cursor is unknown, reading failed again and again). A held row is never sent on its own: it
+waits, across restarts too, until a host says whether it went out (``resolve``); the rest of the
+session goes on meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
 from collections.abc import Callable, Mapping
-from contextlib import aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import Literal
 
 from chatbot.clock import Clock
-from chatbot.core.engine import handle_key
 from chatbot.core.model import Author, Message
-from chatbot.core.textfit import fit, url_spans
-from chatbot.platforms.base import Platform, read_history
-from chatbot.store import Store, iso
+from chatbot.core.textfit import fit
+from chatbot.hosting.lookup import Absent, Found, Lookup, Reason, Unknown, find_post
+from chatbot.hosting.lookup import same_author as same_author
+from chatbot.hosting.lookup import same_text as same_text
+from chatbot.hosting.payloads import HeldPost
+from chatbot.platforms.base import Platform
+from chatbot.store import LedgerIntent, LedgerRow, Store, iso
 
 log = logging.getLogger("chatbot.hosting")
 
-Confirm = Callable[[dict[str, Any], Message], None]
+Confirm = Callable[[LedgerRow, Message], None]
 Fault = Callable[[str, str], None]
+Settled = Literal["found_posted", "skipped", "held"]
+
+HISTORY_ATTEMPTS = 3  # failed reads of the history before a lookup gives up and holds the post
 
 
 class DeliveryFailed(Exception):
@@ -41,23 +49,6 @@ class Target:
 
     platform: str
     reply_to: str | None = None
-
-
-def same_text(posted: str, intended: str) -> bool:
-    """Whether a platform's copy of a post is the text we sent (platforms rewrite links
-    and escape ``&``; whitespace may change)."""
-
-    def norm(text: str) -> str:
-        text = html.unescape(text)
-        for start, end in reversed(url_spans(text)):
-            text = f"{text[:start]}<url>{text[end:]}"
-        return " ".join(text.split()).casefold()
-
-    return posted == intended or norm(posted) == norm(intended)
-
-
-def same_author(a: Author, b: Author) -> bool:
-    return a.id == b.id or (bool(a.handle) and handle_key(a.handle) == handle_key(b.handle))
 
 
 class Ledger:
@@ -91,21 +82,26 @@ class Ledger:
         self._cursors = cursors
         self._fault = fault
         self._locks: dict[str, asyncio.Lock] = {}
+        self._failures: dict[tuple[str, str], int] = {}  # failed history reads per row, in a row
         rows = store.ledger(session_id)
         # Rows intended by an earlier process: they may have gone out just before it died.
         self.suspects: set[tuple[str, str]] = {
             (r["key"], r["platform"]) for r in rows if r["status"] == "intended"
+        }
+        # Rows the history could not settle, waiting for a host (never looked up or sent again).
+        self.held: dict[tuple[str, str], LedgerRow] = {
+            (r["key"], r["platform"]): r for r in rows if r["status"] == "held"
         }
         self.refs: set[str] = {r["ref"] for r in rows if r["ref"]}
 
     # -- planning ----------------------------------------------------------------------------
     def plan(
         self, post: str, text: str, targets: list[Target], *, kind: str, ref: str | None = None
-    ) -> list[dict[str, Any]]:
+    ) -> list[LedgerIntent]:
         """The ledger rows for ``text`` on each target: the hashtag appended, fitted to each
         platform's limits (its own length and counter)."""
         now = iso(self.clock.now())
-        rows = []
+        rows: list[LedgerIntent] = []
         for target in targets:
             parts = fit(text, self.platforms[target.platform].post_limits, hashtag=self.hashtag)
             for i, part in enumerate(parts, 1):
@@ -127,7 +123,7 @@ class Ledger:
             self.refs.add(ref)
         return rows
 
-    def intend(self, rows: list[dict[str, Any]]) -> None:
+    def intend(self, rows: list[LedgerIntent]) -> None:
         """Commit planned rows before anything is sent (rows already there are kept as they are)."""
         if rows:
             self.fault("intend", rows[0]["post"])
@@ -137,22 +133,41 @@ class Ledger:
         return bool(self.store.ledger(self.session_id, post=post))
 
     def unsettled(self) -> list[str]:
-        """Posts with rows neither posted nor dropped, in the order they were intended."""
+        """Posts with rows still to send, in the order they were intended (a post with a held row
+        waits for the host)."""
         rows = self.store.ledger(self.session_id)
-        return list(dict.fromkeys(r["post"] for r in rows if r["status"] == "intended"))
+        held = {r["post"] for r in self.held.values()}
+        waiting = (r["post"] for r in rows if r["status"] == "intended" and r["post"] not in held)
+        return list(dict.fromkeys(waiting))
+
+    def held_posts(self) -> list[HeldPost]:
+        """What waits for a host, oldest first (``chatbot.hosting.payloads.HeldPost``)."""
+        rows = sorted(self.held.values(), key=lambda r: (r["intended_at"], r["part"]))
+        return [
+            {
+                "key": r["key"],
+                "platform": r["platform"],
+                "text": r["text"],
+                "kind": r["kind"],
+                "intended_at": r["intended_at"],
+                "reason": r["held_reason"] or "",
+            }
+            for r in rows
+        ]
 
     def fault(self, point: str, key: str) -> None:
         if self._fault is not None:
             self._fault(point, key)
 
     # -- sending -----------------------------------------------------------------------------
-    async def deliver(self, post: str) -> list[dict[str, Any]]:
-        """Send every unsent part of ``post`` on every platform; returns its rows, all settled.
-        Parts go in order; on a platform with threads each part answers the one before."""
+    async def deliver(self, post: str) -> list[LedgerRow]:
+        """Send every unsent part of ``post`` on every platform; returns its rows, settled (posted,
+        or held for a host). Parts go in order; on a platform with threads each part answers the
+        one before; the parts after a held one wait for it."""
         lock = self._locks.setdefault(post, asyncio.Lock())
         async with lock:
             rows = self.store.ledger(self.session_id, post=post)
-            by_platform: dict[str, list[dict[str, Any]]] = {}
+            by_platform: dict[str, list[LedgerRow]] = {}
             for r in rows:
                 by_platform.setdefault(r["platform"], []).append(r)
             for name, parts in by_platform.items():
@@ -170,29 +185,38 @@ class Ledger:
                     if row["status"] == "posted":
                         previous = row["platform_id"]
                         continue
+                    if row["status"] == "held":
+                        break
                     if row["status"] != "intended":
                         continue
                     reply_to = row["reply_to"]
                     if row["part"] > 1 and platform.supports_threads and previous:
                         reply_to = previous
                     previous = await self._send(platform, row, reply_to)
+                    if previous is None:  # held
+                        break
             return self.store.ledger(self.session_id, post=post)
 
-    async def _send(self, platform: Platform, row: dict[str, Any], reply_to: str | None) -> str:
+    async def _send(self, platform: Platform, row: LedgerRow, reply_to: str | None) -> str | None:
+        """Send one part and confirm it; its platform id. A part that may have gone out already is
+        looked up first: confirmed when found, held (None) when the history cannot tell."""
         key = (row["key"], row["platform"])
         if key in self.suspects:
-            found = await self.lookup(platform, row)
-            if found is not None:
+            result = await self.lookup(platform, row)
+            if isinstance(result, Found):
                 log.info(
                     "event=post_found_in_history session=%s key=%s platform=%s id=%s",
                     self.session_id,
                     row["key"],
                     row["platform"],
-                    found.id,
+                    result.message.id,
                 )
-                self._confirm(row, found)
+                self._confirm(row, result.message)
                 self.suspects.discard(key)
-                return found.id
+                return result.message.id
+            if isinstance(result, Unknown):
+                self.hold(row, result.reason)
+                return None
         self.fault("send", row["key"])
         self.suspects.add(key)  # from here until confirmed it may or may not be out there
         try:
@@ -221,55 +245,106 @@ class Ledger:
         self.suspects.discard(key)
         return platform_id
 
-    async def lookup(self, platform: Platform, row: dict[str, Any]) -> Message | None:
-        """The bot's own message with the row's text on ``platform`` after the row's cursor that
-        no other ledger row claims; None when it is not there (then it was never sent)."""
-        me = self.identities[row["platform"]]
+    async def lookup(self, platform: Platform, row: LedgerRow) -> Lookup:
+        """Whether ``row`` went out on ``platform`` (``chatbot.hosting.lookup``): found (not
+        claimed by another row), absent, or unknown. A history that fails to read raises
+        ``DeliveryFailed`` (look again later) until it failed ``HISTORY_ATTEMPTS`` times in a
+        row: then it is unknown too."""
+        key = (row["key"], row["platform"])
         claimed = {
             r["platform_id"]
             for r in self.store.ledger(self.session_id)
             if r["platform"] == row["platform"] and r["platform_id"]
         }
-
-        def ours(m: Message) -> bool:
-            return same_author(m.author, me) and m.id not in claimed and same_text(m.text, row["text"])
-
-        read = 0
+        me = self.identities[row["platform"]]
         try:
-            async with aclosing(read_history(platform, row["after"])) as pages:
-                async for page in pages:
-                    read += len(page)
-                    found = next((m for m in page if ours(m)), None)
-                    if found is not None:
-                        return found
-        except Exception as e:  # not knowing is not "not found": try again later, send nothing
+            result = await find_post(platform, row["text"], row["after"], me, claimed)
+        except Exception as e:  # not knowing is not "not found": look again later, send nothing
+            failures = self._failures[key] = self._failures.get(key, 0) + 1
             log.warning(
-                "event=history_lookup_failed session=%s key=%s error=%r", self.session_id, row["key"], e
+                "event=history_lookup_failed session=%s key=%s platform=%s attempt=%d error=%r",
+                self.session_id,
+                row["key"],
+                row["platform"],
+                failures,
+                e,
             )
+            if failures >= HISTORY_ATTEMPTS:
+                return Unknown("history_failed", detail=repr(e))
             raise DeliveryFailed(f"{row['platform']}: cannot read history: {e}") from e
-        if read >= platform.history_budget:  # every read may cost money: this is as far as we look
+        self._failures.pop(key, None)
+        if isinstance(result, Unknown) and result.reason == "history_budget":
             log.warning(
                 "event=history_budget_reached session=%s platform=%s key=%s read=%d during=lookup",
                 self.session_id,
                 row["platform"],
                 row["key"],
-                read,
+                result.read,
             )
-        return None
+        return result
 
-    async def settle_unsent(self, post: str) -> bool:
-        """For a post no longer wanted (missed and skipped): confirm the parts that went out
-        after all, drop the rest. True when some part had gone out."""
-        went_out = False
+    def hold(self, row: LedgerRow, reason: Reason) -> None:
+        """Hold an unconfirmed row the history could not settle: never sent blindly, shown to the
+        hosts until one says whether it went out."""
+        key = (row["key"], row["platform"])
+        self.store.ledger_hold(self.session_id, row["key"], row["platform"], reason)
+        self.suspects.discard(key)
+        self._failures.pop(key, None)
+        self.held[key] = {**row, "status": "held", "held_reason": reason}
+        log.warning(
+            "event=post_held session=%s key=%s platform=%s reason=%s",
+            self.session_id,
+            row["key"],
+            row["platform"],
+            reason,
+        )
+
+    def resolve(self, key: str, platform: str, *, went_out: bool, by: str) -> LedgerRow | None:
+        """A host's word on a held row: it went out (``posted``, no platform id known) or it did
+        not (``intended`` again, no longer a suspect: the next ``deliver`` sends it). The row as
+        it was held; None when no such row is held."""
+        row = self.held.pop((key, platform), None)
+        if row is None:
+            return None
+        done = self.store.ledger_resolve(
+            self.session_id, key, platform, went_out=went_out, by=by, at=self.clock.now()
+        )
+        if not done:
+            return None
+        self.suspects.discard((key, platform))
+        log.info(
+            "event=held_resolved session=%s key=%s platform=%s went_out=%s by=%s",
+            self.session_id,
+            key,
+            platform,
+            went_out,
+            by,
+        )
+        return row
+
+    async def settle_unsent(self, post: str) -> Settled:
+        """For a post no longer wanted (missed and skipped): confirm the parts that went out after
+        all, drop those that did not, hold those the history cannot tell about (nothing retries
+        them later: a failed read holds them at once). What became of the post."""
+        settled: Settled = "skipped"
         for row in self.store.ledger(self.session_id, post=post):
             if row["status"] != "intended":
                 continue
             platform = self.platforms.get(row["platform"])
-            found = await self.lookup(platform, row) if platform is not None else None
-            if found is not None:
-                self._confirm(row, found)
-                went_out = True
+            result: Lookup = Absent(0)
+            if platform is not None:
+                try:
+                    result = await self.lookup(platform, row)
+                except DeliveryFailed as e:
+                    result = Unknown("history_failed", detail=str(e))
+            if isinstance(result, Found):
+                self._confirm(row, result.message)
+                settled = "found_posted" if settled == "skipped" else settled
+            elif isinstance(result, Unknown):
+                self.hold(row, result.reason)
+                settled = "held"
+                continue
             else:
                 self.store.ledger_status(self.session_id, row["key"], row["platform"], "dropped")
             self.suspects.discard((row["key"], row["platform"]))
-        return went_out
+        return settled

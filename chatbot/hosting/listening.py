@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 
 from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted
 from chatbot.core.model import Message
-from chatbot.hosting.ledger import DeliveryFailed
 from chatbot.hosting.reader import supervise
 from chatbot.platforms.base import Platform, read_history
 from chatbot.store import iso, uid_of
@@ -151,19 +150,16 @@ class Listening:
             self.r.timeline.mark_done(post.key)
             to_post.remove(post)
             log.info("event=missed_post session=%s key=%s action=superseded", self.r.session_id, post.key)
-        for post in to_skip:
-            try:
-                went_out = (
-                    await self.r.ledger.settle_unsent(post.key) if self.r.ledger.has(post.key) else False
-                )
-            except DeliveryFailed:  # cannot tell: the rows stay as they are, nothing more is sent
-                went_out = False
+        for post in to_skip:  # what went out is confirmed, what the history cannot tell is held
+            settled = (
+                await self.r.ledger.settle_unsent(post.key) if self.r.ledger.has(post.key) else "skipped"
+            )
             log.warning(
                 "event=missed_post session=%s key=%s due=%s action=%s",
                 self.r.session_id,
                 post.key,
                 iso(post.due),
-                "found_posted" if went_out else "skipped",
+                settled,
             )
         for post in to_post:
             log.warning(

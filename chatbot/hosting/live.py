@@ -35,6 +35,10 @@ class LiveSession(Protocol):
         """Carry out a command of the table (``chatbot.core.commands``) for ``actor``, who must be
         a host for host commands; logged, answered to the caller, never posted in the chat."""
 
+    async def resolve_held(self, key: str, platform: str, *, went_out: bool, actor: Author) -> CommandResult:
+        """A host's word on a held post (``LiveState.held``): it did not go out (sent now) or it
+        did (recorded as posted); refused for anyone but the session's hosts."""
+
     def subscribe(self) -> AsyncIterator[FeedEvent]:
         """The state, then events as they happen (``StateEvent``, ``MessageEvent``, ``PostEvent``)
         until the session ends."""

@@ -60,6 +60,19 @@ class NewParticipant(TypedDict):
     first_seen: str
 
 
+class HeldPost(TypedDict):
+    """A post part that may have gone out before a crash and that the platform's history could not
+    settle: held, never sent again blindly, until a host says whether it went out (hosts only:
+    the public live view shows none)."""
+
+    key: str  # the ledger key of the part
+    platform: str
+    text: str
+    kind: str
+    intended_at: str
+    reason: str  # history_budget, unknown_cursor or history_failed
+
+
 class LiveState(TypedDict):
     """The snapshot: what the live view and the dashboard show at one instant."""
 
@@ -76,6 +89,7 @@ class LiveState(TypedDict):
     new_participants: list[NewParticipant]  # the ten who joined last, newest first
     messages: int
     messages_per_minute: float  # over the last minute, the bot's own posts not counted
+    held: list[HeldPost]  # posts waiting for a host to say whether they went out, oldest first
 
 
 class FeedMessage(TypedDict):

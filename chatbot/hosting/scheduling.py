@@ -1,5 +1,7 @@
 """Driving a session's timeline: the next due post planned in the ledger and delivered, retries
-after a platform refused, host commands waking the loop, questions posted from the queue."""
+after a platform refused, host commands waking the loop, questions posted from the queue, and a
+host's word on a post the ledger held (it may have gone out before a crash: the timeline moved on
+without it)."""
 
 from __future__ import annotations
 
@@ -8,10 +10,12 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from chatbot.core.model import QuestionStatus
+from chatbot.core.model import Author, QuestionStatus
 from chatbot.core.schedule import PlannedPost
 from chatbot.hosting.feed import CLOSING
 from chatbot.hosting.ledger import DeliveryFailed, Target
+from chatbot.hosting.live import CommandResult
+from chatbot.store import LedgerIntent
 
 if TYPE_CHECKING:
     from chatbot.hosting.session import SessionRunner
@@ -69,22 +73,23 @@ class Scheduling:
                 targets = [Target(name) for name in self.r.platforms]
                 rows = self.r.ledger.plan(post.key, post.text, targets, kind=post.kind)
             self.r.ledger.intend(rows)
-        await self.r.ledger.deliver(post.key)
-        self.r.timeline.mark_done(post.key)
+        settled = await self.r.ledger.deliver(post.key)
+        self.r.timeline.mark_done(post.key)  # a held part waits for a host, not the next prompts
         self.r._save()
         late_ms = (self.r.clock.now() - post.due).total_seconds() * 1000
         log.info(
-            "event=posted session=%s key=%s kind=%s late_ms=%d",
+            "event=posted session=%s key=%s kind=%s late_ms=%d held=%d",
             self.r.session_id,
             post.key,
             post.kind,
             late_ms,
+            sum(r["status"] == "held" for r in settled),
         )
         if post.kind == "welcome":
             self.r.store.set_session_status(self.r.session_id, "live", started_at=self.r.clock.now())
         self.r._emit_state()
 
-    def plan_question(self, post: str) -> list[dict[str, Any]]:
+    def plan_question(self, post: str) -> list[LedgerIntent]:
         """Rows posting the next approved question not posted yet (none when there is none)."""
         refs = self.r.ledger.refs
         question = next(
@@ -113,3 +118,27 @@ class Scheduling:
                     log.error("event=post_abandoned session=%s key=%s", self.r.session_id, post)
                     return
                 await self.r.clock.sleep_until(self.r.clock.now() + timedelta(seconds=delay))
+
+    async def resolve_held(self, key: str, platform: str, *, went_out: bool, actor: Author) -> CommandResult:
+        """A host's word on a held post part: it did not go out (sent now, and the parts after it)
+        or it did (recorded as posted with no platform id, by whom and when; the parts after it
+        go out). Only the session's hosts may say; the answer is for them alone."""
+        name = "resolve_held"
+        if self.r._ledger is None:
+            return CommandResult(False, "the session is not running", name, ("refused",))
+        if not self.r.engine.may_host(actor):
+            refusal = "only the hosts can say whether a held post went out"
+            return CommandResult(False, refusal, name, ("refused",))
+        row = self.r.ledger.resolve(key, platform, went_out=went_out, by=actor.handle)
+        if row is None:
+            return CommandResult(False, f"no post {key} is held on {platform}", name, ("refused",))
+        self.r._emit_state()
+        what = "recorded as posted, as you said" if went_out else "sent now"
+        if self.r._stopping:
+            return CommandResult(True, f"{key} on {platform}: {what} (on the next start)", name)
+        try:
+            await self.r.ledger.deliver(row["post"])
+        except DeliveryFailed as e:
+            self.r._spawn(self.deliver_later(row["post"]), f"post:{row['post']}")
+            return CommandResult(True, f"{key} on {platform}: {e}; trying again shortly", name)
+        return CommandResult(True, f"{key} on {platform}: {what}", name)

@@ -37,7 +37,7 @@ from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
 from chatbot.platforms.base import Platform
-from chatbot.store import Store, iso, uid_of
+from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
 
 log = logging.getLogger("chatbot.hosting")
 
@@ -236,7 +236,7 @@ class SessionRunner:
     def _save(self) -> None:
         self.store.write_live(self.session_id, state=self._state_row())
 
-    def _state_row(self) -> dict[str, Any]:
+    def _state_row(self) -> RunnerState:
         return {
             "timeline": self.timeline.snapshot(),
             "cursors": dict(self.cursors),
@@ -251,7 +251,7 @@ class SessionRunner:
         their commands changed; then send the replies."""
         now = self.clock.now()
         outcomes: list[Outcome] = []
-        intents: list[dict[str, Any]] = []
+        intents: list[LedgerIntent] = []
         changed = False
         for m in messages:
             if heard and m.platform in self.platforms:
@@ -276,7 +276,7 @@ class SessionRunner:
             self.feed.message(o)
         return outcomes
 
-    def _send_and_wake(self, intents: Sequence[dict[str, Any]], changed: bool) -> None:
+    def _send_and_wake(self, intents: Sequence[LedgerIntent], changed: bool) -> None:
         """After a write: deliver the posts it intended; wake the schedule if the timeline changed."""
         if not self._stopping:
             for post in dict.fromkeys(r["post"] for r in intents):
@@ -300,14 +300,14 @@ class SessionRunner:
                 self._marks.pop(n, None)
         return changed
 
-    def _confirmed(self, row: dict[str, Any], message: Message) -> None:
+    def _confirmed(self, row: LedgerRow, message: Message) -> None:
         """The ledger's confirmation: the bot's message recorded with the row's platform id."""
         outcomes = []
         if uid_of(message) not in self._seen:  # the platform may have echoed it already
             self._seen.add(uid_of(message))
             outcomes.append(self.engine.ingest(message))
             self._note(outcomes[0])
-        confirm = {
+        confirm: LedgerConfirm = {
             "key": row["key"],
             "platform": row["platform"],
             "platform_id": message.id,
@@ -342,6 +342,11 @@ class SessionRunner:
         """A command a platform's own interface gave (a Discord slash command): the same path."""
         return await self.commanding.on_command_event(ev)
 
+    async def resolve_held(self, key: str, platform: str, *, went_out: bool, actor: Author) -> CommandResult:
+        """A host says whether a held post went out: if not, it is sent now; if so, it is recorded
+        as posted by the host's word (``chatbot.hosting.scheduling``). Hosts only."""
+        return await self.scheduling.resolve_held(key, platform, went_out=went_out, actor=actor)
+
     # -- the live view (chatbot.hosting.live.LiveSession) ----------------------------------------------------
     def state(self) -> LiveState:
         """A JSON-able snapshot for the live view and the dashboard (``chatbot.hosting.payloads``)."""
@@ -352,6 +357,7 @@ class SessionRunner:
             timeline=self.timeline,
             engine=self.engine,
             now=self.clock.now(),
+            held=self._ledger.held_posts() if self._ledger is not None else (),
         )
 
     def subscribe(self) -> AsyncIterator[FeedEvent]:

@@ -8,12 +8,12 @@ bulk with ``add_messages``); the platform's later edits, deletions and reactions
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from chatbot.core.engine import Outcome, SessionEngine
 from chatbot.store.rows import iso, message_row, outcome_columns, participant_row
+from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerStatus, RunnerState
 from chatbot.store.writes import Writes
 
 
@@ -27,17 +27,15 @@ class LiveWrites(Writes):
         engine: SessionEngine | None = None,
         *,
         questions: Iterable[int] | None = None,
-        intents: Sequence[dict[str, Any]] = (),
-        confirm: dict[str, Any] | None = None,
-        state: dict[str, Any] | None = None,
+        intents: Sequence[LedgerIntent] = (),
+        confirm: LedgerConfirm | None = None,
+        state: RunnerState | None = None,
     ) -> None:
         """One transaction for what the live runner must not lose: messages with what the engine
         made of them (and the participants, prompts and ``questions`` they changed; by default the
         questions asked, or all of them after a command), new ledger intents (kept when already
         there), one ledger confirmation and the runner state. Plain prepared statements: this runs
-        on the event loop for every batch. ``intents``, ``confirm`` and ``state`` have the keys of
-        ``LedgerIntent``, ``LedgerConfirm`` and ``RunnerState`` (``chatbot.store.types``), typed
-        as plain dicts until the live runner in ``chatbot.hosting`` builds them as such.
+        on the event loop for every batch.
 
         A message stored before keeps what it had (its text, edits, deletion); only its session and
         what the engine made of it are updated."""
@@ -69,10 +67,11 @@ class LiveWrites(Writes):
                 )
             if intents:
                 cols = ["session_id", "status", *intents[0]]
+                planned: list[Mapping[str, object]] = list(intents)
                 self.db.conn.executemany(
                     f"insert or ignore into ledger ({', '.join(f'[{c}]' for c in cols)}) "
                     f"values ({', '.join('?' * len(cols))})",
-                    [[session_id, "intended", *(r[c] for c in cols[2:])] for r in intents],
+                    [[session_id, "intended", *(r[c] for c in cols[2:])] for r in planned],
                 )
             if confirm is not None:
                 self.db.execute(
@@ -95,16 +94,39 @@ class LiveWrites(Writes):
                     [
                         session_id,
                         json.dumps(state["timeline"]),
-                        json.dumps(state.get("cursors", {})),
-                        state.get("recap_at"),
+                        json.dumps(state["cursors"]),
+                        state["recap_at"],
                         iso(datetime.now(UTC)),
                     ],
                 )
 
-    def ledger_status(self, session_id: str, key: str, platform: str, status: str) -> None:
+    def ledger_status(self, session_id: str, key: str, platform: str, status: LedgerStatus) -> None:
         """Settle a ledger row without a platform id (``dropped``: never sent, no longer wanted)."""
         with self.db.atomic():
             self.db.execute(
                 "update ledger set status = ? where session_id = ? and key = ? and platform = ?",
                 [status, session_id, key, platform],
             )
+
+    def ledger_hold(self, session_id: str, key: str, platform: str, reason: str) -> None:
+        """An unconfirmed row the platform's history could not settle: ``held`` for a host, with why."""
+        with self.db.atomic():
+            self.db.execute(
+                "update ledger set status = 'held', held_reason = ? "
+                "where session_id = ? and key = ? and platform = ? and status = 'intended'",
+                [reason, session_id, key, platform],
+            )
+
+    def ledger_resolve(
+        self, session_id: str, key: str, platform: str, *, went_out: bool, by: str, at: datetime
+    ) -> bool:
+        """A host's word on a held row: it went out (``posted``, with neither a platform id nor a
+        time known) or it did not (``intended`` again, to be sent). Who said it and when are kept.
+        False when the row is not held (any more)."""
+        with self.db.atomic():
+            cursor = self.db.execute(
+                "update ledger set status = ?, resolved_by = ?, resolved_at = ? "
+                "where session_id = ? and key = ? and platform = ? and status = 'held'",
+                ["posted" if went_out else "intended", by, iso(at), session_id, key, platform],
+            )
+        return cursor.rowcount > 0

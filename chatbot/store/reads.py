@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import sqlite_utils
 
 from chatbot.core.model import Message, SessionSpec
 from chatbot.store.errors import MessageNotFound, SessionNotFound
 from chatbot.store.rows import message_from_row, spec_from_json
-from chatbot.store.types import RunnerState
+from chatbot.store.types import LedgerRow, RunnerState
 
 _KEY = "platform || ':' || author_id"  # a message's participant key (the engine's Participant.key)
 
@@ -174,19 +174,15 @@ class Reads:
         return msgs, people
 
     # -- the live runner's ledger and state ------------------------------------------------------
-    def ledger(self, session_id: str, *, post: str | None = None) -> list[dict[str, Any]]:
-        """Ledger rows of a session (or of one post), in the order they were intended; each has the
-        keys of a ``chatbot.store.types.LedgerRow`` (typed as a plain dict until the ledger in
-        ``chatbot.hosting`` reads them as such)."""
+    def ledger(self, session_id: str, *, post: str | None = None) -> list[LedgerRow]:
+        """Ledger rows of a session (or of one post), in the order they were intended."""
         if post is None:
-            return list(
-                self.db.query("select * from ledger where session_id = ? order by rowid", [session_id])
-            )
-        return list(
-            self.db.query(
+            rows = self.db.query("select * from ledger where session_id = ? order by rowid", [session_id])
+        else:
+            rows = self.db.query(
                 "select * from ledger where session_id = ? and post = ? order by rowid", [session_id, post]
             )
-        )
+        return cast(list[LedgerRow], list(rows))
 
     def runner_state(self, session_id: str) -> RunnerState | None:
         """The live runner's saved state: ``timeline`` (a Timeline snapshot), ``cursors``, ``recap_at``."""

@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from chatbot.store.errors import StoreError
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 migrations = Migrations("chatbot")
 
 
@@ -233,6 +233,15 @@ def m004_command_log(db: sqlite_utils.Database) -> None:
         defaults={"actor_name": "", "text": ""},
         foreign_keys=[("session_id", "sessions", "id")],
     )
+
+
+@migrations()
+def m005_held_posts(db: sqlite_utils.Database) -> None:
+    """Ledger rows the history could not settle are ``held`` for a host: why, and who decided
+    whether it went out, and when (a row a host said went out is ``posted`` without an id)."""
+    ledger = db.table("ledger")
+    for name in ("held_reason", "resolved_by", "resolved_at"):
+        ledger.add_column(name, str)
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypedDict
 
-#: ``intended`` until the platform gave it an id (``posted``) or it is no longer wanted (``dropped``).
-LedgerStatus = Literal["intended", "posted", "dropped"]
+#: ``intended`` until the platform gave it an id (``posted``) or it is no longer wanted (``dropped``);
+#: ``held`` when it may have gone out and the platform's history could not tell: a host decides
+#: (it went out: ``posted`` without an id; it did not: ``intended`` again, and sent).
+LedgerStatus = Literal["intended", "posted", "dropped", "held"]
 
 
 class LedgerIntent(TypedDict):
@@ -30,8 +32,11 @@ class LedgerRow(LedgerIntent):
 
     session_id: str
     status: LedgerStatus
-    platform_id: str | None  # once posted
+    platform_id: str | None  # once posted (None when a host said it went out)
     posted_at: str | None
+    held_reason: str | None  # why it is held: history_budget, unknown_cursor, history_failed
+    resolved_by: str | None  # the host who said whether a held row went out, and when
+    resolved_at: str | None
 
 
 class LedgerConfirm(TypedDict):

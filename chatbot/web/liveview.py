@@ -27,8 +27,9 @@ PUBLIC_STATUSES = {"open", "approved", "answered", "routed"}
 
 
 def public_state(state: LiveState) -> LiveState:
-    """What readers may see: rejected and merged questions leave the queue."""
-    return {**state, "queue": [q for q in state["queue"] if q["status"] in PUBLIC_STATUSES]}
+    """What readers may see: rejected and merged questions leave the queue; held posts are for
+    the hosts."""
+    return {**state, "queue": [q for q in state["queue"] if q["status"] in PUBLIC_STATUSES], "held": []}
 
 
 def find_live(request: web.Request) -> LiveSession:

@@ -14,7 +14,8 @@ import pytest
 
 from chatbot.core.model import Message
 from chatbot.hosting.host import Host
-from chatbot.hosting.ledger import Fault, Ledger
+from chatbot.hosting.ledger import Fault, Ledger, Target
+from chatbot.hosting.lookup import Unknown
 from chatbot.platforms.base import PlatformError
 from chatbot.platforms.memory import BOT, MemoryPlatform
 from chatbot.store import Store
@@ -282,9 +283,11 @@ async def test_looking_for_an_unconfirmed_post_reads_no_more_than_the_history_bu
             store, "s", {"x": platform}, {"x": BOT}, h.clock, hashtag="#localgovchat",
             confirm=lambda row, m: None, cursors={},
         )  # fmt: skip
-        row = {"key": "prompt:Q1", "platform": "x", "text": "Q1: never sent #localgovchat", "after": None}
+        (intent,) = ledger.plan("prompt:Q1", "Q1: never sent", [Target("x")], kind="prompt")
+        ledger.intend([intent])
+        (row,) = store.ledger("s")
         with caplog.at_level(logging.INFO, logger="chatbot.hosting"):
-            assert await ledger.lookup(platform, row) is None
+            assert await ledger.lookup(platform, row) == Unknown("history_budget", read=120)
     assert asked == [100, 20]
     (line,) = [r.getMessage() for r in caplog.records if "event=history_budget_reached" in r.getMessage()]
     assert "platform=x key=prompt:Q1 read=120 during=lookup" in line
