@@ -7,13 +7,11 @@ failure at run time. Nothing already stored is lost on either.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import logging
 import sys
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.config import Config, ConfigError, load_config
@@ -133,32 +131,12 @@ def cmd_redact(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
-    from chatbot.hosting.host import run_config
-    from chatbot.store import Store
-    from chatbot.web.serve import hosting
+    from chatbot.startup import run_config
 
     config = load_config(args.config)
     if args.db:  # the global --db overrides the config's archive
         config = dataclasses.replace(config, db=Path(args.db))
-
-    @contextlib.asynccontextmanager
-    async def serve(host: Any) -> AsyncIterator[object]:
-        store = Store(config.db)  # the web app's own connection; the runners keep theirs
-        try:
-            async with hosting(
-                config.web.host,
-                config.web.port,
-                store,
-                config.transcripts,
-                list(host.sessions.values()),
-                host_token=config.web.host_token,
-            ) as ctx:
-                yield ctx
-        finally:
-            store.close()
-
-    uses_web = any("web" in sc.spec.platforms for sc in config.sessions)
-    return asyncio.run(run_config(config, serve=serve if uses_web else None))
+    return asyncio.run(run_config(config))
 
 
 def cmd_replay(args: argparse.Namespace) -> int:

@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from chatbot.clock import Clock
 from chatbot.config import Config, SessionConfig
 from chatbot.core.model import PromptSpec, SessionSpec
-from chatbot.platforms.web import WebRoom, WebSettings
-from chatbot.store import Store, StoreError
+from chatbot.platforms.web import WebSettings
+from chatbot.store import StoreError
 
 log = logging.getLogger("chatbot.demo")
 TRANSCRIPTS = Path("transcripts")
@@ -87,12 +87,15 @@ def demo_session(now: datetime, *, zone: str | None = None, minutes_apart: float
     return SessionConfig(spec, dict(MESSAGES), timeline)
 
 
-def demo_config(db: Path, host: str, port: int, session: SessionConfig) -> Config:
+def demo_config(
+    db: Path, host: str, port: int, session: SessionConfig, *, transcripts: Path = TRANSCRIPTS
+) -> Config:
+    """The demo as a config: the web room, links to wherever the web app really listens."""
     return Config(
         path=Path("(demo)"),
         db=db,
-        transcripts=TRANSCRIPTS,
-        public_url=f"http://{host}:{port}",
+        transcripts=transcripts,
+        public_url="",
         platform_settings={"web": WebSettings(host, port, os.environ.get("CHATBOT_HOST_TOKEN") or None)},
         sessions=(session,),
     )
@@ -109,38 +112,26 @@ async def demo(
     linger: bool = True,
 ) -> int:
     """Host the demo chat; returns the exit code. ``clock``/``session`` let tests run it fast."""
-    from chatbot.hosting.host import Recaps, SessionRunner, run_sessions
-    from chatbot.web.serve import addresses, hosting, until_signal
+    from chatbot.startup import started
+    from chatbot.web.serve import until_signal
 
     session = session or demo_session((clock.now() if clock else datetime.now(UTC)) + timedelta(seconds=2))
-    config = demo_config(db, host, port, session)
-    store = Store(db)
-    try:
-        room = config.registry.make("web", config, session, clock=clock)
-        assert isinstance(room, WebRoom)
-        async with hosting(
-            host, port, store, transcripts, [], rooms=[room], host_token=config.web.host_token, say=None
-        ) as ctx:
-            recaps = Recaps(transcripts, public_url=ctx.base_url)
-            runner = SessionRunner(session, store, [room], clock=clock, recaps=recaps)
-            ctx.add_session(runner)
-            print(f"demo chat {session.spec.hashtag}: starts now, a prompt every minute, Ctrl-C stops it")
-            for line in addresses(ctx):
-                print(line, flush=True)
-            code = await run_sessions([runner])
-            recap = transcripts / f"{runner.slug}.html"
-            if not recap.is_file():  # stopped early: the recap of what there is
-                await recaps.publish(store, runner.session_id)
-            if recap.is_file():
-                print(f"recap: {recap}  ({ctx.base_url}/recaps/{recap.name})", flush=True)
-            else:
-                print(f"no recap was written (see the log); try: python run_bot.py recap --db {db}")
-            if linger and runner.state()["status"] == "ended" and code == 0:
-                print("the demo chat has ended; the pages stay up until Ctrl-C", flush=True)
-                await until_signal()
-        return code
-    finally:
-        store.close()
+    config = demo_config(db, host, port, session, transcripts=transcripts)
+    print(f"demo chat {session.spec.hashtag}: starts now, a prompt every minute, Ctrl-C stops it")
+    async with started(config, clock=clock, say=lambda line: print(line, flush=True)) as up:
+        runner = up.host.sessions[session.spec.id]
+        code = await up.host.run()
+        recap = transcripts / f"{runner.slug}.html"
+        if not recap.is_file():  # stopped early: the recap of what there is
+            await up.recaps.publish(up.store, runner.session_id)
+        if recap.is_file():
+            print(f"recap: {recap}  ({up.base_url}/recaps/{recap.name})", flush=True)
+        else:
+            print(f"no recap was written (see the log); try: python run_bot.py recap --db {db}")
+        if linger and runner.state()["status"] == "ended" and code == 0:
+            print("the demo chat has ended; the pages stay up until Ctrl-C", flush=True)
+            await until_signal()
+    return code
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -1,10 +1,9 @@
-"""Hosting live: several sessions in one process, started together and stopped cleanly.
+"""Hosting live: several sessions in one process, run together and stopped cleanly.
 
-``run_config`` is what ``chatbot run CONFIG`` calls: it validates every session of the config
-(templates, timeline, platforms) before anything starts, builds one ``SessionRunner`` per
-session with its own platform adapters, and runs them under a ``Host`` until all have ended or
-SIGINT/SIGTERM stops them (everything heard so far is stored). A session that fails is logged
-and the others go on; the exit code says whether one failed.
+A ``Host`` runs its ``SessionRunner``s until all have ended or SIGINT/SIGTERM stops them
+(everything heard so far is stored). A session that fails is logged and the others go on; the
+exit code says whether one failed. ``default_platforms`` asks the platform registry for a
+session's adapters. Everything is wired together in one place, ``chatbot.startup``.
 """
 
 from __future__ import annotations
@@ -13,12 +12,10 @@ import asyncio
 import logging
 import signal
 from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
+from contextlib import AsyncExitStack
 
 from chatbot.clock import Clock
 from chatbot.config import Config, ConfigError, SessionConfig
-from chatbot.core.sessions import slug_for
-from chatbot.hosting.plan import session_plan
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.base import Platform, PlatformError
@@ -29,7 +26,6 @@ __all__ = [
     "Recaps",
     "SessionRunner",
     "default_platforms",
-    "run_config",
     "run_sessions",
 ]
 
@@ -118,45 +114,3 @@ def default_platforms(
         except PlatformError as e:
             raise ConfigError(f"{config.path}: session {session.spec.id}: {e}") from None
     return made
-
-
-async def run_config(
-    config: Config,
-    *,
-    clock: Clock | None = None,
-    platforms_factory: PlatformsFactory | None = None,
-    serve: Callable[[Host], AbstractAsyncContextManager[object]] | None = None,
-) -> int:
-    """Host every session of ``config`` until all have ended; the exit code (0 ok, 1 a session
-    failed). ConfigError, before anything starts, when a session cannot be hosted as written.
-    ``serve(host)``, when given, is entered around the run (e.g. the web app serving the rooms,
-    live views and dashboards of ``host.sessions``) and exited after every session stopped."""
-    from chatbot.store import Store
-
-    if not config.sessions:
-        raise ConfigError(f"{config.path}: no [[session]] to host")
-    recaps = Recaps(config.transcripts, public_url=config.public_url)
-    for i, sc in enumerate(config.sessions):
-        try:
-            session_plan(sc, recap_url=recaps.url_for(slug_for(sc.spec)))
-        except ValueError as e:
-            sep = "." if str(e).startswith(("messages", "timeline")) else ": "
-            raise ConfigError(f"{config.path}: session[{i}]{sep}{e}") from None
-    made = [
-        platforms_factory(config, sc) if platforms_factory else default_platforms(config, sc, clock=clock)
-        for sc in config.sessions
-    ]
-    store = Store(config.db)
-    try:
-        runners = [
-            SessionRunner(sc, store, platforms, clock=clock, recaps=recaps)
-            for sc, platforms in zip(config.sessions, made, strict=True)
-        ]
-        host = Host(runners)
-        log.info("event=hosting sessions=%s db=%s", ",".join(host.sessions), config.db)
-        async with AsyncExitStack() as stack:
-            if serve is not None:
-                await stack.enter_async_context(serve(host))
-            return await host.run()
-    finally:
-        store.close()

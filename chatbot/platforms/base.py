@@ -148,6 +148,7 @@ class Adapter(Generic[S]):
     keys: Collection[str]
     load: Callable[[Section, Mapping[str, str]], S]
     make: Factory[S]
+    served_by_web_app: bool = False  # its people reach it through our web app (the web room)
 
     @property
     def name(self) -> str:

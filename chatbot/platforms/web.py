@@ -375,4 +375,10 @@ def make_room(
     return WebRoom.for_session(config, session, clock=clock)
 
 
-ADAPTER = Adapter(DESCRIPTION, frozenset({"host", "port", "host_token_env"}), load_settings, make_room)
+ADAPTER = Adapter(
+    DESCRIPTION,
+    frozenset({"host", "port", "host_token_env"}),
+    load_settings,
+    make_room,
+    served_by_web_app=True,
+)

@@ -1,12 +1,6 @@
-"""Serving the web app: ``run_serve`` (readers' pages over an archive) and ``hosting`` (the app
-mounted beside running sessions, for ``run`` and the demo).
-
-``hosting`` is what ``chatbot.hosting.host.run_config`` wraps around ``run_sessions`` when a session
-uses the web room::
-
-    async with hosting(config.web.host, config.web.port, store, config.transcripts,
-                       runners, host_token=config.web.host_token) as web_ctx:
-        return await run_sessions(runners)
+"""Serving the web app: ``hosting`` (the app, with the running sessions ``add_session`` gives it)
+and ``run_serve`` (readers' pages over an archive). Both are entered through the one start-up
+path, ``chatbot.startup.started``, as ``chatbot run`` and the demo are.
 """
 
 from __future__ import annotations
@@ -76,13 +70,7 @@ async def hosting(
     for room in rooms:
         ctx.add_room(room)
     for live in sessions:
-        ctx.add_session(live)
-        platforms: Any = getattr(live, "platforms", {})
-        web_room = platforms.get("web") if isinstance(platforms, dict) else None
-        if isinstance(web_room, WebRoom):
-            if store.has_session(live.session_id):  # a restart: browsers see the talk so far
-                web_room.seed(store.session_messages(live.session_id))
-            ctx.add_room(web_room)
+        add_session(ctx, live)
     runner = await start_web(ctx, host, port)
     try:
         ctx.base_url = base_url(host, bound_port(runner))
@@ -92,6 +80,18 @@ async def hosting(
         yield ctx
     finally:
         await runner.cleanup()
+
+
+def add_session(ctx: WebContext, live: LiveSession) -> None:
+    """Serve a running session: its live view and dashboard, and its web room if it has one
+    (seeded with the talk so far after a restart, so browsers see it)."""
+    ctx.add_session(live)
+    platforms: Any = getattr(live, "platforms", {})
+    web_room = platforms.get("web") if isinstance(platforms, dict) else None
+    if isinstance(web_room, WebRoom):
+        if ctx.store.has_session(live.session_id):
+            web_room.seed(ctx.store.session_messages(live.session_id))
+        ctx.add_room(web_room)
 
 
 async def until_signal() -> None:
@@ -113,18 +113,22 @@ async def until_signal() -> None:
 
 
 async def serve(db: Path, host: str, port: int, transcripts: Path, *, say: Say = print) -> int:
-    store = Store(db)
-    try:
-        token, _ = resolve_host_token(None)  # no live session here: the dashboard has nothing to run
-        ctx = WebContext(store=store, transcripts=transcripts, host_token=token)
-        runner = await start_web(ctx, host, port)
-        try:
-            say(f"serving {db} and {transcripts}/ on {base_url(host, bound_port(runner))}/ (Ctrl-C stops)")
-            await until_signal()
-        finally:
-            await runner.cleanup()
-    finally:
-        store.close()
+    """The web app over an archive with no live session, through the one start-up path."""
+    from chatbot.config import Config
+    from chatbot.platforms.web import WebSettings
+    from chatbot.startup import started
+
+    # no live session here: the dashboard has nothing to run, so no token is printed
+    config = Config(
+        path=Path("(serve)"),
+        db=Path(db),
+        transcripts=Path(transcripts),
+        public_url="",
+        platform_settings={"web": WebSettings(host, port, None)},
+    )
+    async with started(config, web=True, say=None) as up:
+        say(f"serving {db} and {transcripts}/ on {up.base_url}/ (Ctrl-C stops)")
+        await until_signal()
     return 0
 
 

@@ -305,7 +305,7 @@ async def test_run_config_refuses_a_bad_session_before_starting(
     tmp_path: Path, timeline: dict[str, object], problem: str
 ) -> None:
     from chatbot.config import Config, ConfigError, SessionConfig
-    from chatbot.hosting.host import run_config
+    from chatbot.startup import run_config
 
     config = Config(
         path=tmp_path / "chat.toml",
@@ -327,8 +327,8 @@ async def test_run_config_refuses_a_bad_session_before_starting(
 
 async def test_run_config_hosts_its_sessions_through_the_factory(tmp_path: Path) -> None:
     from chatbot.config import Config
-    from chatbot.hosting.host import run_config
     from chatbot.platforms.memory import MemoryPlatform
+    from chatbot.startup import run_config
 
     h = Harness(tmp_path, start=at(-1))
     config = Config(

@@ -14,9 +14,9 @@ from chatbot.clock import VirtualClock
 from chatbot.config import ConfigError, load_config
 from chatbot.core.model import Author
 from chatbot.core.textfit import x_weighted_length
-from chatbot.hosting.host import run_config
 from chatbot.platforms.registry import REGISTRY, PlatformUnavailable, UnknownPlatform
 from chatbot.recap import PLATFORM_NAMES
+from chatbot.startup import run_config
 from chatbot.store import Store
 from tests.platforms import bluesky
 

@@ -1,10 +1,9 @@
 """Shared pieces of the web tests (no tests here): the test session, hosted by the real
 ``SessionRunner`` on its real web room the way ``chatbot run`` hosts it, and what a test does there.
 
-``hosted(config)`` goes through the app's own start-up: ``run_config`` (the runner, the room made
-by the platform registry, the ``Host``) with ``hosting`` (the web app around it) entered as
-``cmd_run`` enters it. Only the start-up's ``serve`` wrapper is written out here: ``cmd_run``
-keeps it as a closure of its own.
+``hosted(config)`` goes through the app's one start-up path, ``chatbot.startup.started`` (the
+runner, the room made by the platform registry, the ``Host``, the web app), as ``chatbot run``
+and the demo do.
 
 The clock is the real one moved back to an hour before the session (a ``ScaledClock`` at speed 1):
 nothing is due while a test runs, so the session stays as the test leaves it. A ``VirtualClock``
@@ -27,12 +26,12 @@ from chatbot.clock import Clock, ScaledClock
 from chatbot.config import Config, SessionConfig
 from chatbot.core.model import Message, PromptSpec, SessionSpec
 from chatbot.demo import demo_session
-from chatbot.hosting.host import Host, SessionRunner, run_config
+from chatbot.hosting.host import Host, SessionRunner
 from chatbot.hosting.payloads import LiveState
 from chatbot.platforms.web import WebRoom, WebSettings
+from chatbot.startup import started
 from chatbot.store import LoggedCommand, Store
 from chatbot.web.context import WebContext
-from chatbot.web.serve import hosting
 
 SID = "localgovchat-2026-11-24"
 START = datetime(2026, 11, 24, 21, 0, tzinfo=UTC)
@@ -138,45 +137,25 @@ class Served:
 
 @contextlib.asynccontextmanager
 async def hosted(cfg: Config, *, clock: Clock | None = None) -> AsyncIterator[Served]:
-    """``cfg``'s first session hosted and served as ``chatbot run`` does it, until exit (then
+    """``cfg``'s first session hosted and served through the app's one start-up path
+    (``chatbot.startup.started``, as ``chatbot run`` and the demo use it), until exit (then
     stopped cleanly, as on Ctrl-C)."""
     clock = clock or ScaledClock(cfg.sessions[0].spec.start - timedelta(hours=1), 1)
-    up: asyncio.Future[Served] = asyncio.get_running_loop().create_future()
-
-    @contextlib.asynccontextmanager
-    async def serve(host: Host) -> AsyncIterator[object]:  # cmd_run's, for this config
-        store = Store(cfg.db)  # the web app's own connection; the runners keep theirs
+    async with started(cfg, clock=clock, say=None) as up:
+        assert isinstance(up.web, WebContext)
+        runner = up.host.sessions[cfg.sessions[0].spec.id]
+        room = runner.platforms["web"]
+        assert isinstance(room, WebRoom)
+        s = Served(up.base_url, up.web, up.host, runner, room)
+        task = asyncio.create_task(up.host.run(handle_signals=False))
+        await until(lambda: task.done() or (s.room.started and _running(s.runner)), "the runner starts")
+        if task.done():
+            raise AssertionError(f"the session did not start: {task.result()!r}")
         try:
-            async with hosting(
-                cfg.web.host,
-                cfg.web.port,
-                store,
-                cfg.transcripts,
-                list(host.sessions.values()),
-                host_token=cfg.web.host_token,
-                say=None,
-            ) as ctx:
-                runner = host.sessions[cfg.sessions[0].spec.id]
-                room = runner.platforms["web"]
-                assert isinstance(room, WebRoom)
-                up.set_result(Served(ctx.base_url, ctx, host, runner, room))
-                yield ctx
+            yield s
         finally:
-            store.close()
-
-    task = asyncio.create_task(run_config(cfg, clock=clock, serve=serve))
-    either: list[asyncio.Future[Any]] = [task, up]
-    await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
-    if not up.done():
-        up.cancel()
-        raise AssertionError(f"the session did not start: {task.result()!r}")
-    s = up.result()
-    await until(lambda: s.room.started and _running(s.runner), "the runner starts")
-    try:
-        yield s
-    finally:
-        s.host.stop()
-        assert await asyncio.wait_for(task, 10) == 0, "a session failed (see the log)"
+            s.host.stop()
+            assert await asyncio.wait_for(task, 10) == 0, "a session failed (see the log)"
 
 
 async def _holds(result: bool | Awaitable[bool]) -> bool:

@@ -11,6 +11,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,10 +20,9 @@ import pytest
 
 from chatbot.clock import ScaledClock
 from chatbot.demo import demo_config
-from chatbot.hosting.host import Recaps, SessionRunner
-from chatbot.platforms.web import WebRoom
-from chatbot.store import Store
-from chatbot.web.serve import hosting
+from chatbot.hosting.host import SessionRunner
+from chatbot.platforms.web import WebSettings
+from chatbot.startup import started
 from tests.browser import ARGS, CHROMIUM, needs_chromium
 from tests.web.kit import short_session
 
@@ -65,28 +65,22 @@ class Tab:
 
 @pytest.fixture
 async def served(tmp_path: Path) -> AsyncIterator[tuple[str, SessionRunner, Path]]:
-    """A session scheduled an hour from (virtual) now, its room and the web app, on loopback."""
+    """A session scheduled an hour from (virtual) now, its room and the web app, on loopback,
+    started as ``chatbot run`` and the demo start (``chatbot.startup.started``)."""
     clock = ScaledClock(datetime.now(UTC), 20)
     session = short_session(clock.now() + timedelta(hours=1))
-    store = Store(tmp_path / "chatbot.db")
     transcripts = tmp_path / "transcripts"
-    config = demo_config(tmp_path / "chatbot.db", "127.0.0.1", 0, session)
-    room = WebRoom.for_session(config, session, clock=clock)
-    async with hosting(
-        "127.0.0.1", 0, store, transcripts, [], rooms=[room], host_token=TOKEN, say=None
-    ) as ctx:
-        runner = SessionRunner(
-            session, store, [room], clock=clock, recaps=Recaps(transcripts, public_url=ctx.base_url)
-        )
-        ctx.add_session(runner)
-        task = asyncio.create_task(runner.run())
+    config = demo_config(tmp_path / "chatbot.db", "127.0.0.1", 0, session, transcripts=transcripts)
+    config = replace(config, platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)})
+    async with started(config, clock=clock, say=None) as up:
+        runner = up.host.sessions[session.spec.id]
+        task = asyncio.create_task(up.host.run(handle_signals=False))
         try:
-            yield ctx.base_url, runner, transcripts
+            yield up.base_url, runner, transcripts
         finally:
-            runner.stop()
+            up.host.stop()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(task, 10)
-    store.close()
 
 
 @pytest.fixture
