@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -119,6 +120,32 @@ def test_message_templates_and_timeline_are_checked_at_load(tmp_path: Path) -> N
     timeline = BASE + "[session.timeline]\nreminder_every_minutes = -5\n"
     with pytest.raises(ConfigError, match=r"session\[0\]\.timeline: timeline option reminder_every_minutes"):
         load_config(write(tmp_path, timeline))
+
+
+@pytest.mark.parametrize(
+    ("table", "problem"),
+    [
+        # a typo names the key (it used to be accepted by one validator and fail in the other)
+        (
+            "first_prompt_minute = 5",
+            "timeline.first_prompt_minute: unknown key (known: announce_before_minutes",
+        ),
+        ("intro_after_minutes = 2", None),  # every option TimelineOptions has is accepted
+        ("last_prompt_before_end_minutes = 3", None),
+        ('reminder_every_minutes = "often"', "timeline.reminder_every_minutes: must be a number of minutes"),
+        ('last_call_minutes = "5"', "timeline.last_call_minutes: must be a number of minutes, not '5'"),
+        ("missed = 'later'", "timeline.missed: must be 'post' or 'skip', not 'later'"),
+        ("announce_before_minutes = 60", "timeline.announce_before_minutes: must be a list of minutes"),
+        ("questions_between_prompts = 1", "timeline.questions_between_prompts: must be true or false"),
+    ],
+)
+def test_one_timeline_validator_names_the_key(tmp_path: Path, table: str, problem: str | None) -> None:
+    text = BASE + f"[session.timeline]\n{table}\n"
+    if problem is None:
+        load_config(write(tmp_path, text))
+        return
+    with pytest.raises(ConfigError, match=re.escape(f"session[0].{problem}")):
+        load_config(write(tmp_path, text))
 
 
 def test_each_platform_has_its_own_settings_table(tmp_path: Path) -> None:

@@ -12,11 +12,12 @@ Time rules:
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
 from string import Formatter
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.core.model import SessionSpec
@@ -308,3 +309,50 @@ def next_occurrence(local_time: time, weekday: int, tz: ZoneInfo, after: datetim
             if candidate.astimezone(UTC) > after_utc:
                 return candidate
     raise AssertionError("unreachable: a weekday recurs within 15 days")
+
+
+def templates_from(raw: Mapping[str, Any]) -> Templates:
+    """``[session.messages]`` as Templates; ValueError naming the key when invalid."""
+    known = {f.name for f in fields(Templates)}
+    for key, value in raw.items():
+        if key not in known:
+            raise ValueError(f"messages.{key}: unknown message template (known: {', '.join(sorted(known))})")
+        if not isinstance(value, str):
+            raise ValueError(f"messages.{key}: must be text, not {value!r}")
+    try:
+        return Templates(**raw)
+    except ValueError as e:
+        raise ValueError(f"messages: {e}") from None
+
+
+def timeline_options(raw: Mapping[str, Any]) -> TimelineOptions:
+    """``[session.timeline]`` as TimelineOptions; ValueError naming the key when invalid."""
+    known = {f.name for f in fields(TimelineOptions)}
+    kw: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ValueError(f"timeline.{key}: unknown key (known: {', '.join(sorted(known))})")
+        if key == "announce_before_minutes":
+            if not isinstance(value, list | tuple) or not all(_is_number(v) for v in value):
+                raise ValueError(f"timeline.{key}: must be a list of minutes, like [1440, 60]")
+            kw[key] = tuple(float(v) for v in value)
+        elif key == "questions_between_prompts":
+            if not isinstance(value, bool):
+                raise ValueError(f"timeline.{key}: must be true or false, not {value!r}")
+            kw[key] = value
+        elif key == "missed":
+            if value not in ("post", "skip"):
+                raise ValueError(f"timeline.{key}: must be 'post' or 'skip', not {value!r}")
+            kw[key] = value
+        elif not _is_number(value):
+            raise ValueError(f"timeline.{key}: must be a number of minutes, not {value!r}")
+        else:
+            kw[key] = float(value)
+    try:
+        return TimelineOptions(**kw)
+    except ValueError as e:
+        raise ValueError(f"timeline: {e}") from None
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)

@@ -1,17 +1,14 @@
 """What a session's config becomes for the live runner, and what host commands do to its timeline.
 
-``session_plan`` turns ``[[session]]`` (its ``messages`` and ``timeline`` tables) into templates,
-options and planned posts, with errors that name the key. ``apply_control`` carries out the
-command table's timeline commands (``chatbot.core.commands``) on a ``Timeline`` (pure: the time
-is passed in).
+``session_plan`` turns a session's config into its templates, options and planned posts.
+``apply_control`` carries out the command table's timeline commands (``chatbot.core.commands``)
+on a ``Timeline`` (pure: the time is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import fields
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from chatbot.config import SessionConfig
 from chatbot.core import commands
@@ -29,55 +26,16 @@ from chatbot.core.timeline import Timeline, TimelineRefused
 TIMELINE_COMMANDS = commands.names(effects=[Effect.TIMELINE])
 
 
-def timeline_options(raw: Mapping[str, Any]) -> TimelineOptions:
-    """``[session.timeline]`` as TimelineOptions; ValueError naming the key when invalid."""
-    known = {f.name for f in fields(TimelineOptions)}
-    kw: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key not in known:
-            raise ValueError(f"timeline.{key}: unknown key (known: {', '.join(sorted(known))})")
-        if key == "announce_before_minutes":
-            if not isinstance(value, list | tuple) or not all(_is_number(v) for v in value):
-                raise ValueError(f"timeline.{key}: must be a list of minutes, like [1440, 60]")
-            kw[key] = tuple(float(v) for v in value)
-        elif key == "questions_between_prompts":
-            if not isinstance(value, bool):
-                raise ValueError(f"timeline.{key}: must be true or false, not {value!r}")
-            kw[key] = value
-        elif key == "missed":
-            if value not in ("post", "skip"):
-                raise ValueError(f"timeline.{key}: must be 'post' or 'skip', not {value!r}")
-            kw[key] = value
-        elif not _is_number(value):
-            raise ValueError(f"timeline.{key}: must be a number of minutes, not {value!r}")
-        else:
-            kw[key] = float(value)
-    try:
-        return TimelineOptions(**kw)
-    except ValueError as e:
-        raise ValueError(f"timeline: {e}") from None
-
-
-def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
-
-
 def session_plan(
     session: SessionConfig, *, recap_url: str = ""
 ) -> tuple[Templates, TimelineOptions, list[PlannedPost]]:
-    """The session's templates, options and planned posts; ValueError naming the key when invalid."""
-    known = {f.name for f in fields(Templates)}
-    for key, value in session.messages.items():
-        if key not in known:
-            raise ValueError(f"messages.{key}: unknown message (known: {', '.join(sorted(known))})")
-        if not isinstance(value, str):
-            raise ValueError(f"messages.{key}: must be text")
-    try:
-        templates = Templates(**session.messages)
-    except ValueError as e:
-        raise ValueError(f"messages: {e}") from None
-    options = timeline_options(session.timeline)
-    return templates, options, build_timeline(session.spec, templates, options, recap_url=recap_url)
+    """The session's templates, options (validated once, when the ``SessionConfig`` was made) and
+    planned posts."""
+    return (
+        session.templates,
+        session.options,
+        build_timeline(session.spec, session.templates, session.options, recap_url=recap_url),
+    )
 
 
 def apply_control(timeline: Timeline, control: Control, now: datetime) -> Timeline:

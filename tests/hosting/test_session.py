@@ -293,36 +293,36 @@ async def test_a_session_already_over_is_not_hosted(tmp_path: Path) -> None:
     h.close()
 
 
-@pytest.mark.parametrize(
-    ("timeline", "problem"),
-    [
-        ({"missed": "later"}, "session[0].timeline.missed: must be 'post' or 'skip'"),
-        ({"reminder_every_minutes": "often"}, "session[0].timeline.reminder_every_minutes: must be a number"),
-        ({"announce_before_minutes": 60}, "session[0].timeline.announce_before_minutes: must be a list"),
-    ],
-)
-async def test_run_config_refuses_a_bad_session_before_starting(
-    tmp_path: Path, timeline: dict[str, object], problem: str
-) -> None:
+async def test_run_config_refuses_a_session_it_cannot_host_before_starting(tmp_path: Path) -> None:
     from chatbot.config import Config, ConfigError, SessionConfig
     from chatbot.startup import run_config
 
-    config = Config(
-        path=tmp_path / "chat.toml",
-        db=tmp_path / "c.db",
-        sessions=(SessionConfig(make_spec(), {}, timeline),),
-    )
-    with pytest.raises(ConfigError, match=re.escape(problem)):
-        await run_config(config)
-    bad_message = SessionConfig(make_spec(), {"welcome": "Hi {nobody}"}, {})
-    with pytest.raises(
-        ConfigError, match=r"session\[0\]\.messages: template 'welcome' uses unknown placeholder"
-    ):
-        await run_config(Config(path=tmp_path / "chat.toml", sessions=(bad_message,)))
     x_only = SessionConfig(make_spec(platforms=("x",)), {}, {})
     with pytest.raises(ConfigError, match="platform 'x' is not yet available"):
         await run_config(Config(path=tmp_path / "chat.toml", db=tmp_path / "c.db", sessions=(x_only,)))
+    with pytest.raises(ConfigError, match="no \\[\\[session\\]\\] to host"):
+        await run_config(Config(path=tmp_path / "chat.toml", db=tmp_path / "c.db"))
     assert not (tmp_path / "c.db").exists()
+
+
+@pytest.mark.parametrize(
+    ("messages", "timeline", "problem"),
+    [
+        ({}, {"missed": "later"}, "timeline.missed: must be 'post' or 'skip'"),
+        ({}, {"reminder_every_minutes": "often"}, "timeline.reminder_every_minutes: must be a number"),
+        ({}, {"announce_before_minutes": 60}, "timeline.announce_before_minutes: must be a list"),
+        ({}, {"reminder_every_minute": 5}, "timeline.reminder_every_minute: unknown key"),
+        ({"welcome": "Hi {nobody}"}, {}, "messages: template 'welcome' uses unknown placeholder"),
+    ],
+)
+def test_a_session_config_is_checked_once_whoever_makes_it(
+    messages: dict[str, str], timeline: dict[str, object], problem: str
+) -> None:
+    """The demo and tests build SessionConfig in code: the same one validator as the TOML loader."""
+    from chatbot.config import SessionConfig
+
+    with pytest.raises(ValueError, match=re.escape(problem)):
+        SessionConfig(make_spec(), messages, timeline)
 
 
 async def test_run_config_hosts_its_sessions_through_the_factory(tmp_path: Path) -> None:
