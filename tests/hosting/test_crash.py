@@ -164,7 +164,7 @@ async def test_a_post_the_platform_took_before_failing_is_not_sent_again(tmp_pat
     h = Harness(tmp_path, start=at(-1))
     runner = h.runner(make_session(announce_before_minutes=[]))
     platform = runner.platforms["x"]
-    failures = []
+    failures: list[object] = []
 
     def flaky(m: object) -> None:  # the platform records the post, then the call fails (a timeout)
         if not failures and str(getattr(m, "text", "")).startswith("Q1"):
@@ -210,7 +210,8 @@ async def test_sigterm_stops_cleanly_with_everything_stored(tmp_path: Path) -> N
     store = Store(h.db)
     try:
         assert [r["handle"] for r in store.message_rows(session.spec.id)][-1] == "@ann"
-        assert store.runner_state(session.spec.id)["timeline"]["done"] == ["intro", "prompt:Q1", "welcome"]
+        state = store.runner_state(session.spec.id)
+        assert state is not None and state["timeline"]["done"] == ["intro", "prompt:Q1", "welcome"]
     finally:
         store.close()
     await Host([h.runner(session)]).run()
