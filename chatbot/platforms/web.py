@@ -287,8 +287,13 @@ class WebRoom:
         return message
 
     def seed(self, messages: Iterable[Message]) -> None:
-        """What the room showed before a restart (from the store): kept as history, not heard again."""
-        old = [m for m in messages if m.platform == "web" and not m.id.startswith("dash-")]
+        """What the room showed before a restart (from the store): kept as history, not heard again.
+        Messages deleted since are not shown again (nor the old dashboard's ``dash-`` commands)."""
+        old = [
+            m
+            for m in messages
+            if m.platform == "web" and m.deleted_at is None and not m.id.startswith("dash-")
+        ]
         self._history[:0] = old[-self.limits.max_history :]
         for m in old:
             if not m.author.is_bot and not self.is_reserved(m.author.handle):

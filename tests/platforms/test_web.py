@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -164,6 +165,17 @@ async def test_seed_after_a_restart() -> None:
     messages = after.messages()
     new = after.receive(listener, "after")
     assert await anext(messages) == new  # the seeded messages are not heard again
+
+
+async def test_a_message_deleted_before_the_restart_is_not_shown_again() -> None:
+    before = WebRoom("#localgovchat")
+    jane = before.connect("1")
+    before.join(jane, SECRET_A, "Jane")
+    kept = before.receive(jane, "A1: keep this")
+    gone = before.receive(jane, "A1: oops, wrong chat")
+    after = WebRoom("#localgovchat")
+    after.seed([kept, replace(gone, deleted_at=gone.ts)])
+    assert [f["text"] for f in after.recent()] == ["A1: keep this"]
 
 
 async def test_a_reply_to_one_person_reaches_only_their_browsers() -> None:
