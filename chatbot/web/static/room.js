@@ -32,7 +32,7 @@
     const label = LABEL.exec(m.text);
     const isPrompt = (a.bot || a.host) && label && /^[QTqt]/.test(label[1]);
     const classes = ["msg", a.bot ? "bot" : "", a.host ? "host" : "", isPrompt ? "prompt-msg" : "",
-      you && a.id === you.id ? "mine" : ""].filter(Boolean).join(" ");
+      you && a.id === you.id ? "mine" : "", m.only_you ? "only-you" : ""].filter(Boolean).join(" ");
     const parent = m.reply_to ? byId.get(m.reply_to) : null;
     const initial = (a.name.match(/[\p{L}\p{N}]/u) || ["?"])[0].toUpperCase();
     const avatar = el("span", { class: "avatar", "aria-hidden": "true" }, a.bot ? "#" : initial);
@@ -43,6 +43,7 @@
         el("div", { class: "msg-meta" },
           el("span", { class: "name" }, a.name),
           a.bot ? el("span", { class: "badge" }, "bot") : a.host ? el("span", { class: "badge" }, "host") : "",
+          m.only_you ? el("span", { class: "badge only-you-badge" }, "only you can see this") : "",
           el("time", { datetime: m.ts }, clock(m.ts))),
         parent ? el("div", { class: "reply-to" }, `↪ ${parent.author.name}: ${parent.text.slice(0, 80)}`) : "",
         el("div", { class: "msg-text" },
