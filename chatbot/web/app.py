@@ -11,6 +11,7 @@ Routes (handlers are thin; the work is in the modules they come from):
     /chat/<hashtag>            the chat room; /ws is its websocket         room
     /live/<session>            the live view; /events is its SSE stream    liveview
     /host/<session>            the host dashboard (login), /events, /action host
+                               and /held (a held post: did it go out?)
     /login, /logout            host login (POST)                            host
     /api/sessions[/<id>[/queue|/messages]]  JSON                            api
     /static/                   CSS and JS (no CDN, no inline script)
@@ -77,6 +78,7 @@ def create_app(ctx: WebContext) -> web.Application:
     r.add_get("/host/{session}", host.dashboard)
     r.add_get("/host/{session}/events", host.host_events)
     r.add_post("/host/{session}/action", host.host_action)
+    r.add_post("/host/{session}/held", host.resolve_held)
     r.add_post("/login", host.login)
     r.add_post("/logout", host.logout)
     r.add_get("/api/sessions", api.sessions)

@@ -7,6 +7,10 @@ to the host alone (a flash on the page). Destructive commands (end, reject) need
 the page asks "are you sure?" first (a browser confirm, or a confirmation page without JS).
 Requests without a host session, with a wrong CSRF token or from another site get 403 and
 change nothing.
+
+Posts the bot may have made just before a crash, which the platform's history could not confirm,
+are held (``LiveState.held``): the dashboard lists them and the host says whether each went out
+(``/host/<session>/held``); the bot never sends them again on its own.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from aiohttp import web
 
 from chatbot.core import commands
 from chatbot.core.commands import CommandSpec
+from chatbot.core.model import Author
 from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import host_author
 from chatbot.web.context import CTX, render
@@ -24,6 +29,12 @@ from chatbot.web.liveview import find_live, stream_state
 from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
 
 MAX_FIELD = 200  # characters of one form field passed on to the command table
+#: why a post is held, as the dashboard says it (``chatbot.hosting.lookup.Reason``)
+HELD_REASONS = {
+    "history_budget": "the bot read as much of the platform's history as it may without finding it",
+    "unknown_cursor": "the platform no longer knows where the bot left off",
+    "history_failed": "the platform's history could not be read",
+}
 
 
 class _Fields(dict[str, str]):
@@ -51,10 +62,15 @@ def action_command(form: Mapping[str, object]) -> tuple[CommandSpec, list[str]]:
     return spec, args
 
 
+def dashboard_host(live: LiveSession) -> Author:
+    """Who the logged-in host acts as: the session's first host, as the web room knows them."""
+    hosts = live.state()["session"]["hosts"] or ["host"]
+    return host_author(hosts[0])
+
+
 async def give_command(live: LiveSession, spec: CommandSpec, args: list[str]) -> CommandResult:
     """Give the command as the session's first host, from the dashboard."""
-    hosts = live.state()["session"]["hosts"] or ["host"]
-    return await live.command(spec.name, args, host_author(hosts[0]), platform="web", via="dashboard")
+    return await live.command(spec.name, args, dashboard_host(live), platform="web", via="dashboard")
 
 
 async def dashboard(request: web.Request) -> web.StreamResponse:
@@ -76,6 +92,7 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         csrf=session.csrf,
         flash=flash,
         cautions=cautions(),
+        reasons=HELD_REASONS,
         room_slug=room.slug if room else "",
     )
 
@@ -113,10 +130,30 @@ async def host_action(request: web.Request) -> web.StreamResponse:
             csrf=session.csrf,
             session_id=live.session_id,
         )
-    result = await give_command(live, spec, args)
+    return answer(wants_json, session.flash, live, await give_command(live, spec, args))
+
+
+async def resolve_held(request: web.Request) -> web.StreamResponse:
+    """POST /host/<session>/held: the host's word on a held post (``key``, ``platform``):
+    ``went_out=no`` sends it now, ``went_out=yes`` records it as posted. Answered like an action."""
+    form = await request.post()
+    csrf = form.get("csrf")
+    session = request.app[AUTH].require(request, form_csrf=csrf if isinstance(csrf, str) else None)
+    live = find_live(request)
+    key, platform, went_out = (str(form.get(k, ""))[:MAX_FIELD] for k in ("key", "platform", "went_out"))
+    if not key or not platform or went_out not in {"yes", "no"}:
+        raise web.HTTPBadRequest(text="key, platform and went_out=yes|no are needed")
+    result = await live.resolve_held(key, platform, went_out=went_out == "yes", actor=dashboard_host(live))
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    return answer(wants_json, session.flash, live, result)
+
+
+def answer(wants_json: bool, flash: list[str], live: LiveSession, result: CommandResult) -> web.Response:
+    """A dashboard request's result: ``{ok, text, command}`` for JSON callers; for forms a flash
+    on the dashboard they go back to."""
     if wants_json:
         return web.json_response({"ok": result.ok, "text": result.text, "command": result.name})
-    session.flash.append(result.text if result.ok else f"Not done: {result.text}")
+    flash.append(result.text if result.ok else f"Not done: {result.text}")
     return see_other(f"/host/{live.session_id}")
 
 

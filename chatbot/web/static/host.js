@@ -1,23 +1,28 @@
 /* The host dashboard: live state in, commands out (fetch with the CSRF token; plain forms work
-   without JS). The result is shown to the host alone; End and Reject ask "are you sure?" first. */
+   without JS). The result is shown to the host alone; End and Reject ask "are you sure?" first.
+   Held posts (the bot cannot tell whether they went out) wait for the host's word on each. */
 "use strict";
 (() => {
-  const { el, clear, countdown, follow, pill, fillCommon } = window.ChatUI;
+  const { el, clear, clock, countdown, follow, pill, fillCommon } = window.ChatUI;
   const root = document.getElementById("host");
   if (!root) return;
   const csrf = root.dataset.csrf;
-  const action = `/host/${encodeURIComponent(root.dataset.session)}/action`;
+  const base = `/host/${encodeURIComponent(root.dataset.session)}`;
+  const action = `${base}/action`;
   const timer = countdown(document.getElementById("time-left"));
   const body = document.getElementById("queue-body");
   const flash = document.getElementById("flash");
   const cautions = JSON.parse(root.dataset.cautions || "{}");
+  const reasons = JSON.parse(root.dataset.reasons || "{}");
+  const heldCard = document.getElementById("held");
+  const heldList = document.getElementById("held-list");
 
   function say(lines, bad) {
     clear(flash);
     for (const line of lines) flash.append(el("p", { class: bad ? "bad" : "" }, line));
   }
 
-  async function send(fields, caution) {
+  async function send(fields, caution, url = action) {
     if (caution) {
       if (!window.confirm(caution)) return;
       fields = { ...fields, confirm: "yes" };
@@ -26,7 +31,7 @@
     data.append("csrf", csrf);
     for (const [k, v] of Object.entries(fields)) data.append(k, v);
     try {
-      const response = await fetch(action, {
+      const response = await fetch(url, {
         method: "POST", body: data, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf },
       });
@@ -48,6 +53,21 @@
       q.status === "open" ? b("approve", "Approve") : "", b("answered", "Answered"), b("reject", "Reject"));
   }
 
+  function renderHeld(held) {
+    clear(heldList);
+    heldCard.hidden = !held.length;
+    for (const p of held) {
+      const b = (wentOut, label, cls) => el("button", {
+        class: `button small ${cls}`, type: "button", "data-went-out": wentOut,
+        onclick: () => send({ key: p.key, platform: p.platform, went_out: wentOut }, null, `${base}/held`),
+      }, label);
+      heldList.append(el("li", { "data-key": p.key, "data-platform": p.platform },
+        el("p", { class: "small muted" }, `${p.kind} on ${p.platform}, meant for ${clock(p.intended_at)}: ${reasons[p.reason] || p.reason}`),
+        el("blockquote", { class: "held-text" }, p.text),
+        el("span", { class: "actions" }, b("no", "It did not go out: send it", "primary"), b("yes", "It went out", ""))));
+    }
+  }
+
   // Which session controls make sense in which status (the server refuses the others anyway).
   const ALLOWED = {
     scheduled: ["start", "end", "extend"],
@@ -58,6 +78,7 @@
 
   function render(state) {
     fillCommon(state, timer);
+    renderHeld(state.held || []);
     const allowed = ALLOWED[state.status];
     for (const button of root.querySelectorAll(".controls button[data-action]")) {
       button.disabled = allowed !== undefined && !allowed.includes(button.dataset.action);
