@@ -177,11 +177,12 @@ class SessionRunner:
             fault=self._fault,
         )
         log.info(
-            "event=restored session=%s messages=%d done=%d unconfirmed=%d fresh=%s",
+            "event=restored session=%s messages=%d done=%d unconfirmed=%d held=%d fresh=%s",
             self.session_id,
             self.feed.messages,
             len(self.timeline.done),
             len(self.ledger.suspects),
+            len(self.ledger.held),
             saved is None,
         )
         return saved is None
