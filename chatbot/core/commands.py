@@ -135,6 +135,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         flags=("optout",),
     ),
     CommandSpec(
+        "queue",
+        "see the questions waiting for an answer",
+        Effect.INFO,
+        False,
+        confirm="{text}",
+    ),
+    CommandSpec(
         "help",
         "see this help, or one command's",
         Effect.INFO,

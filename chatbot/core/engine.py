@@ -7,7 +7,7 @@ restart by replaying its stored messages.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -131,6 +131,7 @@ class SessionEngine:
     _prompt_by_message: dict[str, str] = field(default_factory=dict)
     _current_topic: str | None = None
     _hosts: set[str] = field(default_factory=set)
+    _vouched: set[str] = field(default_factory=set)  # participant keys a platform vouched for as hosts
     _bots: set[str] = field(default_factory=set)
     _optouts: set[str] = field(default_factory=set)
 
@@ -141,13 +142,26 @@ class SessionEngine:
         self._optouts = {handle_key(h) for h in self.spec.optouts}
 
     # -- roles ---------------------------------------------------------------------------
-    def may_host(self, actor: Author) -> bool:
-        """Whether ``actor`` may use host commands: a host of the session (by handle) or the bot."""
+    def may_host(self, actor: Author, platform: str = "") -> bool:
+        """Whether ``actor`` may use host commands: a host of the session (by handle), the bot, or
+        someone the platform vouches for (``Author.is_host``: a Discord role; remembered by
+        participant key, ``platform:id``, so their replayed messages count as a host's too)."""
         key = handle_key(actor.handle)
-        return key in self._hosts or key in self._bots
+        return (
+            actor.is_host
+            or key in self._hosts
+            or key in self._bots
+            or f"{platform}:{actor.id}" in self._vouched
+        )
+
+    def vouch(self, keys: Iterable[str]) -> None:
+        """Participant keys (``platform:id``) of people a platform vouched for as hosts before, as the
+        store keeps them (participants with the role host): a restarted runner gives them before
+        replaying the messages, which no longer carry the platform's word."""
+        self._vouched.update(keys)
 
     def is_host(self, message: Message) -> bool:
-        return self.may_host(message.author)
+        return self.may_host(message.author, message.platform)
 
     def is_bot(self, message: Message) -> bool:
         return handle_key(message.author.handle) in self._bots
@@ -157,13 +171,17 @@ class SessionEngine:
 
     def _person(self, author: Author, platform: str, at: datetime) -> Participant:
         key = f"{platform}:{author.id}"
+        if author.is_host:
+            self._vouched.add(key)
         p = self.participants.get(key)
         if p is None:
-            role = "host" if self.may_host(author) else "participant"
+            role = "host" if self.may_host(author, platform) else "participant"
             p = Participant(key, author.handle, author.name, platform, role, at)
             self.participants[key] = p
         else:  # people rename themselves mid-chat; keep one record, show the newest name
             p.handle, p.name = author.handle or p.handle, author.name or p.name
+            if author.is_host:  # given the hosts' role since
+                p.role = "host"
         if handle_key(author.handle) in self._optouts:
             p.opted_out = True
         return p
@@ -267,16 +285,25 @@ class SessionEngine:
 
     # -- commands ---------------------------------------------------------------------------------
     def command(
-        self, name: str, args: Sequence[str], actor: Author, at: datetime, platform: str, *, ref: str = ""
+        self,
+        name: str,
+        args: Sequence[str],
+        actor: Author,
+        at: datetime,
+        platform: str,
+        *,
+        ref: str = "",
+        replayed: bool = False,
     ) -> CommandOutcome:
         """Carry out a command of the table (``chatbot.core.commands``) for ``actor``, however it
         was given: the queue and participant ones here, the timeline ones as ``controls`` for the
-        runner. Host commands need a host (by handle) or the bot; a refusal changes nothing.
-        ``ref`` names where the command came from (its message id, or the command log's ref)."""
+        runner. Host commands need a host (``may_host``); a refusal changes nothing. ``ref``
+        names where the command came from (its message id, or the command log's ref);
+        ``replayed``: a command the log shows was given and applied (its actor was a host then)."""
         spec = commands.find(name)
         if spec is None:
             return _refused("", f"unknown command /{name.lstrip('/')[:40]}; try /help.")
-        if spec.host_only and not self.may_host(actor):
+        if spec.host_only and not replayed and not self.may_host(actor, platform):
             return _refused(spec.name, f"sorry, only the hosts can use /{spec.name}.")
         try:
             parsed = commands.parse_args(spec, args)
@@ -316,7 +343,21 @@ class SessionEngine:
 
     def _do_help(self, c: _Call) -> _Done:
         tag, topic = self.spec.question_tag, c.args.text("command")
-        return _Done({"text": commands.help_text(host=self.may_host(c.actor), tag=tag, topic=topic)})
+        host = self.may_host(c.actor, c.platform)
+        return _Done({"text": commands.help_text(host=host, tag=tag, topic=topic)})
+
+    def _do_queue(self, c: _Call) -> _Done:
+        waiting = self.queue.pending()
+        if not waiting:
+            return _Done({"text": "no questions are waiting."})
+        lines = [f"{len(waiting)} waiting:"]
+        for place, q in enumerate(waiting[:QUEUE_SHOWN], 1):
+            text = q.text if len(q.text) <= 120 else q.text[:119] + "\u2026"
+            votes = f", {q.upvotes} votes" if q.upvotes else ""
+            lines.append(f"{place}. #{q.number} ({q.status.value}{votes}) {q.author}: {text}")
+        if len(waiting) > QUEUE_SHOWN:
+            lines.append(f"... and {len(waiting) - QUEUE_SHOWN} more")
+        return _Done({"text": "\n".join(lines)})
 
     def _do_approve(self, c: _Call) -> _Done:
         n = self.queue.approve(c.args.number("n"), by=c.actor.handle, at=c.at).number
@@ -339,6 +380,9 @@ class SessionEngine:
         return _Done({"into": keep.number, "askers": len(keep.askers)})
 
 
+QUEUE_SHOWN = 10  # questions /queue lists
+
+
 def _refused(name: str, text: str) -> CommandOutcome:
     return CommandOutcome(name, False, text, ("refused",))
 
@@ -351,6 +395,7 @@ _HANDLERS: dict[str, Callable[[SessionEngine, _Call], _Done]] = {
     "upvote": SessionEngine._do_upvote,
     "optout": SessionEngine._do_optout,
     "help": SessionEngine._do_help,
+    "queue": SessionEngine._do_queue,
     "approve": SessionEngine._do_approve,
     "reject": SessionEngine._do_reject,
     "answered": SessionEngine._do_answered,

@@ -36,12 +36,15 @@ class QuestionStatus(StrEnum):
 @dataclass(frozen=True)
 class Author:
     """Who wrote a message. ``id`` is stable on the platform; ``handle`` keeps its platform form
-    (``@jane`` on X, ``jane#1234`` or ``jane`` on Discord, the nick on IRC)."""
+    (``@jane`` on X, ``jane#1234`` or ``jane`` on Discord, the nick on IRC). ``is_host``: the
+    platform vouches that this person hosts there (a Discord member with the hosts' role or the
+    Manage Events permission), besides the session's hosts by handle."""
 
     id: str
     handle: str
     name: str = ""
     is_bot: bool = False
+    is_host: bool = False
 
     @property
     def display(self) -> str:

@@ -90,8 +90,23 @@ class Commanding:
         return CommandResult(ok, text, out.name, flags)
 
     async def on_command_event(self, ev: CommandGiven) -> CommandResult:
-        """A command a platform's own interface gave (a Discord slash command): the same path."""
-        return await self.command(ev.name, ev.args, ev.actor, platform=ev.platform, via="slash")
+        """A command a platform's own interface gave (a Discord slash command): the same path, and
+        the answer to the actor alone where the platform can (``post(text, to=actor,
+        reply_to=ev.reply_token)``: the adapter knows what the token names, an interaction)."""
+        result = await self.command(ev.name, ev.args, ev.actor, platform=ev.platform, via="slash")
+        p = self.r.platforms.get(ev.platform)
+        if p is not None and p.supports_ephemeral:
+            try:
+                await p.post(result.text, to=ev.actor, reply_to=ev.reply_token or None)
+            except Exception as e:  # the command stands; only its answer is lost
+                log.warning(
+                    "event=command_answer_failed session=%s name=%s by=%s error=%r",
+                    self.r.session_id,
+                    ev.name,
+                    ev.actor.handle,
+                    e,
+                )
+        return result
 
     def replay(self, logged: deque[LoggedCommand], *, upto: int | None = None) -> None:
         """Apply logged commands given before the engine had taken ``upto`` messages (None: all
@@ -99,7 +114,7 @@ class Commanding:
         while logged and (upto is None or logged[0].after <= upto):
             c = logged.popleft()
             if c.outcome == "ok":
-                self.r.engine.command(c.name, c.args, c.actor, c.ts, c.platform, ref=c.ref)
+                self.r.engine.command(c.name, c.args, c.actor, c.ts, c.platform, ref=c.ref, replayed=True)
 
     def act(self, o: Outcome, now: datetime) -> tuple[Outcome, list[LedgerIntent], bool]:
         """Carry out a message's host commands; plan its replies (on the platform it came from).

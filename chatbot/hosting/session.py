@@ -150,6 +150,8 @@ class SessionRunner:
         status = st.session_row(self.session_id)["status"] if st.has_session(self.session_id) else "scheduled"
         st.save_session(self.spec, slug=self.slug, status=status)
         self.engine = SessionEngine(self.spec, bot_handles=tuple(a.handle for a in self.identities.values()))
+        people = st.participant_rows(self.session_id, include_deleted=True)
+        self.engine.vouch(r["key"] for r in people if r["role"] == "host")  # hosts by a platform's word
         self._seen.clear()
         self.feed.reset()
         logged = deque(st.command_log(self.session_id))

@@ -28,6 +28,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "upvote": ("1",),
     "optout": (),
     "help": (),
+    "queue": (),
     "start": (),
     "pause": (),
     "resume": (),
@@ -93,7 +94,7 @@ def test_the_help_and_the_parser_know_nothing_the_table_does_not() -> None:
 
 
 def test_engine_and_runner_handlers_must_match_the_table() -> None:
-    with pytest.raises(RuntimeError, match=r"\['frobnicate'\].*\['help'\]"):
+    with pytest.raises(RuntimeError, match=r"\['frobnicate'\].*\['help', 'queue'\]"):
         commands.check_handlers(
             [
                 "ask",
