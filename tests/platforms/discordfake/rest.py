@@ -14,6 +14,7 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -54,7 +55,11 @@ def middleware(fake: FakeDiscord) -> Any:
         path = request.path.removeprefix(API)
         if request.path == "/gateway":
             return await handler(request)
-        body = await request.json() if request.can_read_body and request.content_type == "application/json" else None
+        body = (
+            await request.json()
+            if request.can_read_body and request.content_type == "application/json"
+            else None
+        )
         fake.bodies.append((request.method, path, body))
         bucket = _bucket(request)
         now = time.monotonic()
@@ -81,7 +86,9 @@ def middleware(fake: FakeDiscord) -> Any:
     return mw
 
 
-async def _authorized(fake: FakeDiscord, request: web.Request, handler: Handler, path: str) -> web.StreamResponse:
+async def _authorized(
+    fake: FakeDiscord, request: web.Request, handler: Handler, path: str
+) -> web.StreamResponse:
     open_route = path.startswith(("/interactions/", "/webhooks/"))
     if not open_route and request.headers.get("Authorization") != f"Bot {fake.token}":
         return error(401, "401: Unauthorized")
@@ -98,7 +105,11 @@ def _injected(fake: FakeDiscord, method: str, path: str) -> web.Response | None:
         if f.times > 0 and f.method == method and f.path.search(path):
             f.times -= 1
             if f.status == 429:
-                body = {"message": "You are being rate limited.", "retry_after": f.retry_after, "global": False}
+                body = {
+                    "message": "You are being rate limited.",
+                    "retry_after": f.retry_after,
+                    "global": False,
+                }
                 headers = {"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"}
                 return reply(body, 429, headers)
             return error(f.status, f"{f.status}: injected failure")
@@ -113,28 +124,37 @@ def _bucket(request: web.Request) -> str:
 
 def add_routes(app: web.Application, fake: FakeDiscord) -> None:
     r = app.router
-    r.add_get(API + "/users/@me", lambda q: _json(fake.bot.json()))
-    r.add_get(API + "/oauth2/applications/@me", lambda q: _json(_application(fake)))
-    r.add_post(API + "/users/@me/channels", lambda q: _dm(fake, q))
-    r.add_post(API + "/channels/{cid}/messages", lambda q: _post_message(fake, q))
-    r.add_get(API + "/channels/{cid}/messages", lambda q: _history(fake, q))
-    r.add_get(API + "/channels/{cid}/messages/{mid}", lambda q: _get_message(fake, q))
-    r.add_put(API + "/channels/{cid}/messages/{mid}/reactions/{emoji}/@me", lambda q: _react(fake, q))
-    r.add_post(API + "/channels/{cid}/threads", lambda q: _thread(fake, q, None))
-    r.add_post(API + "/channels/{cid}/messages/{mid}/threads", lambda q: _thread(fake, q, q.match_info["mid"]))
-    r.add_get(API + "/guilds/{gid}/threads/active", lambda q: _active_threads(fake, q))
-    r.add_put(API + "/applications/{app}/commands", lambda q: _sync(fake, q, None))
-    r.add_put(API + "/applications/{app}/guilds/{gid}/commands", lambda q: _sync(fake, q, q.match_info["gid"]))
-    r.add_post(API + "/interactions/{iid}/{token}/callback", lambda q: _callback(fake, q))
-    r.add_post(API + "/webhooks/{app}/{token}", lambda q: _followup(fake, q))
-    r.add_get(API + "/guilds/{gid}/scheduled-events", lambda q: _events(fake, q))
-    r.add_post(API + "/guilds/{gid}/scheduled-events", lambda q: _create_event(fake, q))
-    r.add_get(API + "/guilds/{gid}/scheduled-events/{eid}", lambda q: _event(fake, q))
-    r.add_patch(API + "/guilds/{gid}/scheduled-events/{eid}", lambda q: _edit_event(fake, q))
+    r.add_get(API + "/users/@me", partial(_me, fake))
+    r.add_get(API + "/oauth2/applications/@me", partial(_app, fake))
+    r.add_post(API + "/users/@me/channels", partial(_dm, fake))
+    r.add_get(API + "/channels/{cid}", partial(_get_channel, fake))
+    r.add_post(API + "/channels/{cid}/messages", partial(_post_message, fake))
+    r.add_get(API + "/channels/{cid}/messages", partial(_history, fake))
+    r.add_get(API + "/channels/{cid}/messages/{mid}", partial(_get_message, fake))
+    r.add_put(API + "/channels/{cid}/messages/{mid}/reactions/{emoji}/@me", partial(_react, fake))
+    r.add_post(API + "/channels/{cid}/threads", partial(_thread, fake))
+    r.add_post(API + "/channels/{cid}/messages/{mid}/threads", partial(_thread, fake))
+    r.add_get(API + "/guilds/{gid}/threads/active", partial(_active_threads, fake))
+    r.add_put(API + "/applications/{app}/commands", partial(_sync, fake))
+    r.add_put(API + "/applications/{app}/guilds/{gid}/commands", partial(_sync, fake))
+    r.add_post(API + "/interactions/{iid}/{token}/callback", partial(_callback, fake))
+    r.add_post(API + "/webhooks/{app}/{token}", partial(_followup, fake))
+    r.add_get(API + "/guilds/{gid}/scheduled-events", partial(_events, fake))
+    r.add_post(API + "/guilds/{gid}/scheduled-events", partial(_create_event, fake))
+    r.add_get(API + "/guilds/{gid}/scheduled-events/{eid}", partial(_event, fake))
+    r.add_patch(API + "/guilds/{gid}/scheduled-events/{eid}", partial(_edit_event, fake))
 
 
-async def _json(body: Any, status: int = 200) -> web.Response:
-    return reply(body, status)
+async def _me(fake: FakeDiscord, request: web.Request) -> web.Response:
+    return reply(fake.bot.json())
+
+
+async def _app(fake: FakeDiscord, request: web.Request) -> web.Response:
+    return reply(_application(fake))
+
+
+async def _get_channel(fake: FakeDiscord, request: web.Request) -> web.Response:
+    return reply(_channel(fake, request).json())
 
 
 def _application(fake: FakeDiscord) -> dict[str, Any]:
@@ -172,7 +192,12 @@ def _channel(fake: FakeDiscord, request: web.Request) -> Channel:
 
 async def _dm(fake: FakeDiscord, request: web.Request) -> web.Response:
     body = await request.json()
-    user = next(m.user for g in fake.guilds.values() for m in g.members.values() if m.user.id == body["recipient_id"])
+    wanted = str(body["recipient_id"])
+    user = next(
+        (m.user for g in fake.guilds.values() for m in g.members.values() if m.user.id == wanted), None
+    )
+    if user is None:
+        return error(400, "Invalid Recipient(s)", 50033)
     dm = next((c for c in fake.channels.values() if c.type == 1 and c.recipient is user), None)
     if dm is None:
         dm = Channel(fake.ids.next(), 1, recipient=user)
@@ -187,10 +212,20 @@ async def _post_message(fake: FakeDiscord, request: web.Request) -> web.Response
     if not content and not embeds:
         return error(400, "Cannot send an empty message", 50006)
     if len(content) > 2000:
-        return error(400, "Invalid Form Body", 50035, errors={"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}})
+        return error(
+            400,
+            "Invalid Form Body",
+            50035,
+            errors={"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH"}]}},
+        )
     ref = body.get("message_reference")
     if ref and fake.find_message(str(ref["message_id"])) is None:
-        return error(400, "Invalid Form Body", 50035, errors={"message_reference": {"_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE"}]}})
+        return error(
+            400,
+            "Invalid Form Body",
+            50035,
+            errors={"message_reference": {"_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE"}]}},
+        )
     m = message_json(
         id=fake.ids.next(),
         channel=channel,
@@ -240,8 +275,9 @@ async def _react(fake: FakeDiscord, request: web.Request) -> web.Response:
     return reply(None, 204)
 
 
-async def _thread(fake: FakeDiscord, request: web.Request, from_message: str | None) -> web.Response:
+async def _thread(fake: FakeDiscord, request: web.Request) -> web.Response:
     parent = _channel(fake, request)
+    from_message = request.match_info.get("mid")
     body = await request.json()
     if from_message is not None and not any(m["id"] == from_message for m in parent.messages):
         return error(404, "Unknown Message", 10008)
@@ -264,7 +300,8 @@ async def _active_threads(fake: FakeDiscord, request: web.Request) -> web.Respon
     return reply({"threads": [t.json() for t in fake.threads_of(guild)], "members": []})
 
 
-async def _sync(fake: FakeDiscord, request: web.Request, gid: str | None) -> web.Response:
+async def _sync(fake: FakeDiscord, request: web.Request) -> web.Response:
+    gid = request.match_info.get("gid")
     body = await request.json()
     made = []
     for c in body:
@@ -328,7 +365,9 @@ async def _followup(fake: FakeDiscord, request: web.Request) -> web.Response:
     return reply(m)
 
 
-def _interaction_message(fake: FakeDiscord, channel: Channel, data: dict[str, Any], iid: str) -> dict[str, Any]:
+def _interaction_message(
+    fake: FakeDiscord, channel: Channel, data: dict[str, Any], iid: str
+) -> dict[str, Any]:
     """An answer to an interaction; an ephemeral one is kept nowhere and sent to nobody else."""
     flags = int(data.get("flags") or 0)
     m = message_json(
@@ -375,7 +414,9 @@ async def _create_event(fake: FakeDiscord, request: web.Request) -> web.Response
     if not _future(fake, body["scheduled_start_time"]):
         problems.append("scheduled_start_time")
     if problems:
-        return error(400, "Invalid Form Body", 50035, errors={p: {"_errors": [{"code": "INVALID"}]} for p in problems})
+        return error(
+            400, "Invalid Form Body", 50035, errors={p: {"_errors": [{"code": "INVALID"}]} for p in problems}
+        )
     event = scheduled_event_json(id=fake.ids.next(), guild_id=guild.id, creator=fake.bot, body=body)
     guild.events[event["id"]] = event
     fake.event_dispatch("GUILD_SCHEDULED_EVENT_CREATE", event)
@@ -394,7 +435,14 @@ async def _edit_event(fake: FakeDiscord, request: web.Request) -> web.Response:
         return error(400, "Cannot update a finished event", 180000)
     if "scheduled_start_time" in body and event["status"] != 1:
         return error(400, "Cannot change the start of an event that has started", 180000)
-    for key in ("name", "description", "scheduled_start_time", "scheduled_end_time", "entity_metadata", "status"):
+    for key in (
+        "name",
+        "description",
+        "scheduled_start_time",
+        "scheduled_end_time",
+        "entity_metadata",
+        "status",
+    ):
         if key in body:
             event[key] = body[key]
     fake.event_dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)

@@ -74,7 +74,9 @@ class Interaction:
 class FakeDiscord:
     """One application (its bot user), its guilds, and the servers speaking for them."""
 
-    def __init__(self, clock: Clock, *, token: str = "fake-bot-token", privileged: int = MESSAGE_CONTENT) -> None:
+    def __init__(
+        self, clock: Clock, *, token: str = "fake-bot-token", privileged: int = MESSAGE_CONTENT
+    ) -> None:
         self.clock = clock
         self.ids = Snowflakes(clock)
         self.token = token
@@ -230,7 +232,9 @@ class FakeDiscord:
         name = "MESSAGE_REACTION_ADD" if added else "MESSAGE_REACTION_REMOVE"
         self.gateway.broadcast(name, lambda s: d if s.intents & GUILD_MESSAGE_REACTIONS else None)
 
-    def slash(self, who: Member, channel: Channel, name: str, *path: str, **options: str | int) -> Interaction:
+    def slash(
+        self, who: Member, channel: Channel, name: str, *path: str, **options: str | int
+    ) -> Interaction:
         """``who`` gives the slash command ``/name path... option:value`` in ``channel`` (it must
         have been registered for the guild); the interaction, to await ``answer_of``."""
         guild = self.guilds[who.guild_id]
@@ -302,8 +306,13 @@ class FakeDiscord:
     def visible(self, m: dict[str, Any], *, content: bool) -> dict[str, Any]:
         out = {k: v for k, v in m.items() if k != "reactions"}
         out["reactions"] = [
-            {**{k: v for k, v in r.items() if k != "_by"}, "me": self.bot.id in r["_by"],
-             "count_details": {"burst": 0, "normal": r["count"]}, "burst_colors": [], "me_burst": False}
+            {
+                **{k: v for k, v in r.items() if k != "_by"},
+                "me": self.bot.id in r["_by"],
+                "count_details": {"burst": 0, "normal": r["count"]},
+                "burst_colors": [],
+                "me_burst": False,
+            }
             for r in m["reactions"]
         ]
         if not content and m["author"]["id"] != self.bot.id:

@@ -32,7 +32,9 @@ PRIVILEGED = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 # Permission bits
 ADMINISTRATOR = 1 << 3
 MANAGE_EVENTS = 1 << 33
-EVERYONE_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 16) | (1 << 6) | (1 << 38)  # view, send, history, react, threads
+EVERYONE_PERMISSIONS = (
+    (1 << 10) | (1 << 11) | (1 << 16) | (1 << 6) | (1 << 38)
+)  # view, send, history, react, threads
 
 
 def iso(ts: datetime) -> str:
