@@ -36,7 +36,7 @@ from chatbot.hosting.plan import session_plan
 from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
-from chatbot.platforms.base import Platform
+from chatbot.platforms.base import FollowsSession, Platform
 from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
 
 log = logging.getLogger("chatbot.hosting")
@@ -115,6 +115,7 @@ class SessionRunner:
                 for name, p in self.platforms.items():
                     self.identities[name] = await p.identity()
                 fresh = self._restore()
+                self._follow()
                 if CLOSING in self.timeline.done:
                     if not self._recap_at:
                         await self._finish()
@@ -369,6 +370,17 @@ class SessionRunner:
 
     def _emit_state(self) -> None:
         self.feed.state_changed(self.state)
+        self._follow()
+
+    def _follow(self) -> None:
+        """Platforms that show the session themselves (a Discord scheduled event) hear its status
+        and times (``chatbot.platforms.base.FollowsSession``)."""
+        following = [p for p in self.platforms.values() if isinstance(p, FollowsSession)]
+        if following:
+            status = self.state()["status"]
+            welcome = next(p for p in self.timeline.posts if p.kind == "welcome")
+            for p in following:
+                p.follow_session(status, welcome.due, self.timeline.ends_at)
 
 
 def _mark(q: Question) -> tuple[int, ...]:

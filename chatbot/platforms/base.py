@@ -27,6 +27,8 @@ from chatbot.core.textfit import Limits
 from chatbot.platforms.settings import Section
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chatbot.clock import Clock
     from chatbot.config import Config, SessionConfig
 
@@ -97,6 +99,16 @@ class Platform(Protocol):
 
     async def identity(self) -> Author:
         """Who the bot is on this platform."""
+
+
+@runtime_checkable
+class FollowsSession(Protocol):
+    """A platform that shows the session itself (Discord: a scheduled event members mark
+    themselves interested in): the runner tells it the session's status (``scheduled``, ``live``,
+    ``paused``, ``ended``) and times whenever they may have changed. Cheap, never waiting: the
+    adapter applies it in the background and finishes before ``stop`` returns."""
+
+    def follow_session(self, status: str, starts_at: datetime, ends_at: datetime) -> None: ...
 
 
 async def read_history(
