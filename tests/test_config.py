@@ -180,11 +180,13 @@ def test_platform_settings_errors_name_the_key(tmp_path: Path, table: str, messa
 
 
 def test_platforms_not_hosted_yet_are_known_and_their_tables_accepted(tmp_path: Path) -> None:
-    """A session may name x or discord (import and replay use them); hosting on them says
-    'not yet available' (tests/hosting/test_session.py), and an older [x] table stays readable."""
+    """A session may name a platform that is only archived (import and replay use it); hosting on
+    it says 'not yet available' (tests/hosting/test_session.py). An older [x] table stays readable:
+    the X adapter checks it like [platforms.x]."""
     text = '[x]\npoll_seconds = 60\n[platforms.discord]\nchannel_id = "1"\n' + BASE.replace(
         'hosts = ["@host"]', 'hosts = ["@host"]\nplatforms = ["x", "discord"]'
     )
     cfg = load_config(write(tmp_path, text), env={})
     assert cfg.sessions[0].spec.platforms == ("x", "discord")
-    assert set(cfg.platform_settings) == {"web"}  # only hostable platforms have settings yet
+    assert cfg.platform_settings["x"].poll_seconds == 60.0
+    assert "irc" not in cfg.platform_settings  # only hostable platforms have settings

@@ -47,6 +47,18 @@ class Reacted:
 
 
 @dataclass(frozen=True)
+class Tallied:
+    """How many reacted with ``emoji`` on a message, as a platform that gives only totals tells it
+    (X's like count): the count now, replacing whatever was known."""
+
+    platform: str
+    message_id: str
+    emoji: str
+    count: int
+    at: datetime
+
+
+@dataclass(frozen=True)
 class CommandGiven:
     """A command given through the platform's own interface (not typed as chat text):
     ``name`` and ``args`` as the core's command table knows them; ``reply_token`` lets the
@@ -60,5 +72,5 @@ class CommandGiven:
     reply_token: str = ""
 
 
-Event = Message | Edited | Deleted | Reacted | CommandGiven
+Event = Message | Edited | Deleted | Reacted | Tallied | CommandGiven
 """Everything ``Platform.events()`` yields."""

@@ -8,10 +8,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted
+from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted, Tallied
 from chatbot.core.model import Message
 from chatbot.hosting.reader import supervise
-from chatbot.platforms.base import Platform, read_history
+from chatbot.platforms.base import CountsVotes, Platform, read_history
 from chatbot.store import iso, uid_of
 
 if TYPE_CHECKING:
@@ -79,9 +79,19 @@ class Listening:
                 )
         if run:
             self.r._ingest(run)
+        self.watch_votes()
 
-    async def dispatch(self, ev: Edited | Deleted | Reacted | CommandGiven) -> None:
-        """An edit, deletion or reaction on a message of this session, or a command."""
+    def watch_votes(self) -> None:
+        """Platforms that count votes only when asked (``CountsVotes``: X's likes) learn which
+        messages matter: the pending questions first heard there."""
+        for name, p in self.r.platforms.items():
+            if isinstance(p, CountsVotes):
+                pending = self.r.engine.queue.pending()
+                p.watch_votes([q.message_id for q in pending if self.r._origin.get(q.message_id) == name])
+
+    async def dispatch(self, ev: Edited | Deleted | Reacted | Tallied | CommandGiven) -> None:
+        """An edit, deletion or reaction (or a platform's count of them) on a message of this
+        session, or a command."""
         if isinstance(ev, CommandGiven):
             await self.r.commanding.on_command_event(ev)
             return
@@ -92,7 +102,11 @@ class Listening:
             self.r.store.edit_message(uid, ev.text, ev.at)
         elif isinstance(ev, Deleted):
             self.r.store.delete_message(uid, ev.at, by_author=ev.by_author)
-        elif self.r._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added):
+        elif (
+            self.r._reactions.tally(uid, ev.emoji, ev.count)
+            if isinstance(ev, Tallied)
+            else self.r._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added)
+        ):
             self.r.store.set_reactions(uid, self.r._reactions.reactions(uid))
             p = self.r.platforms.get(ev.platform)
             if p is not None and ev.emoji == p.vote_emoji:
@@ -127,6 +141,7 @@ class Listening:
         """After a restart: what the platforms carried meanwhile, then the posts that came due while
         the bot was down (posted at once, or skipped with missed="skip"), then unsent replies."""
         self.restore_votes()  # before the first await: before any new reaction is taken
+        self.watch_votes()
         for name, p in self.r.platforms.items():
             if name in self.r.cursors:
                 try:

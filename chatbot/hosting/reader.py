@@ -109,6 +109,15 @@ class ReactionTally:
             return True
         return False
 
+    def tally(self, uid: str, emoji: str, count: int) -> bool:
+        """The platform says ``count`` reacted with ``emoji`` (it tells totals, not who): the
+        count becomes that; False when it already was."""
+        if count == self.count(uid, emoji):
+            return False
+        named = len(self._people.get(uid, {}).get(emoji, ()))
+        self._unnamed.setdefault(uid, {})[emoji] = max(count - named, 0)
+        return True
+
     def count(self, uid: str, emoji: str) -> int:
         return self._unnamed.get(uid, {}).get(emoji, 0) + len(self._people.get(uid, {}).get(emoji, ()))
 

@@ -52,6 +52,11 @@ class UnknownCursor(PlatformError):
         self.cursor = cursor
 
 
+class PostTooLong(PlatformError):
+    """The platform refused a post as too long although its counter said it fits (the platform
+    counts differently than we do): the ledger splits it into shorter parts instead of losing it."""
+
+
 class EphemeralUnsupported(PlatformError):
     """``post(..., to=someone)`` on a platform that cannot show a message to one person only;
     the caller decides whether to answer in public instead (``supports_ephemeral`` tells first)."""
@@ -99,6 +104,15 @@ class Platform(Protocol):
 
     async def identity(self) -> Author:
         """Who the bot is on this platform."""
+
+
+@runtime_checkable
+class CountsVotes(Protocol):
+    """A platform that tells vote counts only when asked (X's likes, read in batches, each read
+    paid): the runner names the messages whose votes matter (the pending questions heard there,
+    again after a restart) and the adapter yields ``Tallied`` events for them at its own pace."""
+
+    def watch_votes(self, message_ids: Collection[str]) -> None: ...
 
 
 @runtime_checkable

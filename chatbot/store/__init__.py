@@ -30,6 +30,7 @@ from chatbot.store.rows import (
 )
 from chatbot.store.schema import SCHEMA_VERSION, migrations, open_database, schema_version
 from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerRow, LedgerStatus, RunnerState
+from chatbot.store.usage import Usage, UsageRow
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -44,6 +45,7 @@ __all__ = [
     "SessionNotFound",
     "Store",
     "StoreError",
+    "UsageRow",
     "iso",
     "message_from_row",
     "message_row",
@@ -56,7 +58,7 @@ __all__ = [
 ]
 
 
-class Store(Reads, LiveWrites, CommandLog):
+class Store(Reads, LiveWrites, CommandLog, Usage):
     """All reads and writes of the archive. Keep calls short: SQLite is synchronous."""
 
     def __init__(self, path: str | Path) -> None:

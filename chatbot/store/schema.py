@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from chatbot.store.errors import StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 migrations = Migrations("chatbot")
 
 
@@ -242,6 +242,27 @@ def m005_held_posts(db: sqlite_utils.Database) -> None:
     ledger = db.table("ledger")
     for name in ("held_reason", "resolved_by", "resolved_at"):
         ledger.add_column(name, str)
+
+
+@migrations()
+def m006_platform_usage(db: sqlite_utils.Database) -> None:
+    """What a session's hosting cost on each platform, per endpoint: requests made, units they
+    returned (posts read, posts made) and the estimated cost, kept as it is spent so that a
+    restarted runner keeps counting against the same read budget (``chatbot.store.usage``)."""
+    db.table("platform_usage").create(
+        {
+            "session_id": str,
+            "platform": str,
+            "endpoint": str,
+            "requests": int,
+            "units": int,
+            "cost": float,
+            "updated_at": str,
+        },
+        pk=("session_id", "platform", "endpoint"),
+        not_null={"requests", "units", "cost", "updated_at"},
+        defaults={"requests": 0, "units": 0, "cost": 0.0},
+    )
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

@@ -297,9 +297,9 @@ async def test_run_config_refuses_a_session_it_cannot_host_before_starting(tmp_p
     from chatbot.config import Config, ConfigError, SessionConfig
     from chatbot.startup import run_config
 
-    x_only = SessionConfig(make_spec(platforms=("x",)), {}, {})
-    with pytest.raises(ConfigError, match="platform 'x' is not yet available"):
-        await run_config(Config(path=tmp_path / "chat.toml", db=tmp_path / "c.db", sessions=(x_only,)))
+    irc_only = SessionConfig(make_spec(platforms=("irc",)), {}, {})
+    with pytest.raises(ConfigError, match="platform 'irc' is not yet available"):
+        await run_config(Config(path=tmp_path / "chat.toml", db=tmp_path / "c.db", sessions=(irc_only,)))
     with pytest.raises(ConfigError, match="no \\[\\[session\\]\\] to host"):
         await run_config(Config(path=tmp_path / "chat.toml", db=tmp_path / "c.db"))
     assert not (tmp_path / "c.db").exists()

@@ -1,0 +1,333 @@
+"""The session's X account as a ``Platform``: recent search for hearing, posts for speaking.
+
+Hearing: every ``poll_seconds`` while the chat is on (every ``idle_poll_seconds`` before and after
+it) recent search asks for the hashtag's posts (and the bot's own) newer than the newest heard,
+following ``next_token`` pages so that a burst after a prompt is heard whole (up to ``max_pages``),
+and yields them oldest first. The queued questions' likes are read in batches of 100
+(``GET /2/tweets`` with ``public_metrics``) every ``likes_seconds`` and yielded as ``Tallied``.
+
+History (the runner's catch-up after a restart, the ledger's lookup of a post) reads recent search
+after the cursor, newest first, at most ``history_budget`` posts per reading, and serves the
+runner's oldest-first pages from what it read. A cursor that is not an X id, or older than the
+seven days recent search keeps, is ``UnknownCursor``. After a restart the first catch-up also
+tells the poller where to go on from, so nothing is read twice.
+
+Every read counts against the session's ``read_budget`` (kept in the archive across restarts);
+when it is spent the bot stops reading and says so in the logs, and goes on posting.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from chatbot.clock import Clock
+from chatbot.core.engine import handle_key
+from chatbot.core.events import Event, Tallied
+from chatbot.core.model import Author, Message
+from chatbot.platforms.base import EphemeralUnsupported, PlatformError, UnknownCursor
+from chatbot.platforms.x.client import Refused, XApi
+from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, like_counts, messages, time_of
+from chatbot.platforms.x.settings import XSettings
+
+log = logging.getLogger("chatbot.platforms.x")
+
+LIKE = "like"  # the vote on X
+RECENT = timedelta(days=7, minutes=-5)  # how far back recent search reaches (with a margin)
+LIVE_BEFORE = timedelta(minutes=10)  # polling goes fast this long before the start...
+LIVE_AFTER = timedelta(minutes=30)  # ...and stays fast this long after the planned end
+KEEP = 5000  # posts kept in memory for history pages
+
+
+class ReadBudgetReached(PlatformError):
+    """The session read as many posts as its ``read_budget`` allows."""
+
+
+class XPlatform:
+    """One session on X (``chatbot.platforms.base.Platform``, and ``CountsVotes``)."""
+
+    name = "x"
+    supports_threads = True
+    supports_reactions = False  # likes come as counts (Tallied), not as who liked
+    supports_edits = False
+    supports_deletions = False
+    supports_ephemeral = False
+    supports_commands = False
+    echoes_own_posts = True  # the bot's posts come back in search
+    vote_emoji = LIKE
+
+    def __init__(
+        self,
+        api: XApi,
+        settings: XSettings,
+        *,
+        hashtag: str,
+        hosts: Sequence[str] = (),
+        live: tuple[datetime, datetime],
+        clock: Clock,
+        session_id: str = "",
+    ) -> None:
+        from chatbot.platforms.x import DESCRIPTION
+
+        self.post_limits = DESCRIPTION.post_limits
+        self.max_length = self.post_limits.max_length
+        self.history_budget = settings.history_budget
+        self.api = api
+        self.settings = settings
+        self.hashtag = hashtag
+        self.clock = clock
+        self.session_id = session_id
+        self.live = (live[0] - LIVE_BEFORE, live[1] + LIVE_AFTER)
+        self.me: Author | None = None
+        self._host_handles = [h for h in hosts if not h.casefold().startswith("id:")]
+        self._hosts: dict[str, str] = {}  # X user id -> the handle the config names them by
+        self._since: str | None = None  # the newest post id read: the poller goes on after it
+        self._origin = clock.now()  # a session's history starts here (see start)
+        self._reading = asyncio.Lock()
+        self._stopped = asyncio.Event()
+        self._started = False
+        self._cache: list[Message] = []  # what history read, oldest first, with no gaps...
+        self._cache_after = ""  # ...after this cursor
+        self._watched: set[str] = set()
+        self._likes: dict[str, int] = {}
+        self._next_likes = clock.now()
+        self._out_of_budget = False
+
+    # -- lifetime ------------------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._started:
+            return
+        self._started = True
+        now = self.clock.now()  # a first start before the chat reads nothing older; a late one, the chat
+        self._origin = max(min(now, self.live[0]), now - RECENT)
+        await self.api.open()
+        data = (await self.api.me())["data"]
+        self.me = Author(
+            str(data["id"]), "@" + str(data["username"]), str(data.get("name") or ""), is_bot=True
+        )
+        if self._host_handles:
+            names = [h.lstrip("@") for h in self._host_handles]
+            found = await self.api.users_by(names)
+            for u in found.get("data") or []:
+                configured = next(h for h in self._host_handles if handle_key(h) == handle_key(u["username"]))
+                self._hosts[str(u["id"])] = configured
+            missing = {handle_key(h) for h in names} - {
+                handle_key(u["username"]) for u in found.get("data") or []
+            }
+            if missing:
+                log.warning(
+                    "event=x_hosts_not_found session=%s handles=%s",
+                    self.session_id,
+                    ",".join(sorted(missing)),
+                )
+        log.info(
+            "event=x_connected session=%s account=%s hosts_by_id=%d %s",
+            self.session_id,
+            self.me.handle,
+            len(self._hosts),
+            self.api.spend.summary(),
+        )
+
+    async def stop(self) -> None:
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        await self.api.close()
+        log.info("event=x_spend session=%s %s", self.session_id, self.api.spend.summary())
+
+    async def identity(self) -> Author:
+        if self.me is None:
+            raise PlatformError("x: not started")
+        return self.me
+
+    # -- hearing -------------------------------------------------------------------------------
+    async def events(self) -> AsyncIterator[Event]:
+        if self.me is None:
+            raise PlatformError("x: not started")
+        due = self.clock.now()
+        while await self._pause_until(due):
+            due = self.clock.now() + timedelta(seconds=self.interval())
+            if self._out_of_budget:
+                continue
+            try:
+                async with self._reading:
+                    heard = await self._poll()
+                    tallies = await self._read_likes()
+            except ReadBudgetReached as e:
+                self._out_of_budget = True
+                log.error(
+                    "event=x_read_budget_reached session=%s %s action=stop_reading: %s",
+                    self.session_id,
+                    self.api.spend.summary(),
+                    e,
+                )
+                continue
+            for m in heard:
+                yield m
+            for t in tallies:
+                yield t
+
+    def interval(self) -> float:
+        """Seconds to the next search: fast while the chat is on, slow before and after."""
+        now = self.clock.now()
+        on = self.live[0] <= now <= self.live[1]
+        return self.settings.poll_seconds if on else self.settings.idle_poll_seconds
+
+    def watch_votes(self, message_ids: Collection[str]) -> None:
+        """The runner's pending questions heard on X: their likes are read from now on."""
+        self._watched = {i for i in message_ids if is_post_id(i)}
+
+    async def _pause_until(self, when: datetime) -> bool:
+        """Wait on the clock until ``when``; False when stopped meanwhile."""
+        if self._stopped.is_set():
+            return False
+        sleep = asyncio.ensure_future(self.clock.sleep_until(when))
+        stop = asyncio.ensure_future(self._stopped.wait())
+        try:
+            await asyncio.wait({sleep, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in (sleep, stop):
+                f.cancel()
+            await asyncio.gather(sleep, stop, return_exceptions=True)
+        return not self._stopped.is_set()
+
+    async def _poll(self) -> list[Message]:
+        since = self._since or id_at(self._origin)
+        cap = self.settings.page_size * self.settings.max_pages
+        found, complete, newest = await self._read_after(since, cap)
+        if not complete:
+            log.warning(
+                "event=x_burst_cut session=%s read=%d max_pages=%d: older posts of the burst are not read",
+                self.session_id,
+                len(found),
+                self.settings.max_pages,
+            )
+        if newest:
+            self._since = newest
+        return found
+
+    async def _read_likes(self) -> list[Tallied]:
+        now = self.clock.now()
+        if not self.settings.likes_seconds or not self._watched or now < self._next_likes:
+            return []
+        self._next_likes = now + timedelta(seconds=self.settings.likes_seconds)
+        ids = sorted(self._watched, key=int)
+        out: list[Tallied] = []
+        for i in range(0, len(ids), 100):
+            batch = ids[i : i + 100]
+            self._room(len(batch))
+            counts = like_counts(await self.api.lookup(batch, ["public_metrics"]))
+            for pid, count in counts.items():
+                if self._likes.get(pid) != count:
+                    self._likes[pid] = count
+                    out.append(Tallied(self.name, pid, LIKE, count, now))
+        return out
+
+    # -- history ----------------------------------------------------------------------------------
+    async def history(self, *, after: str | None = None, limit: int = 100) -> list[Message]:
+        cursor = after if after is not None else id_at(self._origin)
+        if not is_post_id(cursor) or time_of(cursor) < self.clock.now() - RECENT:
+            raise UnknownCursor(self.name, cursor)
+        if limit <= 0:
+            return []
+        async with self._reading:
+            start = self._in_cache(cursor)
+            if start is None:
+                found, complete, newest = await self._read_after(cursor, self.history_budget)
+                self._cache, self._cache_after, start = found, cursor, 0
+                if not complete:
+                    log.warning(
+                        "event=history_budget_reached session=%s platform=x read=%d during=history",
+                        self.session_id,
+                        len(found),
+                    )
+            elif len(self._cache) - start < limit:  # read what came after the cache, if anything
+                last = self._cache[-1].id if self._cache else self._cache_after
+                more, _, newest = await self._read_after(last, self.history_budget)
+                self._cache.extend(more)
+            else:
+                newest = None
+            if self._since is None and newest:  # after a restart: the poller goes on from here
+                self._since = newest
+            del self._cache[: max(0, len(self._cache) - KEEP)]
+            start = self._in_cache(cursor) or 0
+            return self._cache[start : start + limit]
+
+    def _in_cache(self, cursor: str) -> int | None:
+        """Where the posts after ``cursor`` start in the cache; None when it does not cover it."""
+        if cursor == self._cache_after:
+            return 0
+        for i, m in enumerate(self._cache):
+            if m.id == cursor:
+                return i + 1
+        return None
+
+    async def _read_after(self, since: str, cap: int) -> tuple[list[Message], bool, str | None]:
+        """Posts of the chat newer than ``since``: newest first, page after page, at most ``cap``;
+        returned oldest first, with whether the pages reached ``since``, and the newest id."""
+        params: dict[str, Any] = {
+            "query": self.query(),
+            "since_id": since,
+            "tweet_fields": FIELDS,
+            "expansions": ["author_id"],
+            "user_fields": ["username", "name"],
+        }
+        found: list[Message] = []
+        newest: str | None = None
+        token: str | None = None
+        while len(found) < cap:
+            size = min(self.settings.page_size, max(cap - len(found), 10))
+            self._room(size)
+            body = await self.api.search({**params, "max_results": size, "next_token": token})
+            meta = body.get("meta") or {}
+            newest = newest or meta.get("newest_id")
+            found.extend(messages(body, channel=self.hashtag, author_of=self.author_of))
+            token = meta.get("next_token")
+            if not token:
+                return sorted(found, key=lambda m: int(m.id)), True, newest
+        return sorted(found, key=lambda m: int(m.id)), False, newest
+
+    def query(self) -> str:
+        """The chat's posts, the bot's own and the replies to it (a reply to a prompt answers it,
+        with or without the tag)."""
+        bot = f" OR from:{self.me.id} OR to:{self.me.id}" if self.me is not None else ""
+        return f"({self.hashtag}{bot})" + ("" if self.settings.retweets else " -is:retweet")
+
+    def _room(self, wanted: int) -> None:
+        left = self.settings.read_budget - self.api.spend.reads
+        if left < min(wanted, 10):
+            raise ReadBudgetReached(f"x: {self.api.spend.reads} of {self.settings.read_budget} posts read")
+
+    def author_of(self, user_id: str, user: Mapping[str, Any] | None) -> Author:
+        """The author as the session knows them: the bot, a host by the handle the config names
+        them by (whatever they are called today), or anyone by id with today's handle."""
+        if self.me is not None and user_id == self.me.id:
+            return self.me
+        handle = "@" + str(user["username"]) if user and user.get("username") else user_id
+        name = str(user.get("name") or "") if user else ""
+        return Author(user_id, self._hosts.get(user_id, handle), name)
+
+    # -- speaking -----------------------------------------------------------------------------------
+    async def post(self, text: str, *, reply_to: str | None = None, to: Author | None = None) -> str:
+        if to is not None:
+            raise EphemeralUnsupported("x: every post is public (no message for one person only)")
+        if not self.post_limits.fits(text):
+            n = self.post_limits.count(text)
+            raise PlatformError(
+                f"x: a post is at most {self.max_length} characters as X counts them, not {n}"
+            )
+        try:
+            body = await self.api.create(text, reply_to)
+        except Refused as e:
+            if reply_to is None or "deleted or not visible" not in str(e):
+                raise
+            log.warning(
+                "event=x_reply_target_gone session=%s reply_to=%s action=post_alone",
+                self.session_id,
+                reply_to,
+            )
+            body = await self.api.create(text, None)
+        return str(body["data"]["id"])
