@@ -61,6 +61,9 @@ class Commanding:
             after=len(self.r._seen),  # replayed after as many messages on restart
         )
         person = self.r.engine.participants.get(f"{platform}:{actor.id}")
+        changed_questions = set(self.r._changed_questions((), command=True))
+        if out.question is not None:  # asked by the command (/ask): new, so no mark of it yet
+            changed_questions.add(out.question)
         with self.r.store.db.atomic():
             self.r.store.log_command(self.r.session_id, entry)
             if person is not None:
@@ -71,7 +74,7 @@ class Commanding:
                 self.r.session_id,
                 (),
                 self.r.engine,
-                questions=self.r._changed_questions((), command=True),
+                questions=changed_questions,
                 intents=rows,
                 state=self.r._state_row(),
             )

@@ -1,0 +1,127 @@
+"""Run a benchmark: ``python -m benchmarks.run import|recap|rerender|search|live [--sizes ...]``.
+
+Each writes ``benchmarks/results/<name>.json`` (figures with machine, commit and date) and a chart
+``benchmarks/results/<name>.svg`` of cost against size; ``docs/performance.md`` quotes them.
+Synthetic chats and archives are built once into ``$CHATBOT_BENCH_DIR`` (default
+``/tmp/chatbot-bench``) and reused. Not part of the test run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks import synth
+from benchmarks.harness import RESULTS, SCRATCH, chart, fresh, median_run, save
+
+
+def _chat(size: int, sessions: int = 1) -> Path:
+    return synth.write(SCRATCH / f"chat-{size}-{sessions}.jsonl", size, sessions=sessions)
+
+
+def _archive(size: int, sessions: int = 1) -> Path:
+    """An archive holding the synthetic chat, imported once by the current code."""
+    db = SCRATCH / f"archive-{size}-{sessions}.db"
+    if not db.is_file():
+        tmp = SCRATCH / f"building-{size}-{sessions}.db"
+        fresh("import", _chat(size, sessions), tmp)
+        tmp.replace(db)
+        for suffix in ("-wal", "-shm"):
+            Path(str(tmp) + suffix).unlink(missing_ok=True)
+    return db
+
+
+def bench_import(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        source = _chat(size)
+        floor = median_run("floor-insert", source, SCRATCH / "floor.db", repeat=repeat)
+        ours = median_run("import", source, SCRATCH / "import.db", repeat=repeat)
+        figures[str(size)] = {
+            "seconds": round(ours["seconds"], 4),
+            "messages_per_s": round(size / ours["seconds"]),
+            "peak_mb": ours["peak_mb"],
+            "floor_seconds": round(floor["seconds"], 4),
+            "percent_of_floor_rate": round(100 * floor["seconds"] / ours["seconds"], 2),
+            "runs": [round(r["seconds"], 4) for r in ours["runs"]],
+        }
+        print(
+            f"import {size:>9,}: {ours['seconds']:.3f} s ({figures[str(size)]['messages_per_s']:,}/s), "
+            f"peak {ours['peak_mb']} MB; floor {floor['seconds']:.4f} s "
+            f"({figures[str(size)]['percent_of_floor_rate']}% of its rate)"
+        )
+    return figures
+
+
+def bench_recap(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        db = _archive(size)
+        floor = median_run("floor-render", db, SCRATCH / "floor.html", repeat=repeat)
+        ours = median_run("recap", db, SCRATCH / "recap-out", repeat=repeat)
+        figures[str(size)] = {
+            "seconds": round(ours["seconds"], 4),
+            "peak_mb": ours["peak_mb"],
+            "html_bytes_per_message": ours["bytes_per_message"],
+            "floor_seconds": round(floor["seconds"], 4),
+            "times_floor": round(ours["seconds"] / floor["seconds"], 2),
+            "runs": [round(r["seconds"], 4) for r in ours["runs"]],
+        }
+        print(
+            f"recap {size:>9,}: {ours['seconds']:.3f} s, peak {ours['peak_mb']} MB, "
+            f"{ours['bytes_per_message']} B/message; floor {floor['seconds']:.4f} s "
+            f"({figures[str(size)]['times_floor']}x)"
+        )
+    return figures
+
+
+TITLES = {"import": "Import into a fresh archive", "recap": "HTML + JSON recap of one session"}
+
+
+def draw(bench: str, name: str, figures: dict[str, Any]) -> Path:
+    """``results/<name>.svg``: seconds against messages, now, before (the ``baseline-<bench>``
+    results, when kept) and the bare floor."""
+    series = {"chatbot": [(float(k), v["seconds"]) for k, v in figures.items()]}
+    before = RESULTS / f"baseline-{bench}.json"
+    if before.is_file() and name != f"baseline-{bench}":
+        old = json.loads(before.read_text())
+        series[f"before ({old['commit'].split('+')[0]})"] = [
+            (float(k), v["seconds"]) for k, v in old["figures"].items()
+        ]
+    series["bare floor"] = [(float(k), v["floor_seconds"]) for k, v in figures.items()]
+    return chart(RESULTS / f"{name}.svg", TITLES[bench], series)
+
+
+BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
+    "import": bench_import,
+    "recap": bench_recap,
+}
+DEFAULT_SIZES = {"import": "1000,10000,100000", "recap": "1000,10000,100000"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("bench", choices=sorted(BENCHES))
+    ap.add_argument("--sizes", help="messages, comma-separated (default depends on the benchmark)")
+    ap.add_argument("--repeat", type=int, default=3, help="fresh processes per figure (median taken)")
+    ap.add_argument("--name", help="results file name (default: the benchmark's)")
+    ap.add_argument("--clean", action="store_true", help="rebuild cached chats and archives first")
+    args = ap.parse_args()
+    if args.clean:
+        shutil.rmtree(SCRATCH, ignore_errors=True)
+    SCRATCH.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in (args.sizes or DEFAULT_SIZES[args.bench]).split(",")]
+    figures = BENCHES[args.bench](sizes, args.repeat)
+    name = args.name or args.bench
+    path = save(name, {"sizes": sizes, "repeat": args.repeat}, figures)
+    if args.bench in TITLES:
+        draw(args.bench, name, figures)
+    print(f"written to {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""One measurement in a fresh interpreter: ``python -m benchmarks.worker TASK ARGS...``.
+
+Prints one JSON line: ``seconds`` (the timed part only: no interpreter start, no imports, no
+fixture building), ``peak_mb`` (the process's peak resident memory, everything included) and
+whatever else the task reports. The harness (``benchmarks.harness``) runs these and takes medians.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def peak_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def jsonl_rows(path: Path) -> list[tuple[Any, ...]]:
+    """The rows the floors and the import share: one tuple per message of our JSON Lines."""
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            r = json.loads(line)
+            a = r["author"]
+            rows.append(
+                (
+                    f"{r['platform']}:{r['id']}",
+                    r["id"],
+                    r["platform"],
+                    r["ts"],
+                    a["id"],
+                    a["handle"],
+                    a.get("name", ""),
+                    r["text"],
+                    r.get("reply_to"),
+                    int(r.get("is_repost", False)),
+                    r.get("likes", 0),
+                )
+            )
+    return rows
+
+
+def floor_insert(source: str, db: str) -> dict[str, Any]:
+    """The import's floor: the same rows, already in memory, ``executemany`` into a plain table."""
+    rows = jsonl_rows(Path(source))
+    Path(db).unlink(missing_ok=True)
+    conn = sqlite3.connect(db)
+    t = time.perf_counter()
+    conn.execute(
+        "create table messages (uid text primary key, id text, platform text, ts text, author_id text, "
+        "handle text, name text, text text, reply_to text, is_repost integer, likes integer)"
+    )
+    conn.executemany("insert into messages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    conn.commit()
+    seconds = time.perf_counter() - t
+    conn.close()
+    return {"seconds": seconds, "messages": len(rows)}
+
+
+FLOOR_TEMPLATE = (
+    "<!doctype html><title>{{ title }}</title><ol>{% for m in rows %}"
+    '<li id="m-{{ m.id }}"><b>{{ m.name }}</b> {{ m.handle }} <time>{{ m.ts }}</time>'
+    "<p>{{ m.text }}</p></li>{% endfor %}</ol>"
+)
+
+
+def floor_render(db: str, out: str) -> dict[str, Any]:
+    """The recap's floor: a bare jinja2 loop (autoescaped) over the session's rows, to a file."""
+    import jinja2
+
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = conn.execute(
+        "select id, ts, handle, name, text from messages where session_id is not null order by ts, uid"
+    ).fetchall()
+    env = jinja2.Environment(autoescape=True)
+    template = env.from_string(FLOOR_TEMPLATE)
+    t = time.perf_counter()
+    html = template.render(title="floor", rows=rows)
+    Path(out).write_text(html, encoding="utf-8")
+    seconds = time.perf_counter() - t
+    return {"seconds": seconds, "messages": len(rows), "bytes": len(html.encode())}
+
+
+def import_chat(source: str, db: str) -> dict[str, Any]:
+    """``chatbot import SOURCE --db DB`` into a fresh archive, timed without the interpreter start."""
+    from chatbot.importing import import_files
+    from chatbot.store import Store
+
+    Path(db).unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(db + suffix).unlink(missing_ok=True)
+    store = Store(db)
+    t = time.perf_counter()
+    report = import_files(store, [Path(source)])
+    seconds = time.perf_counter() - t
+    count = store.db.execute("select count(*) from messages").fetchone()[0]
+    store.close()
+    return {"seconds": seconds, "messages": count, "sessions": len(report.sessions)}
+
+
+def recap(db: str, out: str) -> dict[str, Any]:
+    """``chatbot recap --format html,json`` of every session into an empty folder."""
+    import shutil
+
+    from chatbot.recap.publish import publish
+    from chatbot.store import Store
+
+    shutil.rmtree(out, ignore_errors=True)
+    store = Store(db)
+    ids = [r["id"] for r in store.sessions()]
+    t = time.perf_counter()
+    publish(store, Path(out), ids, formats=("html", "json"))
+    seconds = time.perf_counter() - t
+    html = sum(p.stat().st_size for p in Path(out).glob("*.html") if p.name != "index.html")
+    messages = store.db.execute("select count(*) from messages where session_id is not null").fetchone()[0]
+    store.close()
+    return {"seconds": seconds, "html_bytes": html, "bytes_per_message": round(html / max(messages, 1), 1)}
+
+
+TASKS: dict[str, Callable[..., dict[str, Any]]] = {
+    "floor-insert": floor_insert,
+    "floor-render": floor_render,
+    "import": import_chat,
+    "recap": recap,
+}
+
+
+def main() -> None:
+    task, *args = sys.argv[1:]
+    result = TASKS[task](*args)
+    result["peak_mb"] = peak_mb()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
