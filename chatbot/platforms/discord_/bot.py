@@ -65,6 +65,7 @@ class HostBot(commands.Bot):
     """discord.py's bot, forwarding what it hears to its ``SharedBot``."""
 
     def __init__(self, shared: SharedBot, intents: discord.Intents) -> None:
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # a text bot: no voice
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None)
         self.shared = shared
 

@@ -7,10 +7,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from chatbot.clock import Clock
+from chatbot.clock import Clock, ScaledClock
 from chatbot.config import SessionConfig
+from chatbot.core.model import PromptSpec, SessionSpec
 from chatbot.platforms.discord_.adapter import DiscordPlatform
 from chatbot.platforms.discord_.settings import DiscordSettings, Hub, Place
 from tests.platforms.discordfake.server import FakeDiscord
@@ -73,3 +75,43 @@ async def world(clock: Clock, monkeypatch: Any, **options: Any) -> AsyncIterator
     async with fake.running():
         fake.point(monkeypatch)
         yield w
+
+
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 21:00 in New York
+SPEED = 600.0  # ten virtual minutes in one real second
+
+
+def at(minutes: float) -> datetime:
+    return START + timedelta(minutes=minutes)
+
+
+def chat(
+    *,
+    hashtag: str = "#localgovchat",
+    minutes: float = 10,
+    prompts: tuple[tuple[str, float], ...] = (("Where do residents ask first?", 1), ("What works?", 4)),
+    **timeline: Any,
+) -> SessionConfig:
+    """A short session on Discord: prompts at their minute marks, no announcements or reminders
+    unless asked."""
+    spec = SessionSpec(
+        id=f"{hashtag.lstrip('#')}-2026-11-24",
+        hashtag=hashtag,
+        title="Frontline staff",
+        start=START,
+        timezone="America/New_York",
+        duration_minutes=minutes,
+        hosts=("@govhost",),
+        prompts=tuple(PromptSpec(f"Q{i}", text, offset_minutes=m) for i, (text, m) in enumerate(prompts, 1)),
+        platforms=("discord",),
+    )
+    options = {"announce_before_minutes": [], "reminder_every_minutes": 0, "last_call_minutes": 0, **timeline}
+    return SessionConfig(spec, {}, options)
+
+
+def fast_clock(minutes_before: float = 0.5) -> ScaledClock:
+    return ScaledClock(at(-minutes_before), SPEED)
+
+
+async def until(clock: Clock, minutes: float) -> None:
+    await clock.sleep_until(at(minutes))
