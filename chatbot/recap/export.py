@@ -27,6 +27,7 @@ from chatbot.recap.types import (
     ExportQuestion,
     ExportSession,
     ExportStats,
+    ExportUsage,
 )
 from chatbot.store import Store
 
@@ -180,7 +181,7 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         "style": spec.style,
         "status": row["status"],
     }
-    return {
+    out: Export = {
         "schema": SCHEMA,
         "session": session,
         "stats": stats,
@@ -189,6 +190,10 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         "participants": people,
         "messages": messages,
     }
+    usage = _usage(store, sid)
+    if usage:
+        out["usage"] = usage
+    return out
 
 
 def _attachments(text: str | None) -> list[ExportAttachment]:
@@ -249,4 +254,31 @@ def _questions(
         if r["deleted"]:
             item["deleted"] = True
         out.append(item)
+    return out
+
+def _usage(store: Store, session_id: str) -> list[ExportUsage]:
+    """What the session's paid platforms were asked, per platform (nothing for a free one)."""
+    out: list[ExportUsage] = []
+    rows = store.usage(session_id)
+    for platform in dict.fromkeys(r["platform"] for r in rows):
+        mine = [r for r in rows if r["platform"] == platform]
+        out.append(
+            {
+                "platform": platform,
+                "requests": sum(r["requests"] for r in mine),
+                "reads": sum(r["units"] for r in mine if r["unit"] == "post read"),
+                "posts": sum(r["units"] for r in mine if r["unit"] == "post created"),
+                "cost_usd": round(sum(r["cost"] for r in mine), 4),
+                "endpoints": [
+                    {
+                        "endpoint": r["endpoint"],
+                        "unit": r["unit"],
+                        "requests": r["requests"],
+                        "units": r["units"],
+                        "cost_usd": round(r["cost"], 4),
+                    }
+                    for r in mine
+                ],
+            }
+        )
     return out

@@ -47,7 +47,7 @@ from chatbot.recap.feed import (
     write_search_index,
 )
 from chatbot.recap.markdown import render_markdown
-from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt
+from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt, ExportUsage
 from chatbot.recap.viewtypes import (
     ManifestRecord,
     MessageView,
@@ -296,7 +296,18 @@ def session_view(
         "messages": [message_view(m, ctx) for m in raw_messages],
         "exports": [("JSON" if fmt == "json" else "Markdown", f"{slug}.{fmt}") for fmt in exports],
         "index_href": index_href,
+        "usage": [usage_line(u) for u in export.get("usage") or ()],
     }
+
+
+def usage_line(u: ExportUsage) -> str:
+    """``On X the bot made 42 requests: 1,234 posts read, 12 posts made (about $6.31 at the
+    configured prices).``"""
+    where = PLATFORM_NAMES.get(u["platform"], clean_text(u["platform"]))
+    return (
+        f"On {where} the bot made {u['requests']:,} requests: {u['reads']:,} posts read, "
+        f"{u['posts']:,} posts made (about ${u['cost_usd']:,.2f} at the configured prices)."
+    )
 
 
 def render_session(

@@ -159,6 +159,28 @@ class ExportItem(TypedDict):
     prompt: str | None  # the label of the prompt it came under
 
 
+class ExportUsageEndpoint(TypedDict):
+    """One endpoint's use: requests, the units they returned or made, their estimated cost."""
+
+    endpoint: str
+    unit: str  # "post read", "post created", "user read"
+    requests: int
+    units: int
+    cost_usd: float
+
+
+class ExportUsage(TypedDict):
+    """What hosting the session cost on one platform whose API is paid (X): every request, what
+    the requests read and posted, and the estimate at the prices the host configured."""
+
+    platform: str
+    requests: int
+    reads: int  # posts read
+    posts: int  # posts created
+    cost_usd: float
+    endpoints: list[ExportUsageEndpoint]
+
+
 class Export(TypedDict):
     """One session's recap export (``recap --format json``, ``GET /api/sessions/<id>``)."""
 
@@ -170,3 +192,4 @@ class Export(TypedDict):
     participants: list[ExportParticipant]
     messages: list[ExportMessage]
     items: NotRequired[list[ExportItem]]
+    usage: NotRequired[list[ExportUsage]]  # hosted on a platform whose API is paid

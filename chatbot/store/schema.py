@@ -247,21 +247,23 @@ def m005_held_posts(db: sqlite_utils.Database) -> None:
 @migrations()
 def m006_platform_usage(db: sqlite_utils.Database) -> None:
     """What a session's hosting cost on each platform, per endpoint: requests made, units they
-    returned (posts read, posts made) and the estimated cost, kept as it is spent so that a
-    restarted runner keeps counting against the same read budget (``chatbot.store.usage``)."""
+    returned or made (``unit`` names them: post read, post created) and the estimated cost, kept
+    as it is spent so that a restarted runner counts against the same read budget
+    (``chatbot.store.usage``)."""
     db.table("platform_usage").create(
         {
             "session_id": str,
             "platform": str,
             "endpoint": str,
+            "unit": str,
             "requests": int,
             "units": int,
             "cost": float,
             "updated_at": str,
         },
         pk=("session_id", "platform", "endpoint"),
-        not_null={"requests", "units", "cost", "updated_at"},
-        defaults={"requests": 0, "units": 0, "cost": 0.0},
+        not_null={"unit", "requests", "units", "cost", "updated_at"},
+        defaults={"unit": "", "requests": 0, "units": 0, "cost": 0.0},
     )
 
 

@@ -17,8 +17,9 @@ class UsageRow(TypedDict):
 
     platform: str
     endpoint: str
+    unit: str  # what one unit is: "post read", "post created", "user read"
     requests: int
-    units: int  # what the requests returned or made: posts read, posts created, users read
+    units: int  # how many units the requests returned or made
     cost: float  # estimated, in US dollars, at the prices the host configured
 
 
@@ -28,27 +29,36 @@ class Usage:
     db: sqlite_utils.Database
 
     def add_usage(
-        self, session_id: str, platform: str, endpoint: str, *, requests: int, units: int, cost: float
+        self,
+        session_id: str,
+        platform: str,
+        endpoint: str,
+        *,
+        unit: str,
+        requests: int,
+        units: int,
+        cost: float,
     ) -> None:
         """Add one step of spending (committed at once)."""
         with self.db.atomic():
             self.db.execute(
                 "insert into platform_usage "
-                "(session_id, platform, endpoint, requests, units, cost, updated_at) "
-                "values (?, ?, ?, ?, ?, ?, ?) on conflict(session_id, platform, endpoint) do update set "
+                "(session_id, platform, endpoint, unit, requests, units, cost, updated_at) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?) on conflict(session_id, platform, endpoint) do update set "
                 "requests = requests + excluded.requests, units = units + excluded.units, "
-                "cost = cost + excluded.cost, updated_at = excluded.updated_at",
-                [session_id, platform, endpoint, requests, units, cost, iso(datetime.now(UTC))],
+                "cost = cost + excluded.cost, unit = excluded.unit, updated_at = excluded.updated_at",
+                [session_id, platform, endpoint, unit, requests, units, cost, iso(datetime.now(UTC))],
             )
 
     def usage(self, session_id: str, platform: str | None = None) -> list[UsageRow]:
         """The session's use per platform and endpoint (only ``platform``'s when given)."""
-        sql = "select platform, endpoint, requests, units, cost from platform_usage where session_id = ?"
+        sql = "select platform, endpoint, unit, requests, units, cost from platform_usage where session_id = ?"
         args: list[str] = [session_id]
         if platform is not None:
             sql += " and platform = ?"
             args.append(platform)
         rows = self.db.execute(sql + " order by platform, endpoint", args).fetchall()
         return [
-            {"platform": p, "endpoint": e, "requests": r, "units": u, "cost": c} for p, e, r, u, c in rows
+            {"platform": p, "endpoint": e, "unit": k, "requests": r, "units": u, "cost": c}
+            for p, e, k, r, u, c in rows
         ]

@@ -6,6 +6,7 @@ scheduled event, a gateway that drops, a restart without duplicate posts."""
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from chatbot.config import SessionConfig
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.discord_.adapter import DiscordPlatform
+from chatbot.platforms.discord_.bot import HostBot
 from chatbot.platforms.discord_.settings import Place
 from chatbot.store import Store
 from tests.platforms.discordfake.kit import World, at, chat, fast_clock, until, world
@@ -35,14 +37,24 @@ def texts(channel: Channel) -> list[str]:
 
 
 def runner(
-    tmp_path: Path, session: SessionConfig, platform: DiscordPlatform, clock: Clock, store: Store | None = None
+    tmp_path: Path,
+    session: SessionConfig,
+    platform: DiscordPlatform,
+    clock: Clock,
+    store: Store | None = None,
 ) -> SessionRunner:
     return SessionRunner(
-        session, store or Store(tmp_path / "chat.db"), [platform], clock=clock, recaps=Recaps(tmp_path / "out")
+        session,
+        store or Store(tmp_path / "chat.db"),
+        [platform],
+        clock=clock,
+        recaps=Recaps(tmp_path / "out"),
     )
 
 
-async def answered(w: World, who: Any, channel: Channel, name: str, *path: str, **options: Any) -> dict[str, Any]:
+async def answered(
+    w: World, who: Any, channel: Channel, name: str, *path: str, **options: Any
+) -> dict[str, Any]:
     return await w.fake.answer_of(w.fake.slash(who, channel, name, *path, **options))
 
 
@@ -81,7 +93,10 @@ async def test_a_chat_in_a_thread_with_slash_commands_votes_and_hosts_by_role(
         assert thread.name == "#localgovchat 2026-11-24" and thread.parent_id == w.channel.id
         assert [m["id"] for m in w.channel.messages] == [thread.id]  # the welcome opened the thread
         posted = texts(thread)
-        assert posted[0].startswith("Before we start") and [t[:2] for t in posted if t[:1] == "Q"] == ["Q1", "Q2"]
+        assert posted[0].startswith("Before we start") and [t[:2] for t in posted if t[:1] == "Q"] == [
+            "Q1",
+            "Q2",
+        ]
         assert posted[-1].startswith("That's a wrap for #localgovchat")
         # answers to slash commands: only the member saw them, and they are in no channel
         assert said["ask"]["content"] == "thanks, your question is #2 (place 2 in the queue)"
@@ -92,7 +107,9 @@ async def test_a_chat_in_a_thread_with_slash_commands_votes_and_hosts_by_role(
             "2 waiting:\n1. #1 (approved, 2 votes) bob: Who trains the front desk staff?\n"
             "2. #2 (open) ann: How do you measure wait times?"
         )
-        assert all(said[k]["flags"] & EPHEMERAL for k in ("ask", "refused", "approve", "extend", "queue", "end"))
+        assert all(
+            said[k]["flags"] & EPHEMERAL for k in ("ask", "refused", "approve", "extend", "queue", "end")
+        )
         assert not any("thanks, your question" in t or "sorry" in t for t in posted)
         # the scheduled event: planned, started with the chat, extended, completed
         (event,) = w.fake.events(w.guild)
@@ -118,4 +135,119 @@ async def test_a_chat_in_a_thread_with_slash_commands_votes_and_hosts_by_role(
             assert ("extend", "mo", "ok") in logged
         finally:
             store.close()
-        assert (tmp_path / "out" / "2026-11-24-localgovchat.html").exists() or list((tmp_path / "out").glob("*.html"))
+        assert (tmp_path / "out" / "2026-11-24-localgovchat.html").exists() or list(
+            (tmp_path / "out").glob("*.html")
+        )
+
+
+def answers(store: Store, sid: str) -> list[str]:
+    return [r["text"] for r in store.message_rows(sid) if r["kind"] == "answer"]
+
+
+def lines(caplog: pytest.LogCaptureFixture, event: str) -> list[str]:
+    return [r.getMessage() for r in caplog.records if f"event={event} " in r.getMessage()]
+
+
+async def test_the_gateway_drops_and_nothing_said_meanwhile_is_lost(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A blip: discord.py resumes and the gateway replays what it missed. A lost session: it
+    identifies again, and what was said in between comes from the channel's history."""
+    monkeypatch.setattr(HostBot, "reidentify_seconds", 0.0)  # Discord's 5 s between IDENTIFYs
+    clock = fast_clock()
+    async with world(clock, monkeypatch) as w:
+        session = chat()
+        run = runner(tmp_path, session, w.adapter(session, clock), clock)
+
+        async def people() -> None:
+            await until(clock, 1.5)
+            w.fake.gateway.drop()
+            w.fake.say(w.ann, w.channel, "A1: said while the socket was down")
+            await until(clock, 2.5)
+            w.fake.gateway.invalidate()
+            w.fake.say(w.bob, w.channel, "A1: said while the bot had no gateway session")
+            await until(clock, 3.5)
+            w.fake.say(w.ann, w.channel, "A1: heard live again")
+
+        talk = asyncio.ensure_future(people())
+        with caplog.at_level(logging.INFO):
+            await asyncio.wait_for(run.run(), 30)
+        await talk
+        assert (w.fake.gateway.resumed, w.fake.gateway.identified) == (1, 2)
+        assert answers(run.store, session.spec.id) == [
+            "A1: said while the socket was down",
+            "A1: said while the bot had no gateway session",
+            "A1: heard live again",
+        ]
+        (failed,) = lines(caplog, "reader_failed")
+        assert "platform=discord" in failed and "GatewayGap" in failed
+        (restarted,) = lines(caplog, "reader_restarted")
+        assert "caught_up=1" in restarted
+        run.store.close()
+
+
+async def test_a_restart_catches_up_from_history_and_posts_nothing_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = fast_clock()
+    async with world(clock, monkeypatch) as w:
+        session = chat()
+        first = runner(tmp_path, session, w.adapter(session, clock), clock)
+
+        async def crash() -> None:
+            await until(clock, 1.5)
+            w.fake.say(w.ann, w.channel, "A1: before the restart")
+            await until(clock, 2)
+            first.stop()
+
+        stopping = asyncio.ensure_future(crash())
+        await asyncio.wait_for(first.run(), 30)
+        await stopping
+        first.store.close()
+        assert not w.fake.gateway.live()[0].conn  # the bot is gone: nobody hears this but the channel
+        w.fake.say(w.bob, w.channel, "A1: while the bot was down")
+        w.hub = type(w.hub)()  # a new process: a new connection
+        second = runner(tmp_path, session, w.adapter(session, clock), clock)
+        await asyncio.wait_for(second.run(), 30)
+        by_bot = [m["content"] for m in w.channel.messages if m["author"]["id"] == w.fake.bot.id]
+        assert [t[:2] for t in by_bot if t[:2] in ("Q1", "Q2", "Th")] == ["Q1", "Q2", "Th"]
+        assert len(by_bot) == len(set(by_bot))  # each post once, across the restart
+        assert answers(second.store, session.spec.id) == [
+            "A1: before the restart",
+            "A1: while the bot was down",
+        ]
+        second.store.close()
+
+
+async def test_several_sessions_in_several_guilds_share_one_connection(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = fast_clock()
+    async with world(clock, monkeypatch) as w:
+        other = w.fake.guild("Civic Tech")
+        general = w.fake.text_channel(other, "civictech")
+        cy = w.fake.member(other, "cy")
+        chats = {"#civictech": Place(int(other.id), int(general.id), thread=True)}
+        one, two = chat(), chat(hashtag="#civictech", prompts=(("What did you ship?", 1),))
+        store = Store(tmp_path / "chat.db")
+        runs = [runner(tmp_path, s, w.adapter(s, clock, chats=chats), clock, store) for s in (one, two)]
+
+        async def people() -> None:
+            await until(clock, 1.5)
+            w.fake.say(w.ann, w.channel, "A1: in Local Gov")
+            w.fake.say(cy, thread_of(w), "A1: in Civic Tech, in the thread")
+            w.fake.say(cy, general, "A1: in Civic Tech's channel, outside the chat's thread")
+
+        talk = asyncio.ensure_future(people())
+        await asyncio.wait_for(asyncio.gather(*(r.run() for r in runs)), 30)
+        await talk
+        assert w.fake.gateway.identified == 1  # one bot connection for both
+        assert {
+            g.name: [c["name"] for c in g.commands if c["name"] in ("ask", "chat")] for g in (w.guild, other)
+        } == {
+            "Local Gov": ["ask", "chat"],
+            "Civic Tech": ["ask", "chat"],
+        }
+        assert answers(store, one.spec.id) == ["A1: in Local Gov"]
+        assert answers(store, two.spec.id) == ["A1: in Civic Tech, in the thread"]
+        store.close()

@@ -87,7 +87,8 @@ def test_our_fixture_matches_the_types() -> None:
 
 def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None:
     """A chat with everything the optional keys are for: a bot, an attachment, a reaction, an
-    edit, a host's correction, a hidden message and a deleted question (asked for)."""
+    edit, a host's correction, a hidden message, a deleted question (asked for) and the spend of
+    hosting it on X."""
     shot = Attachment("plan.png", "https://example.org/plan.png", 4821, "image/png")
     bot = Author("b0t", "@b0t", "Some Bot", is_bot=True)
     extra = [
@@ -101,6 +102,7 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     store.correct("x:4", ["1"], by="@host")
     store.redact("message", "x:8", by="@host")
     store.delete_message("x:9", T0 + timedelta(minutes=31), by_author=True)
+    store.add_usage(SPEC.id, "x", "search", unit="post read", requests=3, units=120, cost=0.6)
     export = build_export(store, SPEC.id, include_deleted=True)
     assert mismatches(export, Export, "export") == []
     missing = optional_paths(Export) - present_paths(export)

@@ -222,7 +222,7 @@ class DiscordPlatform:
             try:
                 async for m in channel.history(limit=limit, after=since, oldest_first=True):
                     converted = convert.message(m, self.settings.host_roles, me=self.me)
-                    if converted is not None:
+                    if converted is not None and self._ours(cid, m.id):
                         self._note(converted.id, cid)
                         found.append(converted)
             except discord.HTTPException as e:
@@ -248,7 +248,7 @@ class DiscordPlatform:
         from chatbot.platforms.discord_ import convert
 
         converted = convert.message(m, self.settings.host_roles, me=self.me)
-        if converted is not None:
+        if converted is not None and self._ours(m.channel.id, m.id):
             self._note(converted.id, m.channel.id)
             self._queue.put_nowait(converted)
 
@@ -297,6 +297,11 @@ class DiscordPlatform:
         if self._client is None or self._stopped or self._client.is_closed():
             raise PlatformError("discord: not connected")
         return self._client
+
+    def _ours(self, channel_id: int, message_id: int) -> bool:
+        """Whether a message in one of our channels is the session's: once the thread is open,
+        the channel's later messages are its everyday talk, not the chat."""
+        return self.thread_id is None or channel_id != self.place.channel or message_id <= self.thread_id
 
     def _here(self) -> int:
         return self.thread_id or self.place.channel

@@ -64,6 +64,8 @@ def invite_url(application_id: int) -> str:
 class HostBot(commands.Bot):
     """discord.py's bot, forwarding what it hears to its ``SharedBot``."""
 
+    reidentify_seconds = 5.0  # Discord allows one IDENTIFY per 5 s: wait before identifying again
+
     def __init__(self, shared: SharedBot, intents: discord.Intents) -> None:
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # a text bot: no voice
         super().__init__(command_prefix=commands.when_mentioned, intents=intents, help_command=None)
@@ -71,6 +73,10 @@ class HostBot(commands.Bot):
 
     async def setup_hook(self) -> None:
         await self.shared.register_commands(self)
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        if not initial:
+            await asyncio.sleep(self.reidentify_seconds)
 
     async def on_connect(self) -> None:
         self.shared.connected(self)

@@ -50,7 +50,7 @@ class SpendBook(Protocol):
 
     def spent(self) -> Mapping[str, Tally]: ...
 
-    def add(self, endpoint: str, step: Tally) -> None: ...
+    def add(self, endpoint: str, unit: str, step: Tally) -> None: ...
 
     def close(self) -> None: ...
 
@@ -61,7 +61,7 @@ class MemoryBook:
     def spent(self) -> Mapping[str, Tally]:
         return {}
 
-    def add(self, endpoint: str, step: Tally) -> None:
+    def add(self, endpoint: str, unit: str, step: Tally) -> None:
         return None
 
     def close(self) -> None:
@@ -176,6 +176,7 @@ class XApi:
         while True:
             await self._room(key, window)
             window.note_sent(self.clock.now())
+            self._spent(key, requests=1)  # counted as it goes: even one cancelled on the way is paid
             try:
                 response = await send()
                 body: dict[str, Any] = await response.json()
@@ -244,13 +245,18 @@ class XApi:
         return failures + 1
 
     def _count(self, key: str, units: int, response: Any) -> None:
+        """An answer: X's word on the limit, and what it returned."""
         if response is not None and getattr(response, "headers", None) is not None:
             h = response.headers
             self.windows[key].note_headers(
                 h.get("x-rate-limit-remaining"), h.get("x-rate-limit-reset"), self.clock.now()
             )
-        step = self.spend.add(key, units=units)
-        self.book.add(key, step)
+        if units:
+            self._spent(key, units=units)
+
+    def _spent(self, key: str, *, requests: int = 0, units: int = 0) -> None:
+        step = self.spend.add(key, requests=requests, units=units)
+        self.book.add(key, self.spend.table[key].unit, step)
 
     def _rejected(self, key: str, e: Exception) -> str:
         creds = self.settings.credentials

@@ -132,7 +132,7 @@ class Spend:
             mine.units += t.units
             mine.cost += t.cost
 
-    def add(self, key: str, *, requests: int = 1, units: int = 0) -> Tally:
+    def add(self, key: str, *, requests: int = 0, units: int = 0) -> Tally:
         """Count a request (and the units it returned); the increment, for the archive."""
         e = self.table[key]
         step = Tally(requests, units, units * e.price)

@@ -40,9 +40,15 @@ class ArchiveBook:
         rows = self._open().usage(self.session_id, PLATFORM)
         return {r["endpoint"]: Tally(r["requests"], r["units"], r["cost"]) for r in rows}
 
-    def add(self, endpoint: str, step: Tally) -> None:
+    def add(self, endpoint: str, unit: str, step: Tally) -> None:
         self._open().add_usage(
-            self.session_id, PLATFORM, endpoint, requests=step.requests, units=step.units, cost=step.cost
+            self.session_id,
+            PLATFORM,
+            endpoint,
+            unit=unit,
+            requests=step.requests,
+            units=step.units,
+            cost=step.cost,
         )
 
     def close(self) -> None:

@@ -1,0 +1,128 @@
+"""A chat hosted on X end to end: ``chatbot run``'s path (``run_config``) with a TOML config naming
+``platforms = ["x"]``, the real tweepy client talking to the fake X API, on virtual time."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from chatbot.clock import VirtualClock
+from chatbot.config import load_config
+from chatbot.core.textfit import x_weighted_length
+from chatbot.startup import run_config
+from chatbot.store import Store
+from tests.platforms import xkit
+from tests.platforms.xfake import XFake, serve
+
+START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 21:00 in New York
+CHAT = """
+[bot]
+db = "{db}"
+transcripts = "{out}"
+
+[platforms.x]
+api_url = "{url}"
+poll_seconds = 10
+likes_seconds = 30
+{extra}
+
+[[session]]
+hashtag = "#localgovchat"
+title = "Should frontline staff tweet answers?"
+start = "2026-11-24 21:00"
+timezone = "America/New_York"
+duration_minutes = 20
+hosts = ["@govhost"]
+platforms = ["x"]
+
+  [session.timeline]
+  announce_before_minutes = []
+  reminder_every_minutes = 0
+
+  [[session.prompt]]
+  label = "Q1"
+  text = "What is one thing residents ask you most?"
+  offset_minutes = 5
+
+  [[session.prompt]]
+  label = "Q2"
+  text = "{q2}"
+  offset_minutes = 12
+"""
+Q2 = (
+    "Does answering on social media let residents jump the queue? Think of the planning desk, the "
+    "housing office and the bins: who waits longer when a tweet gets an answer in an hour and a letter "
+    "in a week? And what would make it fair for the people who never tweet at all?"
+)
+
+
+def write(tmp_path: Path, url: str, extra: str = "") -> Path:
+    path = tmp_path / "chat.toml"
+    text = CHAT.format(db=tmp_path / "chat.db", out=tmp_path / "out", url=url, extra=extra, q2=Q2)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+async def hosted(
+    tmp_path: Path, fake: XFake, clock: VirtualClock, url: str, script: Callable[[], Awaitable[None]]
+) -> int:
+    config = load_config(write(tmp_path, url), env=xkit.env())
+    talk = asyncio.ensure_future(script())
+    code = await run_config(config, clock=clock, say=None, handle_signals=False)
+    await talk
+    return code
+
+
+async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tmp_path: Path) -> None:
+    clock = VirtualClock(START - timedelta(minutes=2))
+    fake = XFake(clock)
+    ann, bob, cat = fake.user("ann", "Ann"), fake.user("bob", "Bob"), fake.user("cat", "Cat")
+    fake.user("govhost", "Gov Host")
+    asked: list[str] = []
+
+    async def chat() -> None:
+        await clock.sleep_until(START + timedelta(minutes=6))
+        fake.tweet(ann, "A1: permits, always #localgovchat")
+        asked.append(fake.tweet(bob, "#ask how long do you keep a thread open? #localgovchat"))
+        q1 = next(p for p in fake.posts_by(fake.bot) if p.text.startswith("Q1"))
+        fake.tweet(cat, "bins, every single week", reply_to=q1.id)  # a reply to the prompt, no tag
+        await clock.sleep_until(START + timedelta(minutes=8))
+        fake.like(asked[0], 3)
+
+    async with serve(fake) as url:
+        assert await hosted(tmp_path, fake, clock, url, chat) == 0
+
+    bot = fake.posts_by(fake.bot)
+    assert all(x_weighted_length(p.text) <= 280 and "#localgovchat" in p.text for p in bot)
+    q1 = [p for p in bot if p.text.startswith("Q1")]
+    assert [p.created_at for p in q1] == [START + timedelta(minutes=5)]  # on time, on the virtual clock
+    q2 = [p for p in bot if p.text.startswith("Q2") or "(2/2)" in p.text]
+    assert len(q2) == 2 and q2[1].reply_to == q2[0].id  # too long for one post: a thread of two
+    store = Store(tmp_path / "chat.db")
+    try:
+        sid = store.sessions()[0]["id"]
+        rows = {r["text"]: r for r in store.message_rows(sid)}
+        assert rows["A1: permits, always #localgovchat"]["kind"] == "answer"
+        assert rows["bins, every single week"]["kind"] == "answer"  # the reply answers Q1
+        (question,) = store.question_rows(sid)
+        assert question["likes"] == 3  # Bob's question got three likes on X
+        posted = {r["key"] for r in store.ledger(sid) if r["status"] == "posted"}
+        assert {"welcome", "prompt:Q1", "prompt:Q2", "prompt:Q2#2", "closing"} <= posted
+        assert len([r for r in store.message_rows(sid) if r["handle"] == "@chatbot"]) == len(bot)
+        usage = {u["endpoint"]: u for u in store.usage(sid)}
+        assert usage["post"]["units"] == len(bot)
+        assert len(bot) + 2 <= usage["search"]["units"] <= len(bot) + 3  # each post read once at most
+        assert usage["search"]["requests"] == len(fake.requests("search"))
+        assert usage["lookup"]["requests"] == len(fake.requests("lookup")) > 0
+    finally:
+        store.close()
+    export = json.loads((tmp_path / "out" / "2026-11-24-localgovchat.json").read_text(encoding="utf-8"))
+    assert export["usage"][0]["platform"] == "x" and export["usage"][0]["posts"] == len(bot)
+    page = (tmp_path / "out" / "2026-11-24-localgovchat.html").read_text(encoding="utf-8")
+    assert "A1: permits, always #localgovchat" in page and "how long do you keep a thread open" in page
+    spent = export["usage"][0]  # as the recap was made, at the closing
+    assert 0 < spent["requests"] <= len(fake.log) and spent["reads"] > 0
+    assert f"On X the bot made {spent['requests']} requests: {spent['reads']} posts read, {len(bot)} posts made" in page
