@@ -18,6 +18,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from chatbot.clock import Clock
 from chatbot.config import Config, ConfigError
@@ -28,6 +29,9 @@ from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.base import Platform
 from chatbot.store import Store
+
+if TYPE_CHECKING:
+    from chatbot.web.context import WebContext
 
 log = logging.getLogger("chatbot.hosting")
 
@@ -42,11 +46,11 @@ class Started:
     host: Host
     store: Store
     recaps: Recaps
-    web: object | None  # chatbot.web.context.WebContext (typed loosely: the web app is optional)
+    web: WebContext | None  # the web app is imported only when it is served
 
     @property
     def base_url(self) -> str:
-        return str(getattr(self.web, "base_url", "")) if self.web is not None else ""
+        return self.web.base_url if self.web is not None else ""
 
 
 def check_sessions(config: Config, recaps: Recaps) -> None:

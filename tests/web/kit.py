@@ -24,6 +24,7 @@ from typing import Any
 
 from chatbot.clock import Clock, ScaledClock
 from chatbot.config import Config, SessionConfig
+from chatbot.core.events import CommandGiven
 from chatbot.core.model import Message, PromptSpec, SessionSpec
 from chatbot.demo import demo_session
 from chatbot.hosting.host import Host, SessionRunner
@@ -124,15 +125,20 @@ class Served:
 
     async def say(self, name: str, text: str, *, host: bool = False) -> str:
         """``name`` says ``text`` in the room the way the websocket hands it on (``connect``,
-        ``join``, ``receive``); returns its id once the runner has recorded it and replied."""
+        ``join``, ``receive``); returns its id once the runner has recorded it and replied. A
+        typed command is no message: then once the runner has logged it (and "" is returned)."""
+        logged = len(self.commands())
         listener = self.room.connect(ADDRESS, host=host)
         try:
             self.room.join(listener, f"secret-of-{name}", name)
-            message = self.room.receive(listener, text)
+            said = self.room.receive(listener, text)
         finally:
             self.room.disconnect(listener)
+        if isinstance(said, CommandGiven):
+            await until(lambda: len(self.commands()) > logged, f"the runner logs {text!r}")
+            return ""
         await self.settled()
-        return message.id
+        return said.id
 
 
 @contextlib.asynccontextmanager
@@ -142,7 +148,7 @@ async def hosted(cfg: Config, *, clock: Clock | None = None) -> AsyncIterator[Se
     stopped cleanly, as on Ctrl-C)."""
     clock = clock or ScaledClock(cfg.sessions[0].spec.start - timedelta(hours=1), 1)
     async with started(cfg, clock=clock, say=None) as up:
-        assert isinstance(up.web, WebContext)
+        assert up.web is not None
         runner = up.host.sessions[cfg.sessions[0].spec.id]
         room = runner.platforms["web"]
         assert isinstance(room, WebRoom)
