@@ -17,6 +17,10 @@ from chatbot.core.commands import Args, CommandRefused, CommandSpec
 from chatbot.core.model import Author, Kind, Message, SessionSpec
 from chatbot.core.queue import QuestionQueue, QueueRefused
 
+#: The flag of the bot's message that answered one person in public (a confirmation, a refusal):
+#: it stays in the record, but transcripts, recaps and counts leave it out with the commands.
+ACK = "ack"
+
 
 def handle_key(handle: str) -> str:
     """Handles compare without case and without the leading ``@``."""
@@ -25,10 +29,19 @@ def handle_key(handle: str) -> str:
 
 @dataclass(frozen=True)
 class Reply:
-    """The bot should answer ``reply_to`` with ``text`` (a confirmation or a polite refusal)."""
+    """The bot should answer ``reply_to`` with ``text`` (a confirmation or a polite refusal).
+    ``to`` is the person answered and ``alone`` the text as they alone see it (no name in front):
+    where the platform can show a message to one person only, the answer goes to them alone."""
 
     text: str
     reply_to: str
+    to: Author | None = field(default=None, compare=False)
+    alone: str = field(default="", compare=False)
+
+
+def _reply(m: Message, text: str) -> Reply:
+    """The answer to ``m``'s author: in public with their name in front, or to them alone."""
+    return Reply(f"{m.author.handle}: {text}", m.id, m.author, text)
 
 
 @dataclass(frozen=True)
@@ -265,7 +278,7 @@ class SessionEngine:
                 message_id=m.id, author=p.handle, text=parsed.question or "", at=m.ts, likes=m.likes
             )
         except QueueRefused as refused:
-            reply = Reply(f"{m.author.handle}: {refused}", m.id)
+            reply = _reply(m, str(refused))
             if keys:
                 out = self._answer(m, p, keys)
                 return Outcome(
@@ -274,7 +287,7 @@ class SessionEngine:
             return Outcome(m, Kind.CHAT, p.key, flags=("refused",), actions=(reply,))
         p.questions += 1
         thanks = _ASK.confirm.format(n=q.number, place=self.queue.position(q.number))
-        confirm = Reply(f"{m.author.handle}: {thanks}", m.id)
+        confirm = _reply(m, thanks)
         if keys:
             p.answers += 1
             flags = tuple(f"early:{k}" for k in keys if k not in self.prompts)
@@ -324,7 +337,8 @@ class SessionEngine:
         if name == "unknown":
             name, args = (args[0], args[1:]) if args else ("", ())
         out = self.command(name, args, m.author, m.ts, m.platform, ref=m.id)
-        reply = Reply(f"{m.author.handle}: {out.text}", m.id)
+        p.messages -= 1  # a command is not something its author said: it counts for nobody
+        reply = _reply(m, out.text)
         return Outcome(m, Kind.COMMAND, p.key, flags=out.flags, actions=(reply, *out.controls))
 
     def _do_ask(self, c: _Call) -> _Done:

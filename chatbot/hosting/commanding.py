@@ -9,7 +9,7 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from chatbot.core.engine import Control, Outcome, Reply
 from chatbot.core.events import CommandGiven
@@ -19,6 +19,7 @@ from chatbot.core.timeline import TimelineRefused
 from chatbot.hosting.ledger import Target
 from chatbot.hosting.live import CommandResult
 from chatbot.hosting.plan import TIMELINE_COMMANDS, apply_control
+from chatbot.platforms.base import EphemeralUnsupported, Platform
 from chatbot.store import LedgerIntent, LoggedCommand, uid_of
 from chatbot.store.rows import participant_row
 
@@ -26,6 +27,14 @@ if TYPE_CHECKING:
     from chatbot.hosting.session import SessionRunner
 
 log = logging.getLogger("chatbot.hosting")
+
+
+@runtime_checkable
+class AnswersCommands(Protocol):
+    """A platform that brings a command's outcome back to its actor itself, knowing whether it
+    applied (the web room: a vote button shows the vote; a typed command, its answer)."""
+
+    async def answer(self, event: CommandGiven, ok: bool, text: str) -> None: ...
 
 
 class Commanding:
@@ -100,7 +109,10 @@ class Commanding:
         p = self.r.platforms.get(ev.platform)
         if p is not None and p.supports_ephemeral:
             try:
-                await p.post(result.text, to=ev.actor, reply_to=ev.reply_token or None)
+                if isinstance(p, AnswersCommands):  # it shows the outcome its own way (a vote button)
+                    await p.answer(ev, result.ok, result.text)
+                else:
+                    await p.post(result.text, to=ev.actor, reply_to=ev.reply_token or None)
             except Exception as e:  # the command stands; only its answer is lost
                 log.warning(
                     "event=command_answer_failed session=%s name=%s by=%s error=%r",
@@ -121,26 +133,55 @@ class Commanding:
 
     def act(self, o: Outcome, now: datetime) -> tuple[Outcome, list[LedgerIntent], bool]:
         """Carry out a message's host commands; plan its replies (on the platform it came from).
-        A command that cannot apply gets the reason instead of the engine's confirmation."""
+        A command that cannot apply gets the reason instead of the engine's confirmation. An
+        answer to one person goes to them alone where the platform can (``whisper``): it is no
+        post of the chat, so neither the ledger nor the transcript keeps it."""
         m = o.message
         replies = [a for a in o.actions if isinstance(a, Reply)]
         controls = [a for a in o.actions if isinstance(a, Control)]
         rows, changed, refusal = self.carry_out(controls, uid_of(m), now)
         if refusal is not None:
             replies = [
-                Reply(f"{m.author.handle}: {refusal}", r.reply_to) if r.reply_to == m.id else r
+                replace(r, text=f"{m.author.handle}: {refusal}", alone=refusal) if r.reply_to == m.id else r
                 for r in replies
             ]
             o = replace(o, actions=(*replies, *controls), flags=(*o.flags, "refused"))
-        if m.platform in self.r.platforms:
+        platform = self.r.platforms.get(m.platform)
+        if platform is not None:
             for i, r in enumerate(replies):
                 post = f"reply:{uid_of(m)}" + (f":{i + 1}" if i else "")
+                if r.to is not None and platform.supports_ephemeral:
+                    if not self.r._stopping:
+                        self.r._spawn(self.whisper(platform, r, post), f"whisper:{post}")
+                    continue
                 rows += self.r.ledger.plan(post, r.text, [Target(m.platform, r.reply_to)], kind="reply")
         elif replies:
             log.info(
                 "event=reply_nowhere session=%s platform=%s message=%s", self.r.session_id, m.platform, m.id
             )
         return o, rows, changed
+
+    async def whisper(self, platform: Platform, r: Reply, post: str) -> None:
+        """Answer one person alone (``post(text, to=...)``); where the platform turns that down after
+        all, the answer goes out in public through the ledger, as on a platform without it."""
+        assert r.to is not None
+        try:
+            await platform.post(r.alone or r.text, to=r.to)
+            return
+        except EphemeralUnsupported:
+            pass
+        except Exception as e:  # an acknowledgement only: the command or question stands
+            log.warning(
+                "event=whisper_failed session=%s platform=%s to=%s error=%r",
+                self.r.session_id,
+                platform.name,
+                r.to.handle,
+                e,
+            )
+            return
+        rows = self.r.ledger.plan(post, r.text, [Target(platform.name, r.reply_to)], kind="reply")
+        self.r.ledger.intend(rows)
+        await self.r.scheduling.deliver_later(post)
 
     def carry_out(
         self, controls: Sequence[Control], origin: str, now: datetime

@@ -15,11 +15,12 @@ import random
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
+from dataclasses import replace
 from typing import Any
 
 from chatbot.clock import Clock, SystemClock
 from chatbot.config import SessionConfig
-from chatbot.core.engine import Outcome, SessionEngine
+from chatbot.core.engine import ACK, Outcome, SessionEngine
 from chatbot.core.events import CommandGiven, Event
 from chatbot.core.model import Author, Kind, Message
 from chatbot.core.queue import Question
@@ -309,8 +310,11 @@ class SessionRunner:
         outcomes = []
         if uid_of(message) not in self._seen:  # the platform may have echoed it already
             self._seen.add(uid_of(message))
-            outcomes.append(self.engine.ingest(message))
-            self._note(outcomes[0])
+            outcome = self.engine.ingest(message)
+            if row["kind"] == "reply":  # an acknowledgement: kept, but no part of the transcript
+                outcome = replace(outcome, flags=(*outcome.flags, ACK))
+            outcomes.append(outcome)
+            self._note(outcome)
         confirm: LedgerConfirm = {
             "key": row["key"],
             "platform": row["platform"],

@@ -28,7 +28,10 @@ class ReplayPlatform(MemoryPlatform):
         on_post: Callable[[Message], None] | None = None,
     ) -> None:
         super().__init__(
-            MemoryRoom(clock, name=name, prefix="bot-"), identity=identity, supports_threads=name != "irc"
+            MemoryRoom(clock, name=name, prefix="bot-"),
+            identity=identity,
+            supports_threads=name != "irc",
+            ephemeral=False,  # a rehearsal shows every answer the bot gives, to one person or all
         )
         self.recorded = sorted((m for m in recorded if m.platform == name), key=lambda m: m.ts)
         self.after_post = on_post

@@ -2,16 +2,21 @@
 
 A ``WebRoom`` is one hashtag's room. Browsers reach it through the web app's websocket
 (``chatbot.web.room``), which calls ``connect``/``join``/``receive``; the runner sees only the
-``Platform`` protocol: ``events()`` yields what participants said, ``post()`` says something to
-every connected browser and keeps it in the room's history (or, with ``to=``, to that person's
-browsers only, kept nowhere). Nothing in the engine knows it is a web room. The module registers
+``Platform`` protocol: ``events()`` yields what participants said, the commands they gave
+(``CommandGiven``: typed as ``/approve 3`` or a button such as a question's vote; never shown to
+anyone else, never in the history, answered to the actor alone through ``answer``) and their
+reactions; ``post()`` says something to every connected browser and keeps it in the room's history
+(or, with ``to=``, to that person's browsers only, kept nowhere). Nothing in the engine knows it
+is a web room. The module registers
 the room with ``chatbot.platforms.registry`` (``ADAPTER``): its settings are the web app's
 ``[platforms.web]`` table (``host``, ``port``, ``host_token_env``; the older top-level ``[web]``
 table is read the same way).
 
 Identity: a browser holds a random secret in an HttpOnly cookie; its author id is a hash of that
 secret (stable for the browser, safe to show). Its display name is its handle. Names the hosts or
-the bot use are reserved for browsers logged in as host, so nobody can become a host by name.
+the bot use are reserved for browsers logged in as host, so nobody can become a host by name. A
+browser logged in as host is a host here under whatever name it joins with (``Author.is_host``:
+the room vouches for it), and that name is reserved from then on.
 """
 
 from __future__ import annotations
@@ -21,13 +26,14 @@ import hashlib
 import re
 import secrets
 import unicodedata
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from chatbot.clock import Clock
-from chatbot.core.events import Event
+from chatbot.core import conventions
+from chatbot.core.events import CommandGiven, Event, Reacted
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import Limits
 from chatbot.platforms.base import Adapter, Description, PlatformError, UnknownCursor
@@ -38,6 +44,16 @@ if TYPE_CHECKING:
 
 DESCRIPTION = Description("web", "the web room", Limits(4000))
 BOT = Author("bot", "chatbot", "chatbot", is_bot=True)
+#: The reactions a room offers (a fixed few: nobody can fill a message with arbitrary text).
+REACTIONS = (
+    "\N{THUMBS UP SIGN}",
+    "\N{HEAVY BLACK HEART}\ufe0f",
+    "\N{FACE WITH TEARS OF JOY}",
+    "\N{PARTY POPPER}",
+    "\N{ELECTRIC LIGHT BULB}",
+    "\N{CLAPPING HANDS SIGN}",
+)
+HOST_ID = "host-"  # how the ids of hosts' authors begin (participants' begin with "w")
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
@@ -95,8 +111,19 @@ def author_id(secret: str) -> str:
 
 
 def host_author(handle: str) -> Author:
-    """The author a host is, in the room and on the dashboard alike."""
-    return Author(f"host-{key(handle) or 'host'}", handle, handle.lstrip("@"))
+    """The author a host is, in the room and on the dashboard alike (vouched for: ``is_host``)."""
+    return Author(f"{HOST_ID}{key(handle) or 'host'}", handle, handle.lstrip("@"), is_host=True)
+
+
+def typed_command(text: str, bot_handle: str = "") -> tuple[str, tuple[str, ...]] | None:
+    """The command a room message gives (``/approve 3``, ``@bot next``), as the table's name (or
+    the unknown word) and its arguments; None for what people say, ``/ask`` questions included."""
+    command = conventions.parse(text, bot_handles=(bot_handle,) if bot_handle else ()).command
+    if command is None or command.name == "ask":
+        return None
+    if command.name == "unknown":
+        return (command.args[0], command.args[1:]) if command.args else None
+    return command.name, command.args
 
 
 @dataclass(eq=False)
@@ -105,6 +132,7 @@ class Listener:
 
     address: str
     host: bool = False
+    serial: int = 0  # which connection of the room's (in the tokens its commands' answers carry)
     outbox: asyncio.Queue[dict[str, Any] | None] = field(default_factory=asyncio.Queue)
     author: Author | None = None
     dropped: bool = False
@@ -130,11 +158,11 @@ class WebRoom:
     post_limits = DESCRIPTION.post_limits
     max_length = DESCRIPTION.post_limits.max_length
     supports_threads = True
-    supports_reactions = False
+    supports_reactions = True  # a few emoji on any message (``REACTIONS``)
     supports_edits = False
     supports_deletions = False
     supports_ephemeral = True  # a reply only the asker's browsers show
-    supports_commands = False
+    supports_commands = True  # typed commands and buttons arrive as ``CommandGiven``
     echoes_own_posts = False
     vote_emoji = ""
 
@@ -156,10 +184,12 @@ class WebRoom:
         self._prefix = secrets.token_hex(4)
         self._count = 0
         self._history: list[Message] = []
-        self._incoming: asyncio.Queue[Message | None] = asyncio.Queue()
+        self._incoming: asyncio.Queue[Event | None] = asyncio.Queue()
         self._listeners: set[Listener] = set()
         self._names: dict[str, str] = {}  # name key -> author id holding it
         self._spoken: set[str] = set()  # author ids that posted (their name is fixed)
+        self._reactions: dict[str, dict[str, set[str]]] = {}  # message id -> emoji -> who
+        self._serials = 0
         self.started = False
         self.stopped = False
 
@@ -196,16 +226,18 @@ class WebRoom:
             listener.close(1001, "room closed")
 
     async def events(self) -> AsyncIterator[Event]:
-        async for m in self.messages():
-            yield m
-
-    async def messages(self) -> AsyncIterator[Message]:
         while True:
-            message = await self._incoming.get()
-            if message is None:  # stopped: this iterator ends, and so does any later one
+            event = await self._incoming.get()
+            if event is None:  # stopped: this iterator ends, and so does any later one
                 self._incoming.put_nowait(None)
                 return
-            yield message
+            yield event
+
+    async def messages(self) -> AsyncIterator[Message]:
+        """Only the messages of ``events()``."""
+        async for event in self.events():
+            if isinstance(event, Message):
+                yield event
 
     async def post(self, text: str, *, reply_to: str | None = None, to: Author | None = None) -> str:
         """Say ``text`` in the room; with ``to``, only that person's browsers see it (nobody
@@ -219,8 +251,21 @@ class WebRoom:
             self._publish(message)
         else:
             frame = {"type": "message", "message": {**self.frame(message), "only_you": True}}
-            self._send([x for x in self._listeners if x.author is not None and x.author.id == to.id], frame)
+            self._send(self._browsers_of(to), frame)
         return message.id
+
+    async def answer(self, event: CommandGiven, ok: bool, text: str) -> None:
+        """The outcome of a command given here, to its actor's browsers alone: the browser that gave
+        it gets its ``ref`` back (a vote button shows the vote; a typed command, the answer)."""
+        serial, _, ref = event.reply_token.partition("/")
+        message = self._message(self.bot, text, None)
+        shown = {**self.frame(message), "only_you": True, "command": event.name, "args": list(event.args)}
+        for listener in self._browsers_of(event.actor):
+            mine = str(listener.serial) == serial
+            frame = {"type": "answer", "ok": ok, "ref": ref if mine else "", "message": shown}
+            self._send([listener], frame)
+        if ok and event.name == "optout":
+            self.forget(event.actor)
 
     async def history(self, *, after: str | None = None, limit: int = 100) -> list[Message]:
         start = 0
@@ -242,7 +287,8 @@ class WebRoom:
             raise RoomFull("the room is full; try again later")
         if sum(1 for x in self._listeners if x.address == address) >= self.limits.max_per_address:
             raise RoomFull("too many connections from your address")
-        listener = Listener(address, host, asyncio.Queue(self.limits.outbox))
+        self._serials += 1
+        listener = Listener(address, host, self._serials, asyncio.Queue(self.limits.outbox))
         self._listeners.add(listener)
         return listener
 
@@ -250,16 +296,20 @@ class WebRoom:
         self._listeners.discard(listener)
 
     def join(self, listener: Listener, secret: str, name: str) -> Author:
-        """Give a connection its name. A host connection taking a reserved name becomes that host."""
+        """Give a connection its name. A connection logged in as host is a host under the name it
+        takes (a host's, or its own: reserved for the hosts from then on)."""
         display = clean_name(name, self.limits.max_name)
         name_key = key(display)
-        if name_key in self._reserved:
-            if not listener.host:
-                raise RoomError(f"the name {display!r} is reserved for the hosts")
+        holder = self._names.get(name_key)
+        if listener.host:
+            if holder is not None and name_key not in self._reserved:
+                raise RoomError(f"someone here already uses the name {display!r}")
+            self._reserved.add(name_key)
             listener.author = host_author(display)
             return listener.author
+        if name_key in self._reserved:
+            raise RoomError(f"the name {display!r} is reserved for the hosts")
         aid = author_id(secret)
-        holder = self._names.get(name_key)
         if holder is not None and holder != aid:
             raise RoomError(f"someone here already uses the name {display!r}")
         mine = next((k for k, v in self._names.items() if v == aid), None)
@@ -271,20 +321,58 @@ class WebRoom:
         listener.author = Author(aid, display, display)
         return listener.author
 
-    def receive(self, listener: Listener, text: str, *, reply_to: str | None = None) -> Message:
-        """A participant's message: shown to everyone at once, then handed to the runner."""
-        if self.stopped:
-            raise RoomError("this room is closed")
-        if listener.author is None:
-            raise RoomError("join with a name first")
+    def receive(
+        self, listener: Listener, text: str, *, reply_to: str | None = None, ref: str = ""
+    ) -> Message | CommandGiven:
+        """A participant's message: shown to everyone at once, then handed to the runner. A typed
+        command is no message: it goes to the runner alone (``command``), and nobody else sees it."""
+        author = self._joined(listener)
         body = clean_text(text, self.limits.max_text)
+        typed = typed_command(body, self.bot.handle)
+        if typed is not None:
+            return self.command(listener, *typed, ref=ref)
         if reply_to is not None and not any(m.id == reply_to for m in self._history[-2000:]):
             reply_to = None
-        message = self._message(listener.author, body, reply_to)
-        self._spoken.add(listener.author.id)
+        message = self._message(author, body, reply_to)
+        self._spoken.add(author.id)
         self._publish(message)
         self._incoming.put_nowait(message)
         return message
+
+    def command(self, listener: Listener, name: str, args: Sequence[str], *, ref: str = "") -> CommandGiven:
+        """A command (typed, or a button's) for the runner; ``answer`` brings its outcome back to
+        this browser with ``ref``."""
+        author = self._joined(listener)
+        if len(name) > 40 or len(args) > 20 or any(len(a) > self.limits.max_text for a in args):
+            raise RoomError("that command is too long")
+        event = CommandGiven(
+            "web", name, tuple(args), author, self._now(), reply_token=f"{listener.serial}/{ref[:40]}"
+        )
+        self._incoming.put_nowait(event)
+        return event
+
+    def react(self, listener: Listener, message_id: str, emoji: str) -> Reacted:
+        """Add ``emoji`` to a message, or take it back when this person had already: every browser
+        sees the new counts, and the runner hears it."""
+        author = self._joined(listener)
+        if emoji not in REACTIONS:
+            raise RoomError("choose one of the room's reactions")
+        if not any(m.id == message_id for m in self._history[-2000:]):
+            raise RoomError("that message is no longer here")
+        who = self._reactions.setdefault(message_id, {}).setdefault(emoji, set())
+        added = author.id not in who
+        (who.add if added else who.discard)(author.id)
+        event = Reacted("web", message_id, emoji, author, self._now(), added)
+        self._send(list(self._listeners), {"type": "reactions", "id": message_id, **self._tally(message_id)})
+        self._incoming.put_nowait(event)
+        return event
+
+    def forget(self, author: Author) -> None:
+        """Someone opted out: their messages leave the room's history and every open browser."""
+        gone = [m.id for m in self._history if m.author.id == author.id]
+        if gone:
+            self._history = [m for m in self._history if m.author.id != author.id]
+            self._send(list(self._listeners), {"type": "removed", "ids": gone})
 
     def seed(self, messages: Iterable[Message]) -> None:
         """What the room showed before a restart (from the store): kept as history, not heard again.
@@ -292,13 +380,22 @@ class WebRoom:
         old = [
             m
             for m in messages
-            if m.platform == "web" and m.deleted_at is None and not m.id.startswith("dash-")
+            if m.platform == "web"
+            and m.deleted_at is None
+            and not m.id.startswith("dash-")
+            and typed_command(m.text, self.bot.handle) is None
         ]
         self._history[:0] = old[-self.limits.max_history :]
         for m in old:
-            if not m.author.is_bot and not self.is_reserved(m.author.handle):
+            if m.author.id.startswith(HOST_ID) and key(m.author.handle):
+                self._reserved.add(key(m.author.handle))  # a host's name stays theirs
+            elif not m.author.is_bot and not self.is_reserved(m.author.handle):
                 self._names.setdefault(key(m.author.handle), m.author.id)
                 self._spoken.add(m.author.id)
+            for r in m.reactions:  # who reacted before is not known: counted, not anyone's
+                if r.emoji in REACTIONS:
+                    who = self._reactions.setdefault(m.id, {}).setdefault(r.emoji, set())
+                    who.update(f"before-{i}" for i in range(r.count))
 
     def recent(self) -> list[dict[str, Any]]:
         """What a browser that just connected sees: the latest messages as frames."""
@@ -318,9 +415,31 @@ class WebRoom:
             },
             "text": m.text,
             "reply_to": m.reply_to,
+            **self._tally(m.id),
         }
 
     # -- inside -----------------------------------------------------------------------------------------
+    def _joined(self, listener: Listener) -> Author:
+        if self.stopped:
+            raise RoomError("this room is closed")
+        if listener.author is None:
+            raise RoomError("join with a name first")
+        return listener.author
+
+    def _browsers_of(self, who: Author) -> list[Listener]:
+        return [x for x in self._listeners if x.author is not None and x.author.id == who.id]
+
+    def _tally(self, message_id: str) -> dict[str, Any]:
+        """A message's reactions as browsers show them: each emoji's count, and who (author ids)."""
+        found = self._reactions.get(message_id, {})
+        return {
+            "reactions": [
+                {"emoji": e, "count": len(who), "by": sorted(w for w in who if not w.startswith("before-"))}
+                for e in REACTIONS
+                if (who := found.get(e))
+            ]
+        }
+
     def _now(self) -> datetime:
         return self.clock.now() if self.clock is not None else datetime.now(UTC)
 

@@ -17,6 +17,7 @@ from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from chatbot.core.conventions import prompt_label
+from chatbot.core.engine import ACK
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
@@ -63,7 +64,7 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         if p["opted_out"] or p["handle"].lstrip("@").casefold() in hidden_people
     }
     corrections = store.corrections(sid)
-    rows = store.transcript_rows(sid, include_deleted=include_deleted)
+    rows = said(store.transcript_rows(sid, include_deleted=include_deleted))
 
     def is_removed(r: Row) -> bool:
         return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
@@ -157,7 +158,7 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     originals = [m for m in messages if m["kind"] != "repost"]
     stats: ExportStats = {
         "messages": len(originals),
-        "participants": sum(1 for p in participants if p["messages"] > 0),
+        "participants": sum(1 for p in participants if p["messages"] > 0 and p["role"] != "bot"),
         "prompts": len(prompts),
         "answers": sum(1 for m in originals if m["kind"] == "answer"),
         "questions": len(questions),
@@ -194,6 +195,20 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     if usage:
         out["usage"] = usage
     return out
+
+
+def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What people said: the transcript without commands typed as chat text (``/approve 3``) and
+    the bot's answers to them and to questions (flagged ``ack`` when the runner posted them in
+    public; in a recording, the bot's replies to a command). Both stay in the store."""
+    commands = {r["id"] for r in rows if r["kind"] == "command"}
+    return [
+        r
+        for r in rows
+        if r["kind"] != "command"
+        and ACK not in json.loads(r["flags"] or "[]")
+        and not (r["kind"] == "bot" and r["reply_to"] in commands)
+    ]
 
 
 def _attachments(text: str | None) -> list[ExportAttachment]:
@@ -255,6 +270,7 @@ def _questions(
             item["deleted"] = True
         out.append(item)
     return out
+
 
 def _usage(store: Store, session_id: str) -> list[ExportUsage]:
     """What the session's paid platforms were asked, per platform (nothing for a free one)."""

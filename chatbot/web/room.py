@@ -1,7 +1,11 @@
 """The chat room in the browser: its page, and the websocket that carries it to a ``WebRoom``.
 
 Frames are JSON objects with a ``type``. From the browser: ``join {name}``, ``post {text,
-reply_to?}``, ``ping``. To the browser: ``welcome``, ``joined``, ``message``, ``error``, ``pong``.
+reply_to?, ref?}`` (a typed command goes to the runner alone), ``command {name, args, ref?}`` (a
+button: a question's vote), ``react {id, emoji}``, ``ping``. To the browser: ``welcome``,
+``joined``, ``message``, ``sent {ref, id}`` (the post was taken: the box may clear), ``answer {ok,
+ref, message}`` (a command's outcome, to its actor alone), ``reactions {id, reactions}``,
+``removed {ids}`` (an opted-out person's messages), ``error {error, ref?}``, ``pong``.
 A bad frame (binary, not JSON, wrong types, unknown type) gets an ``error`` frame and the
 connection stays; after ``max_bad_frames`` of them (rate-limited posts count) it is closed (1008).
 Every frame to the browser goes through the connection's outbox, so one task writes the socket.
@@ -13,10 +17,12 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from chatbot.core.model import Message
 from chatbot.platforms.web import Listener, RoomError, RoomFull, WebRoom
 from chatbot.web.context import CTX, SOCKETS, render
 from chatbot.web.security import (
@@ -95,8 +101,9 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
         async for msg in ws:
             if listener.closed:
                 continue
+            ref = ""
             if msg.type == WSMsgType.TEXT:
-                error = _handle(room, listener, secret, bucket, msg.data)
+                error, ref = _handle(room, listener, secret, bucket, msg.data)
             elif msg.type == WSMsgType.BINARY:
                 error = "binary frames are not accepted: send JSON text"
             else:
@@ -104,7 +111,7 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
             if error is None:
                 continue
             bad += 1
-            if not _send(listener, {"type": "error", "error": error}):
+            if not _send(listener, {"type": "error", "error": error, "ref": ref}):
                 listener.close(1008, "too slow", flush=False)
             elif bad >= ctx.limits.max_bad_frames:
                 room.disconnect(listener)
@@ -139,40 +146,75 @@ def _send(listener: Listener, frame: dict[str, Any]) -> bool:
     return True
 
 
-def _handle(room: WebRoom, listener: Listener, secret: str, bucket: TokenBucket, data: str) -> str | None:
-    """Carry out one text frame; returns the error to send back, if any."""
+def _handle(
+    room: WebRoom, listener: Listener, secret: str, bucket: TokenBucket, data: str
+) -> tuple[str | None, str]:
+    """Carry out one text frame; returns the error to send back (if any) and the frame's ref."""
     try:
         frame = json.loads(data)
     except ValueError:
-        return "frames must be JSON"
+        return "frames must be JSON", ""
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-        return 'frames must be JSON objects with a string "type"'
+        return 'frames must be JSON objects with a string "type"', ""
+    raw_ref = frame.get("ref", "")
+    ref = raw_ref[:40] if isinstance(raw_ref, str) else ""
     kind = frame["type"]
     if kind == "ping":
         _send(listener, {"type": "pong"})
-        return None
-    if kind not in ("join", "post"):
-        return f"unknown frame type {kind[:40]!r} (expected join, post or ping)"
+        return None, ref
+    if kind not in _FRAMES:
+        return f"unknown frame type {kind[:40]!r} (expected {', '.join(_FRAMES)} or ping)", ref
     if not bucket.take():
-        return f"slow down: wait {bucket.wait():.1f} s before sending again"
+        return f"slow down: wait {bucket.wait():.1f} s before sending again", ref
     try:
-        if kind == "join":
-            name = frame.get("name")
-            if not isinstance(name, str):
-                return '"name" must be a string'
-            author = room.join(listener, secret, name)
-            you = {"id": author.id, "name": author.display, "host": room.is_reserved(author.handle)}
-            _send(listener, {"type": "joined", "you": you})
-            return None
-        text, reply_to = frame.get("text"), frame.get("reply_to")
-        if not isinstance(text, str):
-            return '"text" must be a string'
-        if reply_to is not None and not isinstance(reply_to, str):
-            return '"reply_to" must be a message id (a string) or null'
-        room.receive(listener, text, reply_to=reply_to)
+        return _FRAMES[kind](room, listener, secret, frame, ref), ref
     except RoomError as refused:
-        return str(refused)
+        return str(refused), ref
+
+
+def _join(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+    name = frame.get("name")
+    if not isinstance(name, str):
+        return '"name" must be a string'
+    author = room.join(listener, secret, name)
+    you = {"id": author.id, "name": author.display, "host": room.is_reserved(author.handle)}
+    _send(listener, {"type": "joined", "you": you})
     return None
+
+
+def _post(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+    text, reply_to = frame.get("text"), frame.get("reply_to")
+    if not isinstance(text, str):
+        return '"text" must be a string'
+    if reply_to is not None and not isinstance(reply_to, str):
+        return '"reply_to" must be a message id (a string) or null'
+    said = room.receive(listener, text, reply_to=reply_to, ref=ref)
+    _send(listener, {"type": "sent", "ref": ref, "id": said.id if isinstance(said, Message) else ""})
+    return None
+
+
+def _command(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+    name, args = frame.get("name"), frame.get("args", [])
+    if not isinstance(name, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
+        return '"name" must be a string and "args" a list of strings'
+    room.command(listener, name, args, ref=ref)
+    return None
+
+
+def _react(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+    message_id, emoji = frame.get("id"), frame.get("emoji")
+    if not isinstance(message_id, str) or not isinstance(emoji, str):
+        return '"id" and "emoji" must be strings'
+    room.react(listener, message_id, emoji)
+    return None
+
+
+_FRAMES: dict[str, Callable[[WebRoom, Listener, str, dict[str, Any], str], str | None]] = {
+    "join": _join,
+    "post": _post,
+    "command": _command,
+    "react": _react,
+}
 
 
 async def close_sockets(app: web.Application) -> None:

@@ -94,7 +94,11 @@ class Harness:
         store = Store(self.db)
         self.stores.append(store)
         if platforms is None:
-            platforms = [MemoryPlatform(r, supports_threads=threads) for r in (rooms or self.rooms).values()]
+            # like X: answers to one person go out in public (the web room's whispers: tests/web)
+            platforms = [
+                MemoryPlatform(r, supports_threads=threads, ephemeral=False)
+                for r in (rooms or self.rooms).values()
+            ]
         return SessionRunner(
             session,
             store,

@@ -180,7 +180,7 @@ async def crashed(h: Harness, point: str) -> SessionConfig:
 
 
 def budgeted(h: Harness) -> list[MemoryPlatform]:
-    return [MemoryPlatform(h.rooms["x"], history_budget=BUDGET)]
+    return [MemoryPlatform(h.rooms["x"], history_budget=BUDGET, ephemeral=False)]
 
 
 def ledger_row(h: Harness, key: str = "prompt:Q1") -> LedgerRow:

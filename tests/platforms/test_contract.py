@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from chatbot.clock import VirtualClock
-from chatbot.core.model import Author
+from chatbot.core.model import Author, Message
 from chatbot.platforms.memory import MemoryPlatform, MemoryRoom
 from chatbot.platforms.replay import ReplayPlatform
 from chatbot.platforms.web import WebRoom
@@ -49,9 +49,11 @@ class TestWebRoom(PlatformContract):
         someone = room.join(listener, "ann's secret", "Ann")
 
         async def say(text: str) -> str:
-            return room.receive(listener, text).id
+            said = room.receive(listener, text)
+            assert isinstance(said, Message)
+            return said.id
 
-        return Rig(room, say, someone)
+        return Rig(room, say, someone, react=lambda i, e: room.react(listener, i, e))
 
 
 class TestBluesky(PlatformContract):

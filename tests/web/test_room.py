@@ -65,26 +65,53 @@ async def test_post_reaches_everyone_and_the_session(
     assert seen_by_sam["author"]["name"] == "Jane" and seen_by_sam["text"].startswith("/ask")
     reply = (await receive(jane, "message"))["message"]  # jane's own message echoes back first
     assert reply["id"] == seen_by_sam["id"]
-    confirm = (await receive(jane, "message"))["message"]
-    assert (
-        confirm["author"]["bot"]
-        and "question is #1" in confirm["text"]
-        and confirm["reply_to"] == reply["id"]
-    )
+    confirm = (await receive(jane, "message"))["message"]  # the thanks: to Jane alone
+    assert confirm["author"]["bot"] and confirm["only_you"] and confirm["text"].startswith("thanks, your")
     message = served.stored()[0]  # recorded by the runner, as the room heard it
     assert message.platform == "web" and message.author.handle == "Jane" and message.id == reply["id"]
-    assert "question is #1" in (await receive(sam, "message"))["message"]["text"]
     question = served.state()["queue"][0]
     assert (question["number"], question["author"], question["upvotes"]) == (1, "Jane", 0)
-    await sam.send_json({"type": "post", "text": "/upvote 1"})
-    await receive(sam, "message")
-    assert "upvoted question #1" in (await receive(sam, "message"))["message"]["text"]
+    await sam.send_json({"type": "post", "text": "/upvote 1", "ref": "r1"})
+    answer = await receive(sam, "answer")
+    assert (answer["ok"], answer["ref"], answer["message"]["command"]) == (True, "r1", "upvote")
+    assert answer["message"]["text"] == "upvoted question #1 (1 votes)." and answer["message"]["only_you"]
     assert served.state()["queue"][0]["upvotes"] == 1
-    # a new browser sees the history
+    # nobody else saw Sam's command or its answer, nor Jane's thanks; the room keeps neither
+    await jane.send_json({"type": "ping"})
+    while (frame := await asyncio.wait_for(jane.receive_json(), 2))["type"] != "pong":
+        assert frame["type"] not in ("message", "answer"), frame
+    assert [m.text for m in served.stored()] == ["/ask Can residents jump the queue on social media?"]
+    (vote,) = served.commands()
+    assert (vote.name, vote.args, vote.actor.handle, vote.outcome) == ("upvote", ("1",), "Sam", "ok")
     third = new_client()
     await third.get("/chat/localgovchat")
     ws = await third.ws_connect(WS)
-    assert len((await receive(ws, "welcome"))["messages"]) == 4
+    assert [m["text"] for m in (await receive(ws, "welcome"))["messages"]] == [seen_by_sam["text"]]
+
+
+async def test_a_vote_button_and_a_reaction(
+    client: ClientSession, new_client: NewClient, served: Served
+) -> None:
+    jane = await joined(client, "Jane")
+    sam = await joined(new_client(), "Sam")
+    await jane.send_json({"type": "post", "text": "/ask Do you measure it?", "ref": "j1"})
+    asked = await receive(jane, "sent")
+    assert asked["ref"] == "j1" and asked["id"]
+    await until(lambda: bool(served.state()["queue"]), "the question is queued")
+    await sam.send_json({"type": "command", "name": "upvote", "args": ["1"], "ref": "v1"})
+    voted = await receive(sam, "answer")
+    assert (voted["ok"], voted["ref"]) == (True, "v1")
+    await sam.send_json({"type": "command", "name": "upvote", "args": ["1"], "ref": "v2"})
+    again = await receive(sam, "answer")
+    assert (again["ok"], again["message"]["text"]) == (False, "you already upvoted question 1")
+    assert served.state()["queue"][0]["upvotes"] == 1
+    await sam.send_json({"type": "react", "id": asked["id"], "emoji": "\N{THUMBS UP SIGN}"})
+    tally = await receive(jane, "reactions")
+    assert tally["id"] == asked["id"] and tally["reactions"][0]["count"] == 1
+    await sam.send_json({"type": "react", "id": asked["id"], "emoji": "<script>"})
+    assert "reactions" in (await receive(sam, "error"))["error"]
+    await until(lambda: bool(served.stored()[0].reactions), "the reaction is stored")
+    assert served.stored()[0].reactions[0].count == 1
 
 
 async def test_bad_frames_get_errors_then_close(client: ClientSession, served: Served) -> None:
@@ -144,9 +171,11 @@ async def test_oversized_frame_closes(client: ClientSession) -> None:
 async def test_rate_limit(client: ClientSession, served: Served) -> None:
     ws = await joined(client, "Jane")  # the join took one token of five
     for i in range(5):
-        await ws.send_json({"type": "post", "text": f"message {i}"})
+        await ws.send_json({"type": "post", "text": f"message {i}", "ref": f"m{i}"})
+    sent = [(await receive(ws, "sent"))["ref"] for _ in range(4)]
     error = await receive(ws, "error")
-    assert "slow down" in error["error"]
+    assert "slow down" in error["error"] and error["ref"] == "m4"  # the box keeps what was refused
+    assert sent == ["m0", "m1", "m2", "m3"]
     await served.settled()
     assert [m.text for m in served.stored()] == [f"message {i}" for i in range(4)]
     assert served.state()["messages"] == 4
@@ -173,15 +202,14 @@ async def test_participants_cannot_be_hosts(client: ClientSession, served: Serve
     await ws.send_json({"type": "post", "text": "/ask is this fair?"})
     await ws.send_json({"type": "post", "text": "/approve 1"})
     await ws.send_json({"type": "post", "text": "/end"})
-    texts: list[str] = []
-    while len(texts) < 3:
-        m = (await receive(ws, "message"))["message"]
-        if m["author"]["bot"]:
-            texts.append(m["text"])
-    assert "only the hosts can use /approve" in texts[1] and "only the hosts" in texts[2]
+    texts = [(await receive(ws, "answer"))["message"]["text"] for _ in range(2)]
+    assert texts == ["sorry, only the hosts can use /approve.", "sorry, only the hosts can use /end."]
     state = served.state()
     assert [q["status"] for q in state["queue"]] == ["open"] and state["status"] == "scheduled"
-    assert served.commands() == []
+    assert [(c.name, c.actor.handle, c.outcome) for c in served.commands()] == [
+        ("approve", "Mallory", "refused"),
+        ("end", "Mallory", "refused"),
+    ]
 
 
 async def test_logged_in_host_can_chat_as_host(client: ClientSession, served: Served) -> None:
@@ -193,14 +221,38 @@ async def test_logged_in_host_can_chat_as_host(client: ClientSession, served: Se
     you = (await receive(ws, "joined"))["you"]
     assert you["host"] is True
     await ws.send_json({"type": "post", "text": "/start"})
-    said: list[str] = []  # by the bot: its answer to the host, then the chat's welcome
-    while len(said) < 2:
-        m = (await receive(ws, "message"))["message"]
-        if m["author"]["bot"]:
-            said.append(m["text"])
-    assert said[0].startswith("LocalGovChat: starting the chat")
-    assert said[1].startswith("Welcome to #LocalGovChat!")
+    answer = await receive(ws, "answer")
+    assert (answer["ok"], answer["message"]["text"]) == (True, "starting the chat.")
+    welcome = (await receive(ws, "message"))["message"]
+    assert welcome["author"]["bot"] and welcome["text"].startswith("Welcome to #LocalGovChat!")
     await until(lambda: served.state()["status"] == "live", "the chat is live")
+
+
+async def test_a_logged_in_host_is_a_host_under_their_own_name(
+    client: ClientSession, new_client: NewClient, served: Served
+) -> None:
+    await served.say("Jane", "/ask What about trolls?")
+    await login(client)
+    await client.get("/chat/localgovchat")
+    ws = await client.ws_connect(WS)
+    await receive(ws, "welcome")
+    await ws.send_json({"type": "join", "name": "Maria at City Hall"})
+    assert (await receive(ws, "joined"))["you"]["host"] is True
+    await ws.send_json({"type": "post", "text": "/approve 1"})
+    answer = await receive(ws, "answer")
+    assert (answer["ok"], answer["message"]["text"]) == (True, "question #1 approved (place 1).")
+    await ws.send_json({"type": "post", "text": "Thanks all for coming"})
+    shown = (await receive(ws, "message"))["message"]
+    assert shown["author"]["host"] is True
+    # nobody else can take her name now, however they write it
+    other = new_client()
+    await other.get("/chat/localgovchat")
+    mallory = await other.ws_connect(WS)
+    await mallory.send_json({"type": "join", "name": "maria AT city-hall"})
+    assert "reserved for the hosts" in (await receive(mallory, "error"))["error"]
+    await served.settled()
+    people = {p.handle: p.role for p in served.runner.engine.participants.values()}
+    assert people["Maria at City Hall"] == "host" and people["Jane"] == "participant"
 
 
 async def test_room_stop_closes_sockets(client: ClientSession, served: Served) -> None:
