@@ -82,6 +82,9 @@ class Host:
     async def _guarded(self, runner: SessionRunner) -> bool:
         try:
             await runner.run()
+        except PlatformError as e:  # a platform's own words (credentials refused at start): one line
+            log.error("event=session_failed session=%s error=%s", runner.session_id, e)
+            return False
         except Exception as e:
             log.error("event=session_failed session=%s error=%r", runner.session_id, e, exc_info=e)
             return False

@@ -125,4 +125,5 @@ async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tm
     assert "A1: permits, always #localgovchat" in page and "how long do you keep a thread open" in page
     spent = export["usage"][0]  # as the recap was made, at the closing
     assert 0 < spent["requests"] <= len(fake.log) and spent["reads"] > 0
-    assert f"On X the bot made {spent['requests']} requests: {spent['reads']} posts read, {len(bot)} posts made" in page
+    n, reads = spent["requests"], spent["reads"]
+    assert f"On X the bot made {n} requests: {reads} posts read, {len(bot)} posts made" in page
