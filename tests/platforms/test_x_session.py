@@ -12,7 +12,7 @@ from pathlib import Path
 from chatbot.clock import VirtualClock
 from chatbot.config import load_config
 from chatbot.core.textfit import x_weighted_length
-from chatbot.startup import run_config
+from chatbot.startup import run_config, started
 from chatbot.store import Store
 from tests.platforms import xkit
 from tests.platforms.xfake import XFake, serve
@@ -127,3 +127,67 @@ async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tm
     assert 0 < spent["requests"] <= len(fake.log) and spent["reads"] > 0
     n, reads = spent["requests"], spent["reads"]
     assert f"On X the bot made {n} requests: {reads} posts read, {len(bot)} posts made" in page
+
+
+async def test_a_scripted_chat_survives_a_burst_a_429_storm_a_502_page_and_a_restart(tmp_path: Path) -> None:
+    """#localgovchat on X: 300 answers within a minute of Q1 are heard whole across pages; a storm
+    of 429s and an HTML 502 are waited out with nothing lost; search never goes over the limit the
+    host set (60 per 15 minutes, though polling every 10 s would want 90); the bot is stopped mid-chat
+    and restarted: it reads only what the stored cursor missed and posts nothing twice."""
+    clock = VirtualClock(START - timedelta(minutes=2))
+    fake = XFake(clock)
+    fake.limits["search"] = (60, 60)  # X would refuse a 61st search in 15 minutes
+    people = [fake.user(f"resident{i}", f"Resident {i}") for i in range(300)]
+    ann, _ = fake.user("ann", "Ann"), fake.user("govhost", "Gov Host")
+    config_extra = "[platforms.x.limits]\nsearch = 60"
+    stopped_at = START + timedelta(minutes=9)
+
+    async with serve(fake) as url:
+        config = load_config(write(tmp_path, url, config_extra), env=xkit.env())
+
+        async def first_run() -> None:
+            await clock.sleep_until(START + timedelta(minutes=6))
+            for i, who in enumerate(people):
+                fake.tweet(who, f"A1: answer number {i} #localgovchat")
+            await clock.sleep_until(START + timedelta(minutes=7))
+            fake.fail("429", "search", times=3, reset_in=90)
+            fake.fail("502html", "search")
+            await clock.sleep_until(START + timedelta(minutes=8))
+            fake.tweet(ann, "#ask do residents prefer DMs? #localgovchat")
+            await clock.sleep_until(stopped_at)
+            up.host.stop()
+
+        async with started(config, clock=clock, say=None) as up:
+            script = asyncio.ensure_future(first_run())
+            assert await up.host.run(handle_signals=False) == 0
+            await script
+        store = Store(tmp_path / "chat.db")
+        sid = config.sessions[0].spec.id
+        state = store.runner_state(sid)
+        store.close()
+        assert state is not None
+        cursor = state["cursors"]["x"]
+        searches_before = len(fake.requests("search"))
+
+        clock.advance(timedelta(minutes=3))  # the bot is down; the chat goes on
+        missed = [fake.tweet(ann, f"A1: said while the bot was down, {i} #localgovchat") for i in range(5)]
+        again = load_config(write(tmp_path, url, config_extra), env=xkit.env())
+        assert await run_config(again, clock=clock, say=None, handle_signals=False) == 0
+
+    store = Store(tmp_path / "chat.db")
+    try:
+        answers = [r for r in store.message_rows(sid) if r["kind"] == "answer"]
+        assert len(answers) == 300 + 5  # the whole burst, and what was said while the bot was down
+        assert {r["id"] for r in answers} >= set(missed)
+        assert len(store.question_rows(sid)) == 1
+        rows = store.ledger(sid)
+        assert len({(r["key"], r["platform"]) for r in rows}) == len(rows)
+        assert all(r["status"] == "posted" for r in rows)
+        bot = fake.posts_by(fake.bot)
+        assert sorted(str(p.id) for p in bot) == sorted(r["platform_id"] for r in rows)  # nothing twice
+    finally:
+        store.close()
+    assert fake.over_limit == 0 and fake.most_in_a_window("search") <= 60
+    first_after = fake.requests("search")[searches_before]
+    assert first_after.params["since_id"] == cursor  # the restart resumed from the stored cursor
+    assert [x.status for x in fake.log].count(429) == 3 and [x.status for x in fake.log].count(502) == 1

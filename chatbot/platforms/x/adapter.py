@@ -30,6 +30,7 @@ from chatbot.core.events import Event, Tallied
 from chatbot.core.model import Author, Message
 from chatbot.platforms.base import EphemeralUnsupported, PlatformError, UnknownCursor
 from chatbot.platforms.x.client import Refused, XApi
+from chatbot.platforms.x.limits import WINDOW
 from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, like_counts, messages, time_of
 from chatbot.platforms.x.settings import XSettings
 
@@ -171,10 +172,13 @@ class XPlatform:
                 yield t
 
     def interval(self) -> float:
-        """Seconds to the next search: fast while the chat is on, slow before and after."""
+        """Seconds to the next search: fast while the chat is on, slow before and after; never
+        faster than the search limit allows over 15 minutes (spread out, not spent and then
+        stalled)."""
         now = self.clock.now()
         on = self.live[0] <= now <= self.live[1]
-        return self.settings.poll_seconds if on else self.settings.idle_poll_seconds
+        wanted = self.settings.poll_seconds if on else self.settings.idle_poll_seconds
+        return max(wanted, WINDOW.total_seconds() / self.api.windows["search"].limit)
 
     def watch_votes(self, message_ids: Collection[str]) -> None:
         """The runner's pending questions heard on X: their likes are read from now on."""
