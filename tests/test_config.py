@@ -183,10 +183,12 @@ def test_platforms_not_hosted_yet_are_known_and_their_tables_accepted(tmp_path: 
     """A session may name a platform that is only archived (import and replay use it); hosting on
     it says 'not yet available' (tests/hosting/test_session.py). An older [x] table stays readable:
     the X adapter checks it like [platforms.x]."""
-    text = '[x]\npoll_seconds = 60\n[platforms.discord]\nchannel_id = "1"\n' + BASE.replace(
+    text = '[x]\npoll_seconds = 60\n[platforms.discord]\nguild = "2"\nchannel = 1\n' + BASE.replace(
         'hosts = ["@host"]', 'hosts = ["@host"]\nplatforms = ["x", "discord"]'
     )
-    cfg = load_config(write(tmp_path, text), env={})
+    cfg = load_config(write(tmp_path, text), env={"DISCORD_TOKEN": "t"})
     assert cfg.sessions[0].spec.platforms == ("x", "discord")
     assert cfg.platform_settings["x"].poll_seconds == 60.0
+    discord = cfg.platform_settings["discord"]  # the Discord adapter checks its table
+    assert (discord.token, discord.default.guild, discord.default.channel) == ("t", 2, 1)
     assert "irc" not in cfg.platform_settings  # only hostable platforms have settings

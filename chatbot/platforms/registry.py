@@ -18,8 +18,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from chatbot.core.textfit import Limits, utf8_length, utf16_length
-from chatbot.platforms import web, x
+from chatbot.core.textfit import Limits, utf8_length
+from chatbot.platforms import discord_, web, x
 from chatbot.platforms.base import Adapter, Description, Platform, PlatformError
 from chatbot.platforms.settings import Section
 
@@ -113,13 +113,10 @@ class Registry:
         return a.make(settings, config, session, clock=clock)
 
 
-ADAPTERS: tuple[Adapter[Any], ...] = (web.ADAPTER, x.ADAPTER)
+ADAPTERS: tuple[Adapter[Any], ...] = (web.ADAPTER, x.ADAPTER, discord_.ADAPTER)
 """The platforms the bot hosts on; a new adapter module adds its ``ADAPTER`` here."""
 
-DESCRIPTIONS = (
-    Description("discord", "Discord", Limits(2000, utf16_length)),
-    Description("irc", "IRC", Limits(400, utf8_length)),
-)
+DESCRIPTIONS = (Description("irc", "IRC", Limits(400, utf8_length)),)
 """Platforms only imported and recapped (an adapter of the same name replaces its entry)."""
 
 REGISTRY = Registry(ADAPTERS, DESCRIPTIONS)
