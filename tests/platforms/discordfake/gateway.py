@@ -33,8 +33,9 @@ HEARTBEAT_MS = 41250
 class Connection:
     """One websocket: frames go out in order through its own writer task."""
 
-    def __init__(self, ws: web.WebSocketResponse) -> None:
+    def __init__(self, ws: web.WebSocketResponse, closed: list[int]) -> None:
         self.ws = ws
+        self.closed = closed  # every close code the fake sent
         self.outbox: asyncio.Queue[dict[str, Any] | tuple[int, str]] = asyncio.Queue()
         self.task = asyncio.ensure_future(self._write())
 
@@ -43,6 +44,7 @@ class Connection:
 
     def close(self, code: int, reason: str = "") -> None:
         """Close after what is queued."""
+        self.closed.append(code)
         self.outbox.put_nowait((code, reason))
 
     async def _write(self) -> None:
@@ -86,7 +88,7 @@ class Gateway:
         self.identified = 0
         self.resumed = 0
         self.heartbeats = 0
-        self.closed_with: list[int] = []
+        self.closed_with: list[int] = []  # close codes the fake sent
 
     def live(self) -> list[Session]:
         return [s for s in self.sessions if s.alive]
@@ -125,7 +127,7 @@ class Gateway:
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(autoping=True)
         await ws.prepare(request)
-        conn = Connection(ws)
+        conn = Connection(ws, self.closed_with)
         self.connections.append(conn)
         conn.send({"op": 10, "d": {"heartbeat_interval": HEARTBEAT_MS}, "s": None, "t": None})
         session: Session | None = None
@@ -143,8 +145,6 @@ class Gateway:
                 elif op == 6:
                     session = self._resume(conn, d)
         finally:
-            if ws.close_code is not None:
-                self.closed_with.append(ws.close_code)
             if session is not None and session.conn is conn:
                 session.conn = None
             conn.task.cancel()
