@@ -64,7 +64,9 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         if p["opted_out"] or p["handle"].lstrip("@").casefold() in hidden_people
     }
     corrections = store.corrections(sid)
-    rows = said(store.transcript_rows(sid, include_deleted=include_deleted))
+    every = store.transcript_rows(sid, include_deleted=True)
+    gone = [] if include_deleted else [r for r in said(every) if r["deleted_at"]]
+    rows = said(every if include_deleted else [r for r in every if not r["deleted_at"]])
 
     def is_removed(r: Row) -> bool:
         return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
@@ -166,6 +168,9 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         "median_minutes_to_answer": round(statistics.median(answered), 1) if answered else None,
         "reposts": len(messages) - len(originals),
     }
+    if gone:  # left out, but the recap says so
+        stats["deleted"] = len(gone)
+        stats["deleted_by_author"] = sum(1 for r in gone if r["deleted_by_author"])
     platforms = sorted({m["platform"] for m in messages}) or list(spec.platforms)
     started = messages[0]["ts"] if messages else _in_zone(row["started_at"], tz)
     session: ExportSession = {

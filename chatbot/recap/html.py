@@ -47,7 +47,7 @@ from chatbot.recap.feed import (
     write_search_index,
 )
 from chatbot.recap.markdown import render_markdown
-from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt, ExportUsage
+from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt, ExportStats, ExportUsage
 from chatbot.recap.viewtypes import (
     ManifestRecord,
     MessageView,
@@ -296,8 +296,22 @@ def session_view(
         "messages": [message_view(m, ctx) for m in raw_messages],
         "exports": [("JSON" if fmt == "json" else "Markdown", f"{slug}.{fmt}") for fmt in exports],
         "index_href": index_href,
+        "deleted_note": deleted_note(stats),
         "usage": [usage_line(u) for u in export.get("usage") or ()],
     }
+
+
+def deleted_note(stats: ExportStats) -> str:
+    """``2 messages were deleted by their authors and are not shown.`` ("" when none was)."""
+    n, mine = stats.get("deleted", 0), stats.get("deleted_by_author", 0)
+    if not n:
+        return ""
+    were = "message was" if n == 1 else "messages were"
+    if mine == n:
+        whose = "its author" if n == 1 else "their authors"
+        return f"{n} {were} deleted by {whose} and {'is' if n == 1 else 'are'} not shown."
+    by = f" ({mine} by their authors)" if mine else ""
+    return f"{n} {were} deleted on the platform{by} and {'is' if n == 1 else 'are'} not shown."
 
 
 def usage_line(u: ExportUsage) -> str:

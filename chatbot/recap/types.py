@@ -49,6 +49,8 @@ class ExportStats(TypedDict):
     questions_answered: int
     median_minutes_to_answer: float | None
     reposts: int
+    deleted: NotRequired[int]  # messages deleted on the platform, left out (only when some were)
+    deleted_by_author: NotRequired[int]  # of those, deleted by their own authors
 
 
 class ExportAnswer(TypedDict):

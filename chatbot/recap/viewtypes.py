@@ -114,6 +114,7 @@ class SessionView(TypedDict):
     messages: list[MessageView]
     exports: list[tuple[str, str]]  # (label, href) of the sibling formats
     index_href: str | None
+    deleted_note: str  # how many messages were deleted on the platform, and by whom ("" when none)
     usage: list[str]  # what hosting cost on each paid platform, one line each (the footer)
 
 

@@ -84,7 +84,8 @@ class XPlatform:
         self.live = (live[0] - LIVE_BEFORE, live[1] + LIVE_AFTER)
         self.me: Author | None = None
         self._host_handles = [h for h in hosts if not h.casefold().startswith("id:")]
-        self._hosts: dict[str, str] = {}  # X user id -> the handle the config names them by
+        # the hosts' X user ids: named so in the config (id:783214), or found by handle at start
+        self._hosts = {h[3:].strip() for h in hosts if h.casefold().startswith("id:")}
         self._since: str | None = None  # the newest post id read: the poller goes on after it
         self._origin = clock.now()  # a session's history starts here (see start)
         self._reading = asyncio.Lock()
@@ -112,9 +113,7 @@ class XPlatform:
         if self._host_handles:
             names = [h.lstrip("@") for h in self._host_handles]
             found = await self.api.users_by(names)
-            for u in found.get("data") or []:
-                configured = next(h for h in self._host_handles if handle_key(h) == handle_key(u["username"]))
-                self._hosts[str(u["id"])] = configured
+            self._hosts |= {str(u["id"]) for u in found.get("data") or []}
             missing = {handle_key(h) for h in names} - {
                 handle_key(u["username"]) for u in found.get("data") or []
             }
@@ -125,7 +124,7 @@ class XPlatform:
                     ",".join(sorted(missing)),
                 )
         log.info(
-            "event=x_connected session=%s account=%s hosts_by_id=%d %s",
+            "event=x_connected session=%s account=%s hosts_known_by_id=%d %s",
             self.session_id,
             self.me.handle,
             len(self._hosts),
@@ -157,14 +156,8 @@ class XPlatform:
                 async with self._reading:
                     heard = await self._poll()
                     tallies = await self._read_likes()
-            except ReadBudgetReached as e:
-                self._out_of_budget = True
-                log.error(
-                    "event=x_read_budget_reached session=%s %s action=stop_reading: %s",
-                    self.session_id,
-                    self.api.spend.summary(),
-                    e,
-                )
+            except ReadBudgetReached:
+                self._budget_spent()
                 continue
             for m in heard:
                 yield m
@@ -202,16 +195,29 @@ class XPlatform:
         since = self._since or id_at(self._origin)
         cap = self.settings.page_size * self.settings.max_pages
         found, complete, newest = await self._read_after(since, cap)
-        if not complete:
+        if newest:
+            self._since = newest
+        if not complete and self._left() < 10:
+            self._budget_spent()
+        elif not complete:
             log.warning(
                 "event=x_burst_cut session=%s read=%d max_pages=%d: older posts of the burst are not read",
                 self.session_id,
                 len(found),
                 self.settings.max_pages,
             )
-        if newest:
-            self._since = newest
         return found
+
+    def _budget_spent(self) -> None:
+        """The read budget is spent: no more reading this session (posting goes on)."""
+        if not self._out_of_budget:
+            self._out_of_budget = True
+            log.error(
+                "event=x_read_budget_reached session=%s read_budget=%d %s action=stop_reading",
+                self.session_id,
+                self.settings.read_budget,
+                self.api.spend.summary(),
+            )
 
     async def _read_likes(self) -> list[Tallied]:
         now = self.clock.now()
@@ -222,7 +228,7 @@ class XPlatform:
         out: list[Tallied] = []
         for i in range(0, len(ids), 100):
             batch = ids[i : i + 100]
-            self._room(len(batch))
+            batch = batch[: self._room(len(batch))]
             counts = like_counts(await self.api.lookup(batch, ["public_metrics"]))
             for pid, count in counts.items():
                 if self._likes.get(pid) != count:
@@ -283,8 +289,12 @@ class XPlatform:
         newest: str | None = None
         token: str | None = None
         while len(found) < cap:
-            size = min(self.settings.page_size, max(cap - len(found), 10))
-            self._room(size)
+            try:
+                size = self._room(min(self.settings.page_size, max(cap - len(found), 10)))
+            except ReadBudgetReached:
+                if not found:
+                    raise
+                break  # what was read is kept: the budget stops the next reading
             body = await self.api.search({**params, "max_results": size, "next_token": token})
             meta = body.get("meta") or {}
             newest = newest or meta.get("newest_id")
@@ -300,19 +310,25 @@ class XPlatform:
         bot = f" OR from:{self.me.id} OR to:{self.me.id}" if self.me is not None else ""
         return f"({self.hashtag}{bot})" + ("" if self.settings.retweets else " -is:retweet")
 
-    def _room(self, wanted: int) -> None:
-        left = self.settings.read_budget - self.api.spend.reads
+    def _left(self) -> int:
+        return self.settings.read_budget - self.api.spend.reads
+
+    def _room(self, wanted: int) -> int:
+        """How many of ``wanted`` posts the read budget still allows (ReadBudgetReached when not
+        even a page of 10, the least X serves)."""
+        left = self._left()
         if left < min(wanted, 10):
             raise ReadBudgetReached(f"x: {self.api.spend.reads} of {self.settings.read_budget} posts read")
+        return min(wanted, left)
 
     def author_of(self, user_id: str, user: Mapping[str, Any] | None) -> Author:
-        """The author as the session knows them: the bot, a host by the handle the config names
-        them by (whatever they are called today), or anyone by id with today's handle."""
+        """The author as X says today (people rename themselves; their id stays), the bot as
+        itself, and a host vouched for by id (``is_host``: still a host after a rename)."""
         if self.me is not None and user_id == self.me.id:
             return self.me
         handle = "@" + str(user["username"]) if user and user.get("username") else user_id
         name = str(user.get("name") or "") if user else ""
-        return Author(user_id, self._hosts.get(user_id, handle), name)
+        return Author(user_id, handle, name, is_host=user_id in self._hosts)
 
     # -- speaking -----------------------------------------------------------------------------------
     async def post(self, text: str, *, reply_to: str | None = None, to: Author | None = None) -> str:
