@@ -251,3 +251,44 @@ async def test_several_sessions_in_several_guilds_share_one_connection(
         assert answers(store, one.spec.id) == ["A1: in Local Gov"]
         assert answers(store, two.spec.id) == ["A1: in Civic Tech, in the thread"]
         store.close()
+
+
+async def test_edits_deletions_and_reaction_removals_reach_the_record_and_the_recap(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = fast_clock()
+    async with world(clock, monkeypatch) as w:
+        session = chat()
+        run = runner(tmp_path, session, w.adapter(session, clock), clock)
+        said: dict[str, str] = {}
+
+        async def people() -> None:
+            await until(clock, 1.5)
+            said["edited"] = w.fake.say(w.ann, w.channel, "A1: first draft")
+            said["gone"] = w.fake.say(w.bob, w.channel, "A1: oops, wrong server")
+            said["asked"] = w.fake.say(w.bob, w.channel, "Is there a recording? #ask")
+            await until(clock, 2)
+            w.fake.edit(said["edited"], "A1: permits, then parking")
+            w.fake.delete(said["gone"])
+            for who in (w.ann, w.host, w.moderator):
+                w.fake.react(said["asked"], UP, who)
+            w.fake.react(said["asked"], UP, w.ann)  # a second time: still one vote
+            w.fake.react(said["asked"], UP, w.host, added=False)  # taken back
+
+        talk = asyncio.ensure_future(people())
+        await asyncio.wait_for(run.run(), 30)
+        await talk
+        store = run.store
+        try:
+            edited = store.message(f"discord:{said['edited']}")
+            assert edited.text == "A1: permits, then parking" and edited.edited_at is not None
+            assert store.message(f"discord:{said['gone']}").deleted_at is not None
+            (q,) = store.question_rows(session.spec.id)
+            assert q["likes"] == 2  # Ann and Mo; Jane took hers back
+            kept = [r["text"] for r in store.transcript_rows(session.spec.id) if r["kind"] == "answer"]
+            assert kept == ["A1: permits, then parking"]  # the deleted one left out
+        finally:
+            store.close()
+        page = next((tmp_path / "out").glob("*localgovchat*.html")).read_text(encoding="utf-8")
+        assert "oops, wrong server" not in page and "A1: permits, then parking" in page
+        assert "1 message was deleted by its author and is not shown." in page
