@@ -176,6 +176,13 @@ class SessionEngine:
     def is_host(self, message: Message) -> bool:
         return self.may_host(message.author, message.platform)
 
+    def people(self) -> list[Participant]:
+        """Who took part, as every page counts them: people who said something (hosts too), not
+        the bot, and not who only gave commands."""
+        return [
+            p for p in self.participants.values() if p.messages > 0 and handle_key(p.handle) not in self._bots
+        ]
+
     def is_bot(self, message: Message) -> bool:
         return handle_key(message.author.handle) in self._bots
 

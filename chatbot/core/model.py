@@ -27,6 +27,7 @@ class Kind(StrEnum):
 class QuestionStatus(StrEnum):
     OPEN = "open"
     APPROVED = "approved"
+    ON_AIR = "on_air"  # put to the chat (the bot posted it): no longer waiting, not answered yet
     ANSWERED = "answered"
     REJECTED = "rejected"
     MERGED = "merged"

@@ -2,7 +2,8 @@
 
 Order is by the time asked (then by arrival number): upvotes are shown and can be used to
 pick, but never move a question ahead of one asked earlier unless the queue is configured
-with ``order="votes"``. Every status change records who made it and when.
+with ``order="votes"``. Every status change records who made it and when. A question the bot put to the
+chat is on air (``air``): out of the line, still to be answered.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from datetime import datetime
 
 from chatbot.core.model import QuestionStatus
 
-PENDING = frozenset({QuestionStatus.OPEN, QuestionStatus.APPROVED})
+WAITING = frozenset({QuestionStatus.OPEN, QuestionStatus.APPROVED})  # in the line
+PENDING = WAITING | {QuestionStatus.ON_AIR}  # not settled yet
 CLOSED = frozenset(
     {QuestionStatus.ANSWERED, QuestionStatus.REJECTED, QuestionStatus.MERGED, QuestionStatus.ROUTED}
 )
@@ -47,6 +49,7 @@ class Question:
     answered_at: datetime | None = None
     answered_by: str | None = None
     queued_at: datetime | None = None  # the place in line; earlier than asked_at after a merge
+    aired_at: datetime | None = None  # when it was put to the chat
     history: list[StatusChange] = field(default_factory=list)
 
     @property
@@ -60,6 +63,10 @@ class Question:
     @property
     def pending(self) -> bool:
         return self.status in PENDING
+
+    @property
+    def waiting(self) -> bool:
+        return self.status in WAITING
 
 
 class QuestionQueue:
@@ -92,8 +99,8 @@ class QuestionQueue:
         return None
 
     def pending(self) -> list[Question]:
-        """Questions still waiting, in queue order."""
-        waiting = [q for q in self._questions.values() if q.pending]
+        """Questions still waiting in line (not on air), in queue order."""
+        waiting = [q for q in self._questions.values() if q.waiting]
         if self.order == "votes":
             return sorted(waiting, key=lambda q: (-q.upvotes, q.place, q.number))
         return sorted(waiting, key=lambda q: (q.place, q.number))
@@ -171,14 +178,23 @@ class QuestionQueue:
     def _open_one(self, number: int) -> Question:
         q = self.get(number)
         if not q.pending:
-            raise QueueRefused(f"question {number} is already {q.status.value}")
+            raise QueueRefused(f"question {number} is already {_said(q.status)}")
         return q
 
     def approve(self, number: int, *, by: str, at: datetime) -> Question:
         q = self._open_one(number)
-        if q.status is QuestionStatus.APPROVED:
-            raise QueueRefused(f"question {number} is already approved")
+        if q.status is not QuestionStatus.OPEN:
+            raise QueueRefused(f"question {number} is already {_said(q.status)}")
         self._change(q, QuestionStatus.APPROVED, by, at)
+        return q
+
+    def air(self, number: int, *, by: str, at: datetime) -> Question:
+        """The bot put the question to the chat: it leaves the line and waits to be answered."""
+        q = self._open_one(number)
+        if q.status is QuestionStatus.ON_AIR:
+            raise QueueRefused(f"question {number} is already on air")
+        q.aired_at = at
+        self._change(q, QuestionStatus.ON_AIR, by, at)
         return q
 
     def reject(self, number: int, *, by: str, at: datetime, note: str = "") -> Question:
@@ -219,3 +235,8 @@ class QuestionQueue:
         dup.merged_into = into
         self._change(dup, QuestionStatus.MERGED, by, at, f"into {into}")
         return keep
+
+
+def _said(status: QuestionStatus) -> str:
+    """A status as a refusal says it ("already on air")."""
+    return status.value.replace("_", " ")

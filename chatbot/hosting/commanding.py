@@ -196,7 +196,7 @@ class Commanding:
                     self.r.timeline = apply_control(self.r.timeline, c, now)
                     changed = True
                 elif c.name == "next_question":
-                    found = self.r.scheduling.plan_question(f"question-now:{origin}")
+                    found = self.r.scheduling.plan_question(f"question-now:{origin}", by=c.by)
                     if not found:
                         raise QueueRefused(
                             "no approved question is waiting: approve one first with /approve N"

@@ -13,15 +13,17 @@ from collections import deque
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime, timedelta
 
-from chatbot.core.engine import Outcome, SessionEngine
-from chatbot.core.model import Message, SessionSpec
+from chatbot.core.engine import ACK, Outcome, SessionEngine, handle_key
+from chatbot.core.model import Kind, Message, SessionSpec
 from chatbot.core.timeline import Timeline
-from chatbot.hosting.payloads import FeedEvent, HeldPost, LiveState, Status
+from chatbot.hosting.payloads import FeedEvent, HeldPost, LiveState, SaidMessage, Status
 from chatbot.store import iso
 
 CLOSING = "closing"
 EVENTS_KEPT = 1000  # per subscriber; a slow one loses its oldest events, never blocks the bot
 RATE_WINDOW = timedelta(minutes=1)
+RECENT_KEPT = 40  # messages the snapshot carries (the dashboard's stream, the live view's answers)
+REMOVED = "(removed)"  # who asked a question, once they opted out
 
 
 class LiveFeed:
@@ -31,16 +33,23 @@ class LiveFeed:
         self.messages = 0
         self.closed = False
         self._recent: deque[datetime] = deque()
+        self._said: deque[Outcome] = deque(maxlen=RECENT_KEPT)
         self._subscribers: set[asyncio.Queue[FeedEvent | None]] = set()
 
     def reset(self) -> None:
         self.messages = 0
         self._recent.clear()
+        self._said.clear()
 
     def count(self, o: Outcome, *, by_bot: bool) -> None:
+        """One more message heard or posted; a command, or the bot's answer to one person, is none."""
+        if o.kind is Kind.COMMAND or ACK in o.flags:
+            return
         self.messages += 1
         if not by_bot:
             self._recent.append(o.message.ts)
+        if o.kind is not Kind.REPOST:
+            self._said.append(o)
 
     def state(
         self,
@@ -73,8 +82,10 @@ class LiveFeed:
         rest = tl.remaining()
         queue = engine.queue
         places = {q.number: i for i, q in enumerate(queue.pending(), 1)}  # one sort, not one per question
-        people = [p for p in engine.participants.values() if p.role == "participant"]
-        newest = sorted(people, key=lambda p: p.first_seen, reverse=True)[:10]
+        people = engine.people()
+        newcomers = [p for p in people if p.role == "participant" and not p.opted_out]
+        newest = sorted(newcomers, key=lambda p: p.first_seen, reverse=True)[:10]
+        gone = {handle_key(p.handle) for p in engine.participants.values() if p.opted_out}
         return {
             "session": {
                 "id": spec.id,
@@ -101,16 +112,19 @@ class LiveFeed:
             "queue": [
                 {
                     "number": q.number,
-                    "author": q.author,
+                    "author": REMOVED if handle_key(q.author) in gone else q.author,
                     "text": q.text,
                     "status": q.status.value,
                     "upvotes": q.upvotes,
                     "position": places.get(q.number),
-                    "askers": list(q.askers),
+                    "askers": [a for a in q.askers if handle_key(a) not in gone],
                     "asked_at": iso(q.asked_at),
+                    "aired_at": iso(q.aired_at) if q.aired_at else None,
+                    "answered_at": iso(q.answered_at) if q.answered_at else None,
                 }
                 for q in queue
             ],
+            "questions": len(queue),
             "participants": len(people),
             "new_participants": [
                 {"handle": p.handle, "name": p.name, "first_seen": iso(p.first_seen)} for p in newest
@@ -118,7 +132,33 @@ class LiveFeed:
             "messages": self.messages,
             "messages_per_minute": float(sum(1 for t in self._recent if t <= now)),
             "held": list(held),
+            "recent": self._shown(engine),
         }
+
+    def _shown(self, engine: SessionEngine) -> list[SaidMessage]:
+        """The latest messages as pages show them; those of people who opted out are left out."""
+        out: list[SaidMessage] = []
+        for o in self._said:
+            person = engine.participants.get(o.participant)
+            if person is not None and person.opted_out:
+                continue
+            m = o.message
+            labels = [engine.prompts[k].label if k in engine.prompts else k for k in o.answers]
+            out.append(
+                {
+                    "id": m.id,
+                    "platform": m.platform,
+                    "ts": iso(m.ts),
+                    "author": m.author.handle,
+                    "name": m.author.name or m.author.handle,
+                    "text": m.text,
+                    "kind": o.kind.value,
+                    "answers": labels,
+                    "reply_to": m.reply_to,
+                    "host": person is not None and person.role == "host",
+                }
+            )
+        return out
 
     # -- events ----------------------------------------------------------------------------------
     async def subscribe(self, first: Callable[[], LiveState]) -> AsyncIterator[FeedEvent]:

@@ -45,19 +45,37 @@ class QueueEntry(TypedDict):
     """One question of the queue; ``position`` is its place in line while it waits, else None."""
 
     number: int
-    author: str
+    author: str  # "(removed)" for someone who opted out
     text: str
-    status: str  # a QuestionStatus value: open, approved, answered, rejected, merged, routed
+    status: str  # a QuestionStatus value: open, approved, on_air, answered, rejected, merged, routed
     upvotes: int
     position: int | None
     askers: list[str]
     asked_at: str
+    aired_at: str | None  # when the bot put it to the chat (on air), else None
+    answered_at: str | None
 
 
 class NewParticipant(TypedDict):
     handle: str
     name: str
     first_seen: str
+
+
+class SaidMessage(TypedDict):
+    """A message people (or the bot) said, as the dashboard's stream and the live view show it:
+    never a command, never the bot's answer to one person."""
+
+    id: str
+    platform: str
+    ts: str
+    author: str  # the handle
+    name: str
+    text: str
+    kind: str  # a Kind value: prompt, answer, question, host, chat, bot
+    answers: list[str]  # labels of the prompts it answers ("Q1")
+    reply_to: str | None
+    host: bool  # by a host or the bot
 
 
 class HeldPost(TypedDict):
@@ -85,10 +103,12 @@ class LiveState(TypedDict):
     current_prompt: CurrentPrompt | None
     next_post: NextPost | None
     queue: list[QueueEntry]
-    participants: int  # people who took part (hosts and bots not counted)
+    questions: int  # every question asked (the public queue shows fewer: not the rejected ones)
+    participants: int  # people who said something, hosts too, bots not (as the recap counts)
     new_participants: list[NewParticipant]  # the ten who joined last, newest first
-    messages: int
+    messages: int  # what was said, the bot's posts too; commands and answers to one person not
     messages_per_minute: float  # over the last minute, the bot's own posts not counted
+    recent: list[SaidMessage]  # the latest messages, oldest first (opted-out people's left out)
     held: list[HeldPost]  # posts waiting for a host to say whether they went out, oldest first
 
 

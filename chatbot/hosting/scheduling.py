@@ -6,6 +6,7 @@ without it)."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -69,6 +70,8 @@ class Scheduling:
                 rows = self.plan_question(post.key)
                 if not rows:
                     log.info("event=question_slot_empty session=%s key=%s", self.r.session_id, post.key)
+                aired = self.r._changed_questions((), command=True)
+                self.r.store.write_live(self.r.session_id, (), self.r.engine, questions=aired)
             else:
                 targets = [Target(name) for name in self.r.platforms]
                 rows = self.r.ledger.plan(post.key, post.text, targets, kind=post.kind)
@@ -89,8 +92,9 @@ class Scheduling:
             self.r.store.set_session_status(self.r.session_id, "live", started_at=self.r.clock.now())
         self.r._emit_state()
 
-    def plan_question(self, post: str) -> list[LedgerIntent]:
-        """Rows posting the next approved question not posted yet (none when there is none)."""
+    def plan_question(self, post: str, *, by: str = "") -> list[LedgerIntent]:
+        """Rows posting the next approved question not posted yet (none when there is none); the
+        question is on air from now, put there by ``by`` (a host, or the bot on the timeline)."""
         refs = self.r.ledger.refs
         question = next(
             (
@@ -106,7 +110,25 @@ class Scheduling:
         text = self.r.templates.render("question", values)
         origin = self.r._origin.get(question.message_id)
         targets = [Target(n, question.message_id if n == origin else None) for n in self.r.platforms]
-        return self.r.ledger.plan(post, text, targets, kind="question", ref=f"question:{question.number}")
+        rows = self.r.ledger.plan(post, text, targets, kind="question", ref=f"question:{question.number}")
+        bot = next(iter(self.r.identities.values()), None)
+        self.r.engine.queue.air(question.number, by=by or (bot.handle if bot else ""), at=self.r.clock.now())
+        return rows
+
+    def restore_on_air(self) -> None:
+        """After a restart: the questions the store shows on air are on air again (with who put them
+        there and when): the replayed messages and commands only approved them."""
+        for row in self.r.store.question_rows(self.r.session_id, include_deleted=True):
+            aired = [h for h in json.loads(row["history"] or "[]") if h["status"] == QuestionStatus.ON_AIR]
+            q = (
+                self.r.engine.queue.get(row["number"])
+                if aired and row["number"] <= len(self.r.engine.queue)
+                else None
+            )
+            if q is not None and q.status is QuestionStatus.APPROVED:
+                self.r.engine.queue.air(
+                    q.number, by=aired[-1]["by"], at=datetime.fromisoformat(aired[-1]["at"])
+                )
 
     async def deliver_later(self, post: str) -> None:
         for delay in (*RETRY_SECONDS, None):

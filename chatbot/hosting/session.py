@@ -163,6 +163,7 @@ class SessionRunner:
             self._seen.add(uid_of(m))
             self._note(self.engine.ingest(m))
         self.commanding.replay(logged)
+        self.scheduling.restore_on_air()
         self._marks = {q.number: _mark(q) for q in self.engine.queue if q.pending}
         saved = st.runner_state(self.session_id)
         if saved is not None:

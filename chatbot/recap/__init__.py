@@ -35,6 +35,7 @@ PLATFORM_NAMES = REGISTRY.titles()  # platform name -> what readers see ("X", "t
 STATUS_LABELS = {
     "open": "Open",
     "approved": "Approved",
+    "on_air": "On air",
     "answered": "Answered",
     "rejected": "Rejected",
     "merged": "Merged",

@@ -273,6 +273,9 @@ def _questions(
         }
         if r["deleted"]:
             item["deleted"] = True
+        aired = [h["at"] for h in item["history"] if h["status"] == "on_air"]
+        if aired:
+            item["on_air_at"] = _in_zone(aired[-1], tz)
         out.append(item)
     return out
 

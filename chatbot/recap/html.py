@@ -203,6 +203,7 @@ def _question_views(export: Export, ctx: _Context) -> list[QuestionView]:
                 "asked": stamp(q.get("asked_at"), ctx.tz),
                 "answered": stamp(q.get("answered_at"), ctx.tz),
                 "answered_by": clean_text(q.get("answered_by")),
+                "on_air": stamp(q.get("on_air_at"), ctx.tz),
                 "wait": duration_label(q.get("minutes_to_answer")),
                 "route": clean_text(q.get("route")),
                 "merged_into": html_id(str(merged), "question-")

@@ -14,7 +14,7 @@ from typing import Literal, NotRequired, TypedDict
 #: A message's kind in its session (``chatbot.core.model.Kind``).
 MessageKind = Literal["prompt", "answer", "question", "host", "chat", "bot", "repost", "command"]
 #: A question's status (``chatbot.core.model.QuestionStatus``).
-QuestionStatus = Literal["open", "approved", "answered", "rejected", "merged", "routed"]
+QuestionStatus = Literal["open", "approved", "on_air", "answered", "rejected", "merged", "routed"]
 #: A participant's role: the chat's host, anyone else, or an author the platform marks as a bot.
 Role = Literal["host", "participant", "bot"]
 #: What a session was: a hashtag chat, a meeting, or a stretch of a channel's talk.
@@ -105,6 +105,7 @@ class ExportQuestion(TypedDict):
     removed: bool
     history: list[ExportStatusChange]
     deleted: NotRequired[bool]  # the asking message was deleted on the platform (only when asked)
+    on_air_at: NotRequired[str]  # when the bot put it to the chat (only for a question it did)
 
 
 class ExportParticipant(TypedDict):

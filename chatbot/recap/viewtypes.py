@@ -74,6 +74,7 @@ class QuestionView(TypedDict):
     asked: Stamp
     answered: Stamp
     answered_by: str
+    on_air: Stamp  # when the bot put it to the chat (empty when it did not)
     wait: str
     route: str
     merged_into: str | None  # the anchor of the question it was merged into

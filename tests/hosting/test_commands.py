@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from datetime import UTC
 from pathlib import Path
@@ -180,11 +181,14 @@ async def test_next_question_posts_the_approved_question_in_reply_to_the_asker(t
         "@govhost: no approved question is waiting: approve one first with /approve N #localgovchat",
     )
     store = Store(h.db)
-    try:  # left approved: the host marks it answered
+    try:  # on air (asked, by the host who asked for it): the host marks it answered
         assert [(r["number"], r["status"]) for r in store.db["questions"].rows] == [
             (1, "open"),
-            (2, "approved"),
+            (2, "on_air"),
         ]
+        (second,) = store.db["questions"].rows_where("number = 2")
+        history = json.loads(second["history"])
+        assert [(h["status"], h["by"]) for h in history][-1] == ("on_air", "@govhost")
     finally:
         store.close()
 

@@ -170,7 +170,7 @@ async def test_one_session_on_two_platforms_merges_what_it_hears(tmp_path: Path)
         people = {(r["platform"], r["handle"]) for r in store.db["participants"].rows}
         assert {("x", "@ann"), ("x", "@cy"), ("web", "bea"), ("web", "govhost")} <= people
         questions = [(r["number"], r["author"], r["status"]) for r in store.db["questions"].rows]
-        assert questions == [(1, "bea", "approved"), (2, "@cy", "open")]
+        assert questions == [(1, "bea", "on_air"), (2, "@cy", "open")]  # put to the chat
         answers = store.db.execute(
             "select platform, handle from messages where kind = 'answer' order by ts, platform"
         ).fetchall()
@@ -248,7 +248,8 @@ async def test_live_state_and_events(tmp_path: Path) -> None:
 
     keys = {
         "session", "status", "starts_at", "ends_at", "now", "seconds_left", "current_prompt", "next_post",
-        "queue", "participants", "new_participants", "messages", "messages_per_minute", "held",
+        "queue", "questions", "participants", "new_participants", "messages", "messages_per_minute",
+        "held", "recent",
     }  # fmt: skip
     assert all(set(s) == keys for s in states)
     assert set(states[0]["session"]) == {"id", "slug", "hashtag", "title", "timezone", "hosts", "platforms"}
@@ -264,7 +265,8 @@ async def test_live_state_and_events(tmp_path: Path) -> None:
     assert during["seconds_left"] == 53 * 60
     assert during["queue"] == [
         {"number": 1, "author": "@bob", "text": "Where are the slides? #localgovchat", "status": "open",
-         "upvotes": 0, "position": 1, "askers": ["@bob"], "asked_at": "2026-11-25T02:06:30.000+00:00"},
+         "upvotes": 0, "position": 1, "askers": ["@bob"], "asked_at": "2026-11-25T02:06:30.000+00:00",
+         "aired_at": None, "answered_at": None},
     ]  # fmt: skip
     assert during["participants"] == 2
     assert [p["handle"] for p in during["new_participants"]] == ["@bob", "@ann"]

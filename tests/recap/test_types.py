@@ -87,8 +87,8 @@ def test_our_fixture_matches_the_types() -> None:
 
 def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None:
     """A chat with everything the optional keys are for: a bot, an attachment, a reaction, an
-    edit, a host's correction, a hidden message, a deleted question (asked for) and the spend of
-    hosting it on X."""
+    edit, a host's correction, a hidden message, a deleted question (asked for), a question put
+    on air and the spend of hosting it on X."""
     shot = Attachment("plan.png", "https://example.org/plan.png", 4821, "image/png")
     bot = Author("b0t", "@b0t", "Some Bot", is_bot=True)
     extra = [
@@ -103,6 +103,10 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     store.redact("message", "x:8", by="@host")
     store.delete_message("x:9", T0 + timedelta(minutes=31), by_author=True)
     store.add_usage(SPEC.id, "x", "search", unit="post read", requests=3, units=120, cost=0.6)
+    (asked,) = store.db["questions"].rows_where("number = 1")  # the bot put it to the chat, then
+    steps = json.loads(asked["history"])
+    aired = {"status": "on_air", "by": "@chatbot", "at": "2026-11-25T02:04:30+00:00", "note": ""}
+    store.db["questions"].update((SPEC.id, 1), {"history": json.dumps([steps[0], aired, *steps[1:]])})
     export = build_export(store, SPEC.id, include_deleted=True)
     assert mismatches(export, Export, "export") == []
     left_out = build_export(store, SPEC.id)  # the deleted question left out, and counted
