@@ -16,18 +16,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from chatbot.clock import Clock
 from chatbot.core.model import Author, Message
-from chatbot.core.textfit import fit
+from chatbot.core.textfit import Limits, fit
 from chatbot.hosting.lookup import Absent, Found, Lookup, Reason, Unknown, find_post
 from chatbot.hosting.lookup import same_author as same_author
 from chatbot.hosting.lookup import same_text as same_text
 from chatbot.hosting.payloads import HeldPost
-from chatbot.platforms.base import Platform
+from chatbot.platforms.base import Platform, PostTooLong
 from chatbot.store import LedgerIntent, LedgerRow, Store, iso
 
 log = logging.getLogger("chatbot.hosting")
@@ -37,6 +38,7 @@ Fault = Callable[[str, str], None]
 Settled = Literal["found_posted", "skipped", "held"]
 
 HISTORY_ATTEMPTS = 3  # failed reads of the history before a lookup gives up and holds the post
+_NUMBERED = re.compile(r"\s*\(\d+/\d+\)$")  # a thread part's "(2/3)"
 
 
 class DeliveryFailed(Exception):
@@ -223,6 +225,10 @@ class Ledger:
             platform_id = await platform.post(row["text"], reply_to=reply_to)
         except asyncio.CancelledError:
             raise
+        except PostTooLong as e:  # refused, so not out there: shorter parts go instead
+            self.suspects.discard(key)
+            self.resplit(platform, row)
+            raise DeliveryFailed(f"{row['platform']}: {e}; split and sent again") from e
         except Exception as e:
             log.warning(
                 "event=post_failed session=%s key=%s platform=%s error=%r",
@@ -244,6 +250,23 @@ class Ledger:
         self._confirm(row, message)
         self.suspects.discard(key)
         return platform_id
+
+    def resplit(self, platform: Platform, row: LedgerRow) -> None:
+        """A part the platform refused as too long (it counts differently than we do) becomes
+        parts of at most four fifths of its length, in its place in the thread, instead of lost."""
+        limits = platform.post_limits
+        text = _NUMBERED.sub("", row["text"])  # fit numbers the new parts itself
+        target = max(20, min(limits.max_length, limits.count(row["text"])) * 4 // 5)
+        pieces = fit(text, Limits(target, limits.count, limits.tag_every_part), hashtag=self.hashtag)
+        keys = self.store.ledger_resplit(self.session_id, row, pieces)
+        log.warning(
+            "event=post_resplit session=%s key=%s platform=%s parts=%d new=%s",
+            self.session_id,
+            row["key"],
+            row["platform"],
+            len(pieces),
+            ",".join(keys),
+        )
 
     async def lookup(self, platform: Platform, row: LedgerRow) -> Lookup:
         """Whether ``row`` went out on ``platform`` (``chatbot.hosting.lookup``): found (not

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from chatbot.core.engine import Outcome, SessionEngine
 from chatbot.store.rows import iso, message_row, outcome_columns, participant_row
-from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerStatus, RunnerState
+from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerRow, LedgerStatus, RunnerState
 from chatbot.store.writes import Writes
 
 
@@ -130,3 +130,39 @@ class LiveWrites(Writes):
                 ["posted" if went_out else "intended", by, iso(at), session_id, key, platform],
             )
         return cursor.rowcount > 0
+
+    def ledger_resplit(self, session_id: str, row: LedgerRow, pieces: Sequence[str]) -> list[str]:
+        """A part the platform refused as too long becomes ``pieces``: the row keeps the first,
+        new rows (keys ``<key>+2``, ``<key>+3``...) carry the rest in its place in the thread
+        (the parts after it move down). All in one transaction; the new keys."""
+        keys = [f"{row['key']}+{j}" for j in range(2, len(pieces) + 1)]
+        with self.db.atomic():
+            self.db.execute(
+                "update ledger set text = ? where session_id = ? and key = ? and platform = ?",
+                [pieces[0], session_id, row["key"], row["platform"]],
+            )
+            self.db.execute(
+                "update ledger set part = part + ? where session_id = ? and post = ? and platform = ? "
+                "and part > ?",
+                [len(keys), session_id, row["post"], row["platform"], row["part"]],
+            )
+            for j, (key, text) in enumerate(zip(keys, pieces[1:], strict=True), 1):
+                new: LedgerIntent = {
+                    "key": key,
+                    "post": row["post"],
+                    "part": row["part"] + j,
+                    "platform": row["platform"],
+                    "text": text,
+                    "reply_to": None,  # a thread part answers the part before it
+                    "after": row["after"],
+                    "ref": row["ref"],
+                    "kind": row["kind"],
+                    "intended_at": row["intended_at"],
+                }
+                cols = ["session_id", "status", *new]
+                self.db.execute(
+                    f"insert into ledger ({', '.join(f'[{c}]' for c in cols)}) "
+                    f"values ({', '.join('?' * len(cols))})",
+                    [session_id, "intended", *new.values()],
+                )
+        return keys

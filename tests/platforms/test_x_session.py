@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -191,3 +192,35 @@ async def test_a_scripted_chat_survives_a_burst_a_429_storm_a_502_page_and_a_res
     first_after = fake.requests("search")[searches_before]
     assert first_after.params["since_id"] == cursor  # the restart resumed from the stored cursor
     assert [x.status for x in fake.log].count(429) == 3 and [x.status for x in fake.log].count(502) == 1
+
+
+async def test_a_post_x_refuses_as_too_long_is_split_and_sent_not_lost(tmp_path: Path) -> None:
+    """X counts a post longer than we do (it changed its rules): the refused part becomes shorter
+    parts in its place in the thread; every word of the prompt goes out, in order, once."""
+    clock = VirtualClock(START - timedelta(minutes=2))
+    fake = XFake(clock)
+    fake.max_weighted = 200
+
+    async def quiet() -> None:
+        return None
+
+    async with serve(fake) as url:
+        assert await hosted(tmp_path, fake, clock, url, quiet) == 0
+
+    bot = fake.posts_by(fake.bot)
+    assert all(x_weighted_length(p.text) <= 200 for p in bot)
+    start = next(i for i, p in enumerate(bot) if p.text.startswith("Q2"))
+    thread = [bot[start]]
+    while (nxt := next((p for p in bot if p.reply_to == thread[-1].id), None)) is not None:
+        thread.append(nxt)
+    words = " ".join(p.text for p in thread).replace("#localgovchat", " ")
+    words = re.sub(r"\(\d+/\d+\)", " ", words)
+    assert words.split() == f"Q2: {Q2}".split()
+    assert len(thread) >= 3
+    store = Store(tmp_path / "chat.db")
+    try:
+        rows = store.ledger(store.sessions()[0]["id"])
+    finally:
+        store.close()
+    assert all(r["status"] == "posted" for r in rows)
+    assert any("+" in r["key"] for r in rows if r["post"] == "prompt:Q2")
