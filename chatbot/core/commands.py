@@ -126,6 +126,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
         confirm="upvoted question #{n} ({votes} votes).",
     ),
     CommandSpec(
+        "unvote",
+        "take back your vote for question N",
+        Effect.QUEUE,
+        False,
+        (N,),
+        aliases=("unupvote",),
+        confirm="took back your vote for question #{n} ({votes} votes).",
+    ),
+    CommandSpec(
         "optout",
         "leave your messages out of the recap",
         Effect.PARTICIPANT,

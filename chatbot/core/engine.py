@@ -358,6 +358,10 @@ class SessionEngine:
         q = self.queue.upvote(c.args.number("n"), voter=c.actor.handle)
         return _Done({"votes": q.upvotes})
 
+    def _do_unvote(self, c: _Call) -> _Done:
+        q = self.queue.unvote(c.args.number("n"), voter=c.actor.handle)
+        return _Done({"votes": q.upvotes})
+
     def _do_optout(self, c: _Call) -> _Done:
         self._person(c.actor, c.platform, c.at).opted_out = True
         return _Done({})
@@ -414,6 +418,7 @@ _ASK: CommandSpec = commands.get("ask")
 _HANDLERS: dict[str, Callable[[SessionEngine, _Call], _Done]] = {
     "ask": SessionEngine._do_ask,
     "upvote": SessionEngine._do_upvote,
+    "unvote": SessionEngine._do_unvote,
     "optout": SessionEngine._do_optout,
     "help": SessionEngine._do_help,
     "queue": SessionEngine._do_queue,

@@ -158,6 +158,17 @@ class QuestionQueue:
         q.upvoters.add(voter)
         return q
 
+    def unvote(self, number: int, *, voter: str) -> Question:
+        """Take back ``voter``'s vote: one vote per person, and it may be withdrawn while the
+        question waits."""
+        q = self.get(number)
+        if voter not in q.upvoters:
+            raise QueueRefused(f"you have not upvoted question {number}")
+        if not q.pending:
+            raise QueueRefused(f"question {number} is {_said(q.status)}; its votes are final")
+        q.upvoters.discard(voter)
+        return q
+
     def set_likes(self, number: int, likes: int) -> Question:
         """The platform now counts ``likes`` on the question's own message (votes by reaction):
         its likes follow, and so do those of the question it was merged into, so the counts

@@ -26,6 +26,7 @@ BOT = Author("9", "@chatbot", "the bot", is_bot=True)
 EXAMPLES: dict[str, tuple[str, ...]] = {
     "ask": ("What about trolls?",),
     "upvote": ("1",),
+    "unvote": ("1",),
     "optout": (),
     "help": (),
     "queue": (),
@@ -99,6 +100,7 @@ def test_engine_and_runner_handlers_must_match_the_table() -> None:
             [
                 "ask",
                 "upvote",
+                "unvote",
                 "optout",
                 "frobnicate",
                 *commands.names(host_only=True, effects=[Effect.QUEUE]),
@@ -111,7 +113,9 @@ def test_engine_and_runner_handlers_must_match_the_table() -> None:
 @pytest.mark.parametrize("spec", COMMANDS, ids=lambda c: c.name)
 def test_every_command_works_for_a_host(spec: CommandSpec) -> None:
     e = engine()
-    actor = BOB if spec.name == "upvote" else HOST
+    actor = BOB if spec.name in ("upvote", "unvote") else HOST
+    if spec.name == "unvote":
+        run(e, "upvote", ("1",), BOB)
     out = run(e, spec.name, EXAMPLES[spec.name], actor)
     assert out.ok and "refused" not in out.flags, out.text
     assert out.name == spec.name
@@ -197,6 +201,9 @@ def test_participant_commands_act_for_the_actor() -> None:
     assert run(e, "upvote", ("1",), BOB).text == "upvoted question #1 (1 votes)."
     assert run(e, "upvote", ("1",), BOB).text == "you already upvoted question 1"
     assert run(e, "upvote", ("1",), ANN).text == "you cannot upvote your own question"
+    assert run(e, "unvote", ("1",), BOB).text == "took back your vote for question #1 (0 votes)."
+    assert run(e, "unvote", ("1",), BOB).text == "you have not upvoted question 1"
+    assert run(e, "upvote", ("1",), BOB).text == "upvoted question #1 (1 votes)."  # one vote again
     out = run(e, "optout", (), BOB)
     assert out.flags == ("optout",) and e.participants["web:3"].opted_out
     asked = run(e, "ask", ("Is", "the", "budget", "public?"), BOB)

@@ -411,7 +411,7 @@ def test_command_raw_and_body_are_the_whole_text() -> None:
 def test_command_sets() -> None:
     host = "start pause resume next skip extend end approve reject merge answered route next_question"
     assert sorted(HOST_COMMANDS) == sorted(host.split())
-    assert sorted(PARTICIPANT_COMMANDS) == ["ask", "help", "optout", "queue", "upvote"]
+    assert sorted(PARTICIPANT_COMMANDS) == ["ask", "help", "optout", "queue", "unvote", "upvote"]
     assert not HOST_COMMANDS & PARTICIPANT_COMMANDS
 
 
