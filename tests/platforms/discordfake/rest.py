@@ -81,6 +81,10 @@ def middleware(fake: FakeDiscord) -> Any:
         for k, v in limits.items():
             response.headers.setdefault(k, v)
         fake.requests.append((request.method, path, response.status))
+        if isinstance(response, web.Response) and isinstance(response.body, bytes) and response.body:
+            route = _route(request).removeprefix(API)
+            fake.responses.append((request.method, route, response.status, json.loads(response.body)))
+            fake.content_types.add(response.headers.get("Content-Type", ""))
         return response
 
     return mw
@@ -116,10 +120,13 @@ def _injected(fake: FakeDiscord, method: str, path: str) -> web.Response | None:
     return None
 
 
+def _route(request: web.Request) -> str:
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
 def _bucket(request: web.Request) -> str:
-    info = request.match_info
-    route = info.route.resource.canonical if info.route.resource is not None else request.path
-    return hashlib.sha1(f"{request.method} {route}".encode()).hexdigest()[:16]
+    return hashlib.sha1(f"{request.method} {_route(request)}".encode()).hexdigest()[:16]
 
 
 def add_routes(app: web.Application, fake: FakeDiscord) -> None:
@@ -146,7 +153,7 @@ def add_routes(app: web.Application, fake: FakeDiscord) -> None:
 
 
 async def _me(fake: FakeDiscord, request: web.Request) -> web.Response:
-    return reply(fake.bot.json())
+    return reply({**fake.bot.json(), "mfa_enabled": False, "locale": "en-US", "verified": True})
 
 
 async def _app(fake: FakeDiscord, request: web.Request) -> web.Response:
@@ -297,7 +304,7 @@ async def _thread(fake: FakeDiscord, request: web.Request) -> web.Response:
 
 async def _active_threads(fake: FakeDiscord, request: web.Request) -> web.Response:
     guild = fake.guilds[request.match_info["gid"]]
-    return reply({"threads": [t.json() for t in fake.threads_of(guild)], "members": []})
+    return reply({"threads": [t.json() for t in fake.threads_of(guild)], "members": [], "has_more": False})
 
 
 async def _sync(fake: FakeDiscord, request: web.Request) -> web.Response:

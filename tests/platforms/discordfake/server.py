@@ -91,6 +91,8 @@ class FakeDiscord:
         self.failures: list[Failure] = []
         self.requests: list[tuple[str, str, int]] = []  # method, path, status
         self.bodies: list[tuple[str, str, Any]] = []  # method, path, JSON body sent
+        self.responses: list[tuple[str, str, int, Any]] = []  # method, route, status, JSON answered
+        self.content_types: set[str] = set()  # of every JSON answer
         self.gateway = Gateway(self)
         self.base_url = ""
         self.gateway_url = ""
