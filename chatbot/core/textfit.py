@@ -3,8 +3,9 @@
 A platform's ``Limits`` say what one post may hold and which counter measures it (plain code
 points, UTF-16 units, UTF-8 bytes, or X's weighted length); the platform registry
 (``chatbot.platforms.registry``) gives each platform its own, so nothing here knows a platform
-by name. ``x_weighted_length`` follows twitter-text v3 (NFC text; URLs count 23; code points in
-a few Latin/punctuation ranges weigh 1, all others 2; an emoji sequence counts 2 in total).
+by name. ``x_weighted_length`` follows twitter-text v3 and passes X's conformance cases (NFC
+text; every link X finds counts 23, ``chatbot.core.xtext``; code points in a few Latin and
+punctuation ranges weigh 1, all others 2; an emoji sequence counts 2 in total).
 ``fit`` never cuts text silently: what does not fit becomes a thread ``... (1/3)``.
 """
 
@@ -15,41 +16,16 @@ import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from chatbot.core.xtext import url_spans as url_spans  # where X finds links (re-exported)
+
 Counter = Callable[[str], int]
 """How a platform measures a post's length."""
 
 X_URL_WEIGHT = 23
 _LIGHT = ((0, 4351), (8192, 8205), (8208, 8223), (8242, 8247))  # weight 1; all else weighs 2
 
-# Bare domains count as URLs on X too: every two-letter (country) TLD but .js, and the common
-# generic ones. Counting an extra word as a URL only makes a post split earlier, never fail.
-_TLDS = (
-    "(?!js)[a-z]{2}|com|org|net|edu|gov|mil|int|info|biz|app|dev|news|blog|site|online|xyz|tech|social|page|"
-    "link|live|city|nyc|london|berlin|paris|museum|community|church|agency|network|digital|services|"
-    "works|cloud|ngo|health|school|science|media|today|world|email|store|shop|club|design|art"
-)
-_URL_CHAR = r"[a-z0-9\u00c0-\u024f\u0400-\u04ff!#$%&'()*+,\-./:;=?@\[\]_~|{}^]"  # as X: CJK ends a URL
-_URL = re.compile(
-    rf"(?<![\w@#$/.-])(?:(?:https?://|www\.)[\w.:-]+(?:[/?]{_URL_CHAR}*)?|"
-    rf"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})(?![\w-])(?:/{_URL_CHAR}*)?)",
-    re.IGNORECASE,
-)
-_TRAILING = ".,;:!?'\"*…"
 _SENTENCE_END = re.compile(r"[.!?…。！？][\"')\]”’»]*$")
 _SOFT_BREAK = frozenset("。！？、，；：,;:.!?-/")
-
-
-def url_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each URL in ``text`` as X would link it (trailing punctuation excluded)."""
-    spans = []
-    for m in _URL.finditer(text):
-        url = m.group()
-        while url and (url[-1] in _TRAILING or (url[-1] == ")" and url.count("(") < url.count(")"))):
-            url = url[:-1]
-        host = url.split("://", 1)[-1].split("/", 1)[0]
-        if "." in host.strip("."):  # X links no bare host such as http://localhost
-            spans.append((m.start(), m.start() + len(url)))
-    return spans
 
 
 def _is_pictographic(cp: int) -> bool:
@@ -109,11 +85,18 @@ def _weight(cluster: str) -> int:
 
 
 def x_weighted_length(text: str) -> int:
-    """The length X counts against its 280 limit (twitter-text v3 rules)."""
+    """The length X counts against its 280 limit (twitter-text v3: emoji sequences count 2)."""
+    return weighted_length(text, emoji=True)
+
+
+def weighted_length(text: str, *, emoji: bool) -> int:
+    """twitter-text's weighted length of NFC ``text``: each link X finds (``url_spans``) counts 23;
+    with ``emoji`` (v3) an emoji sequence counts 2, without (v2) each code point by its weight."""
     text = unicodedata.normalize("NFC", text)
     total, pos = 0, 0
     for start, end in [*url_spans(text), (len(text), len(text))]:
-        total += sum(_weight(c) for c in clusters(text[pos:start]))
+        units = clusters(text[pos:start]) if emoji else iter(text[pos:start])
+        total += sum(_weight(c) for c in units)
         if end > start:
             total += X_URL_WEIGHT
         pos = end

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -18,9 +20,11 @@ from chatbot.core.textfit import (
     url_spans,
     utf8_length,
     utf16_length,
+    weighted_length,
     x_weighted_length,
 )
 from chatbot.platforms.registry import REGISTRY
+from tests.core.twitter_text import load
 
 LIMITS = {name: REGISTRY.describe(name).post_limits for name in ("x", "discord", "web", "irc")}
 
@@ -286,3 +290,65 @@ def test_fit_never_loses_text_and_every_part_fits(ws: list[str], platform: str) 
     stripped = [SUFFIX.sub("", p) for p in parts] if len(parts) > 1 else parts
     rejoined = "".join(stripped)
     assert rejoined.replace(" ", "") == unicodedata.normalize("NFC", text).replace(" ", "")
+
+
+# -- X's own conformance cases (twitter-text, ../shared/data/twitter-text-conformance) -------------
+WEIGHTED = [
+    ("WeightedTweetsWithDiscountedEmojiCounterTest", True),  # v3, what X counts today
+    ("UnicodeDirectionalMarkerCounterTest", True),
+    ("WeightedTweetsCounterTest", False),  # v2: each code point of an emoji by its own weight
+]
+
+
+def conformance(shared_data: Path, name: str) -> dict[str, Any]:
+    tests: dict[str, Any] = load(shared_data / "twitter-text-conformance" / name)["tests"]
+    return tests
+
+
+@pytest.mark.parametrize(("group", "emoji"), WEIGHTED)
+def test_weighted_length_passes_xs_conformance_cases(shared_data: Path, group: str, emoji: bool) -> None:
+    cases = conformance(shared_data, "validate.yml")[group]
+    wrong = [
+        (c["description"], got, c["expected"]["weightedLength"])
+        for c in cases
+        if (got := weighted_length(c["text"], emoji=emoji)) != c["expected"]["weightedLength"]
+    ]
+    assert wrong == [] and cases
+    if emoji:  # what a post is measured with
+        assert all(x_weighted_length(c["text"]) == c["expected"]["weightedLength"] for c in cases)
+
+
+@pytest.mark.parametrize(
+    "group", ["urls", "urls_with_indices", "urls_with_directional_markers", "tco_urls_with_params"]
+)
+def test_links_are_found_where_x_finds_them(shared_data: Path, group: str) -> None:
+    """A link counts 23 wherever X finds one, and nowhere else."""
+    wrong = []
+    for c in conformance(shared_data, "extract.yml")[group]:
+        text, want = c["text"], c["expected"]
+        spans = url_spans(text)
+        got: list[Any] = [text[a:b] for a, b in spans]
+        if want and isinstance(want[0], dict):
+            got = [{"url": text[a:b], "indices": [a, b]} for a, b in spans]
+        if got != want:
+            wrong.append((c["description"], got, want))
+    assert wrong == []
+
+
+def test_every_top_level_domain_x_knows_makes_a_link(shared_data: Path) -> None:
+    tests = conformance(shared_data, "tlds.yml")
+    cases = tests["country"] + tests["generic"]
+    wrong = [c["text"] for c in cases if [c["text"][a:b] for a, b in url_spans(c["text"])] != c["expected"]]
+    assert wrong == [] and len(cases) > 1500
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("randomurlrandomurlrandomurlrandomurlrandomurlrandomurlrandomurls.com", 68),  # a 64-letter label
+        ("see example.com/path and https://t.co/abc?x=1.", 4 + 23 + 5 + 23 + 1),
+        ("ELPAÍS.com twitter.みんな", 23 + 1 + 23),
+    ],
+)
+def test_links_that_are_not_links(text: str, expected: int) -> None:
+    assert x_weighted_length(text) == expected
