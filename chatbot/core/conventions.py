@@ -26,6 +26,7 @@ __all__ = [
     "Parsed",
     "has_hashtag",
     "hashtags",
+    "looks_like_prompt",
     "normalize_key",
     "parse",
     "prompt_label",
@@ -81,6 +82,9 @@ _NO_ARGS = frozenset(c.name for c in commands.COMMANDS if not c.args)
 _ARG_FILLERS = frozenset({"and", "&", "&amp;", ",", "into", "with", "to", "->", "→", "=>"})
 _TOPIC = re.compile(r"#topic(?![\w])[\s:\-–—]*", re.IGNORECASE)
 _HASH_START = re.compile(r"(?<![\w&/#])#")
+_TAG_RUN = re.compile(r"[\w\u200c\u200d]+")  # \w is str.isalnum() or "_": _is_tag_char but marks
+# A prompt's label needs its letter and a digit somewhere: without them, no parse finds a prompt.
+_PROMPT_HINT = {"Q": re.compile(r"[Qq][ \t\u00a0]?[0-9]"), "T": re.compile(r"[Tt][ \t\u00a0]?[0-9]")}
 
 
 @dataclass(frozen=True)
@@ -150,14 +154,27 @@ def _is_tag_char(c: str) -> bool:
     return c == "_" or c.isalnum() or c in "\u200c\u200d" or unicodedata.category(c).startswith("M")
 
 
+def _tag_end(text: str, start: int) -> int:
+    """Where the run of tag characters from ``start`` ends (``_TAG_RUN`` takes the common ones at
+    C speed; combining marks, which it leaves out, are stepped over one by one)."""
+    n, end = len(text), start
+    while True:
+        run = _TAG_RUN.match(text, end)
+        if run is not None:
+            end = run.end()
+        if end < n and _is_tag_char(text[end]):
+            end += 1
+            continue
+        return end
+
+
 def _hashtag_spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    n = len(text)
+    if "#" not in text:
+        return spans
     for m in _HASH_START.finditer(text):
         start = m.end()
-        end = start
-        while end < n and _is_tag_char(text[end]):
-            end += 1
+        end = _tag_end(text, start)
         # X's rule: a tag needs something besides digits ("#3" is a number; "&#39;" an entity).
         if end > start and not text[start:end].isdigit():
             spans.append((m.start(), end))
@@ -391,6 +408,13 @@ def _command_at(s: str, pos: int, bare: bool, question_key: str) -> Command | No
     if bare and name in _NO_ARGS:
         return Command(name, (), s)  # "@bot next please": the politeness is not an argument
     return Command(name, _command_args(name, rest, question_key), s)
+
+
+def looks_like_prompt(text: str, style: str) -> bool:
+    """False when ``parse(text, style=style)`` cannot find a prompt: a cheap test that lets a
+    pass over a whole archive (finding its hosts) parse only the few messages that might be one."""
+    hint = _PROMPT_HINT.get(_style(style))
+    return hint is not None and hint.search(text) is not None
 
 
 # --- parse --------------------------------------------------------------------------------------

@@ -78,6 +78,11 @@ class QuestionQueue:
         self.max_open = max_open_per_participant
         self.order = order
         self._questions: dict[int, Question] = {}
+        # Kept as questions come and change, so that asking stays cheap in a queue of thousands:
+        self._waiting = 0  # how many are in line
+        self._latest: datetime | None = None  # the latest time any question was asked
+        self._open_by: dict[str, set[int]] = {}  # asker -> numbers of their pending questions
+        self._by_message: dict[str, int] = {}  # message id -> the question it asked
 
     # -- reading -------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -93,10 +98,8 @@ class QuestionQueue:
             raise QueueRefused(f"there is no question {number}") from None
 
     def by_message(self, message_id: str) -> Question | None:
-        for q in self._questions.values():
-            if q.message_id == message_id:
-                return q
-        return None
+        number = self._by_message.get(message_id)
+        return self._questions[number] if number is not None else None
 
     def pending(self) -> list[Question]:
         """Questions still waiting in line (not on air), in queue order."""
@@ -107,10 +110,18 @@ class QuestionQueue:
 
     def position(self, number: int) -> int | None:
         """1-based place in the queue, or None once the question is closed."""
+        q = self._questions.get(number)
+        if q is not None and q.waiting and self._last_in_line(q):
+            return self._waiting
         for i, q in enumerate(self.pending(), start=1):
             if q.number == number:
                 return i
         return None
+
+    def _last_in_line(self, q: Question) -> bool:
+        """Whether ``q`` is at the end of a first-come line: asked last, and not before any other
+        (places only ever move earlier, by a merge), as a question just asked almost always is."""
+        return self.order == "fifo" and q.number == len(self._questions) and q.place == self._latest
 
     def next_to_post(self, *, require_approval: bool = True) -> Question | None:
         """The question the bot should put to the hosts next."""
@@ -124,7 +135,7 @@ class QuestionQueue:
         text = " ".join(text.split())
         if not text:
             raise QueueRefused("your question is empty: write it after /ask or the question tag")
-        mine = [q for q in self._questions.values() if q.pending and author in q.askers]
+        mine = [self._questions[n] for n in self._open_by.get(author, ())]
         if any(q.text.casefold() == text.casefold() for q in mine):
             raise QueueRefused("you already asked that question; it keeps its place in the queue")
         if self.max_open and len(mine) >= self.max_open:
@@ -145,6 +156,10 @@ class QuestionQueue:
         )
         q.history.append(StatusChange(QuestionStatus.OPEN, author, at))
         self._questions[number] = q
+        self._waiting += 1
+        self._latest = at if self._latest is None else max(self._latest, at)
+        self._open_by.setdefault(author, set()).add(number)
+        self._by_message.setdefault(message_id, number)
         return q
 
     def upvote(self, number: int, *, voter: str) -> Question:
@@ -183,8 +198,13 @@ class QuestionQueue:
 
     # -- hosts ----------------------------------------------------------------------------
     def _change(self, q: Question, status: QuestionStatus, by: str, at: datetime, note: str = "") -> None:
+        was_waiting, was_pending = q.waiting, q.pending
         q.status = status
         q.history.append(StatusChange(status, by, at, note))
+        self._waiting += int(q.waiting) - int(was_waiting)
+        if was_pending and not q.pending:
+            for asker in q.askers:
+                self._open_by.get(asker, set()).discard(q.number)
 
     def _open_one(self, number: int) -> Question:
         q = self.get(number)
@@ -238,6 +258,7 @@ class QuestionQueue:
         for asker in dup.askers:
             if asker not in keep.askers:
                 keep.askers.append(asker)
+                self._open_by.setdefault(asker, set()).add(keep.number)
         keep.upvoters |= dup.upvoters - set(keep.askers)
         keep.likes += dup.likes
         # The survivor keeps the earlier place in the queue: nobody loses their turn by a merge.

@@ -3,19 +3,29 @@
 A file may hold many weeks of a hashtag. A session is a burst of messages (no silence longer
 than ``gap_minutes``) big enough to be a chat; the hosts' announcements earlier the same local
 day belong to the chat they announce. Everything else stays in the archive, outside any session.
+
+``find_sessions`` reads the messages once, in time order, keeping only counts and a few facts per
+burst, so an archive of a million messages is read as a stream (the importer feeds it from the
+store); a session is then the bursts (``Span``) that make it up. ``infer_sessions`` does the same
+for messages in memory and hands back each session's messages.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from chatbot.core import conventions as conv
 from chatbot.core.engine import handle_key
 from chatbot.core.model import Message, SessionSpec
+
+#: A host's message followed by this much silence announces the chat; it does not start it.
+ANNOUNCED = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,107 @@ class Guess:
     channel: str | None = None
 
 
-def infer_hashtag(messages: list[Message], guess: Guess) -> str:
+class Line(NamedTuple):
+    """What finding the chats reads of one message."""
+
+    ts: datetime
+    id: str
+    handle: str
+    platform: str
+    text: str
+    is_repost: bool
+    is_reply: bool
+    is_bot: bool
+
+
+def line_of(m: Message) -> Line:
+    return Line(
+        m.ts, m.id, m.author.handle, m.platform, m.text, m.is_repost, bool(m.reply_to), m.author.is_bot
+    )
+
+
+@dataclass(frozen=True)
+class Span:
+    """A burst: every message from ``first`` to ``last`` (inclusive) of the messages read."""
+
+    first: datetime
+    last: datetime
+    count: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """One chat: its spec, and the bursts whose messages are its messages."""
+
+    spec: SessionSpec
+    spans: tuple[Span, ...]
+
+
+@dataclass
+class _Burst:
+    first: datetime
+    last: datetime
+    count: int = 0
+    authors: set[str] | None = field(default_factory=set)  # None: more than any host list holds
+    platforms: set[str] = field(default_factory=set)
+    # The leading messages while each is followed by ANNOUNCED or more of silence (the candidates
+    # for announcements), up to the first one that is not; ``lead_open``: all of them so far.
+    lead: list[tuple[datetime, str]] = field(default_factory=list)
+    lead_open: bool = True
+
+    @property
+    def span(self) -> Span:
+        return Span(self.first, self.last, self.count)
+
+
+@dataclass
+class _Tally:
+    """Everything inference needs, gathered in one pass over the messages."""
+
+    most_hosts: int
+    tags: Counter[str] = field(default_factory=Counter)
+    spellings: dict[str, Counter[str]] = field(default_factory=dict)
+    prompters: Counter[str] = field(default_factory=Counter)  # Q-prompts outside replies, by handle
+    q_prompts: Counter[str] = field(default_factory=Counter)  # by handle key
+    t_prompts: Counter[str] = field(default_factory=Counter)
+    authors: Counter[str] = field(default_factory=Counter)
+    bursts: list[_Burst] = field(default_factory=list)
+
+    def add(self, m: Line, gap: timedelta, count_tags: bool) -> None:
+        key = handle_key(m.handle)
+        if not m.is_repost:
+            if count_tags:
+                for tag in set(conv.hashtags(m.text)):
+                    folded = tag.casefold()
+                    self.tags[folded] += 1
+                    self.spellings.setdefault(folded, Counter())[tag] += 1
+            q = conv.looks_like_prompt(m.text, "Q") and conv.parse(m.text, style="Q").prompt
+            if q:
+                self.q_prompts[key] += 1
+                if not m.is_reply:
+                    self.prompters[m.handle] += 1
+            if conv.looks_like_prompt(m.text, "T") and conv.parse(m.text, style="T").prompt:
+                self.t_prompts[key] += 1
+            if not m.is_bot:
+                self.authors[m.handle] += 1
+        burst = self.bursts[-1] if self.bursts else None
+        if burst is None or m.ts - burst.last > gap:
+            burst = _Burst(m.ts, m.ts)
+            self.bursts.append(burst)
+        elif burst.lead_open and m.ts - burst.last < ANNOUNCED:
+            burst.lead_open = False
+        burst.last = m.ts
+        burst.count += 1
+        burst.platforms.add(m.platform)
+        if burst.authors is not None:
+            burst.authors.add(key)
+            if len(burst.authors) > self.most_hosts:
+                burst.authors = None
+        if burst.lead_open:
+            burst.lead.append((m.ts, key))
+
+
+def infer_hashtag(tally: _Tally, guess: Guess) -> str:
     if guess.hashtag:
         return guess.hashtag
     if guess.style == "meeting" and guess.title:
@@ -41,111 +151,92 @@ def infer_hashtag(messages: list[Message], guess: Guess) -> str:
         words = [w for w in re.split(r"\W+", guess.title.casefold()) if w and not w.isdigit()]
         if words:
             return "#" + "_".join(words)
-    counts: Counter[str] = Counter()
-    spellings: dict[str, Counter[str]] = {}
-    for m in messages:
-        if m.is_repost:
-            continue
-        for tag in set(conv.hashtags(m.text)):
-            counts[tag.casefold()] += 1
-            spellings.setdefault(tag.casefold(), Counter())[tag] += 1
-    if counts:
-        top = counts.most_common(1)[0][0]
-        return spellings[top].most_common(1)[0][0]
+    if tally.tags:
+        top = tally.tags.most_common(1)[0][0]
+        return tally.spellings[top].most_common(1)[0][0]
     base = guess.channel or guess.title or "chat"
     return "#" + (re.sub(r"[^\w]+", "", base.replace(" ", "_")) or "chat")
 
 
-def infer_style(messages: list[Message], hosts: set[str], guess: Guess) -> str:
+def _counts_tags(guess: Guess) -> bool:
+    return not guess.hashtag and not (guess.style == "meeting" and guess.title)
+
+
+def infer_style(tally: _Tally, hosts: set[str], guess: Guess) -> str:
     if guess.style:
         return guess.style
-    q = t = 0
-    for m in messages:
-        if handle_key(m.author.handle) not in hosts or m.is_repost:
-            continue
-        if conv.parse(m.text, style="Q").prompt:
-            q += 1
-        if conv.parse(m.text, style="T").prompt:
-            t += 1
+    q = sum(tally.q_prompts[h] for h in hosts)
+    t = sum(tally.t_prompts[h] for h in hosts)
     return "T" if t > q else "Q"
 
 
-def infer_hosts(messages: list[Message], guess: Guess) -> tuple[str, ...]:
+def infer_hosts(tally: _Tally, guess: Guess) -> tuple[str, ...]:
     """The hosts: named by the file, else who posted labelled prompts, else the most active author."""
     if guess.hosts:
         return guess.hosts
-    prompters: Counter[str] = Counter()
-    for m in messages:
-        if m.is_repost or m.reply_to:
-            continue
-        parsed = conv.parse(m.text, style="Q")
-        if parsed.prompt and not parsed.answers:
-            prompters[m.author.handle] += 1
     # A handful of people opening with "Q1" by accident is not hosting: require a run of prompts.
-    hosts = tuple(h for h, n in prompters.most_common() if n >= 3)
+    hosts = tuple(h for h, n in tally.prompters.most_common() if n >= 3)
     if hosts:
         return hosts[:3]
-    authors = Counter(m.author.handle for m in messages if not m.is_repost and not m.author.is_bot)
-    return (authors.most_common(1)[0][0],) if authors else ()
+    return (tally.authors.most_common(1)[0][0],) if tally.authors else ()
 
 
 def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.casefold()).strip("-") or "chat"
 
 
-def infer_sessions(
-    messages: list[Message],
+def find_sessions(
+    lines: Iterable[Line],
     tz: ZoneInfo,
     guess: Guess = Guess(),
     *,
     gap_minutes: float = 90,
     min_messages: int = 10,
     platform_hint: str | None = None,
-) -> tuple[list[Inferred], list[Message]]:
-    """Split ``messages`` into chats; returns (sessions, messages outside every session)."""
-    ordered = sorted(messages, key=lambda m: (m.ts, m.id))
-    if not ordered:
+) -> tuple[list[Found], list[Span]]:
+    """Split messages read in time order (by time, then id) into chats, in one pass; returns
+    (the chats, the bursts outside every chat)."""
+    tally = _Tally(most_hosts=max(3, len(guess.hosts)))
+    gap, count_tags = timedelta(minutes=gap_minutes), _counts_tags(guess)
+    for m in lines:
+        tally.add(m, gap, count_tags)
+    if not tally.bursts:
         return [], []
-    hashtag = infer_hashtag(ordered, guess)
-    hosts = infer_hosts(ordered, guess)
+    hashtag = infer_hashtag(tally, guess)
+    hosts = infer_hosts(tally, guess)
     host_keys = {handle_key(h) for h in hosts}
-    style = infer_style(ordered, host_keys, guess)
+    style = infer_style(tally, host_keys, guess)
 
-    clusters: list[list[Message]] = [[ordered[0]]]
-    for m in ordered[1:]:
-        if m.ts - clusters[-1][-1].ts > timedelta(minutes=gap_minutes):
-            clusters.append([])
-        clusters[-1].append(m)
-    big = [c for c in clusters if len(c) >= min_messages] or [max(clusters, key=len)]
+    bursts = tally.bursts
+    big = [b for b in bursts if b.count >= min_messages] or [max(bursts, key=lambda b: b.count)]
     # One chat a local day: a second burst the same day (the chat going on after a break) joins it.
-    by_day: dict[object, list[Message]] = {}
-    for c in big:
-        by_day.setdefault(c[0].ts.astimezone(tz).date(), []).extend(c)
-    chats = [sorted(msgs, key=lambda m: (m.ts, m.id)) for msgs in by_day.values()]
-    big_ids = {id(c) for c in big}
-    cores = {id(c): list(c) for c in chats}
-    stray: list[Message] = []
-    for c in clusters:
-        if id(c) in big_ids:
+    by_day: dict[object, list[_Burst]] = {}
+    for b in big:
+        by_day.setdefault(b.first.astimezone(tz).date(), []).append(b)
+    chats = list(by_day.values())
+    members = {id(c): list(c) for c in chats}
+    big_ids = {id(b) for b in big}
+    stray: list[Span] = []
+    for b in bursts:
+        if id(b) in big_ids:
             continue
-        target = _announced_chat(c, chats, host_keys, tz)
+        target = _announced_chat(b, chats, host_keys, tz)
         if target is not None:
-            cores[id(target)] = c + cores[id(target)]
+            members[id(target)].insert(0, b)
         else:
-            stray.extend(c)
-    big = chats
+            stray.append(b.span)
 
-    sessions: list[Inferred] = []
+    sessions: list[Found] = []
     used_ids: Counter[str] = Counter()
-    for c in big:
-        msgs = sorted(cores[id(c)], key=lambda m: (m.ts, m.id))
-        start, end = _chat_start(c, host_keys), c[-1].ts
+    for c in chats:
+        parts = sorted(members[id(c)], key=lambda b: b.first)
+        start, end = _chat_start(c, host_keys), c[-1].last
         local = start.astimezone(tz)
         sid = f"{slugify(hashtag)}-{local:%Y-%m-%d}"
         used_ids[sid] += 1
         if used_ids[sid] > 1:
             sid = f"{sid}-{local:%H%M}"
-        platforms = tuple(sorted({m.platform for m in msgs}))
+        platforms = tuple(sorted({p for b in parts for p in b.platforms}))
         title = guess.title or f"{hashtag} chat"
         spec = SessionSpec(
             id=sid,
@@ -159,34 +250,66 @@ def infer_sessions(
             style=style,
             max_open_questions_per_participant=0,
         )
-        sessions.append(Inferred(spec, msgs))
+        sessions.append(Found(spec, tuple(b.span for b in parts)))
     return sessions, stray
 
 
+def infer_sessions(
+    messages: list[Message],
+    tz: ZoneInfo,
+    guess: Guess = Guess(),
+    *,
+    gap_minutes: float = 90,
+    min_messages: int = 10,
+    platform_hint: str | None = None,
+) -> tuple[list[Inferred], list[Message]]:
+    """Split ``messages`` (in any order) into chats; returns (sessions, messages outside every session)."""
+    ordered = sorted(messages, key=lambda m: (m.ts, m.id))
+    found, _ = find_sessions(
+        (line_of(m) for m in ordered),
+        tz,
+        guess,
+        gap_minutes=gap_minutes,
+        min_messages=min_messages,
+        platform_hint=platform_hint,
+    )
+    sessions = [
+        Inferred(f.spec, [m for m in ordered if any(s.first <= m.ts <= s.last for s in f.spans)])
+        for f in found
+    ]
+    taken = {id(m) for s in sessions for m in s.messages}
+    return sessions, [m for m in ordered if id(m) not in taken]
+
+
 def _announced_chat(
-    cluster: list[Message],
-    chats: list[list[Message]],
+    burst: _Burst,
+    chats: list[list[_Burst]],
     hosts: set[str],
     tz: ZoneInfo,
-) -> list[Message] | None:
+) -> list[_Burst] | None:
     """The chat that a burst of host-only messages announces later the same local day."""
-    if not all(handle_key(m.author.handle) in hosts for m in cluster):
+    if burst.authors is None or not burst.authors <= hosts:
         return None
-    day = cluster[-1].ts.astimezone(tz).date()
+    day = burst.last.astimezone(tz).date()
     for chat in chats:
-        first: datetime = chat[0].ts
-        if first > cluster[-1].ts and first.astimezone(tz).date() == day:
+        first: datetime = chat[0].first
+        if first > burst.last and first.astimezone(tz).date() == day:
             return chat
     return None
 
 
-def _chat_start(chat: list[Message], hosts: set[str]) -> datetime:
-    """When the chat began: after the hosts' leading announcements ("at the top of the hour")."""
-    for i, m in enumerate(chat[:-1]):
-        announced = handle_key(m.author.handle) in hosts and chat[i + 1].ts - m.ts >= timedelta(minutes=10)
-        if not announced:
-            return m.ts
-    return chat[-1].ts
+def _chat_start(chat: list[_Burst], hosts: set[str]) -> datetime:
+    """When the chat began: after the hosts' leading announcements ("at the top of the hour"):
+    the first message that is not a host's followed by ANNOUNCED or more of silence."""
+    for n, burst in enumerate(chat):
+        for i, (ts, key) in enumerate(burst.lead):
+            last_of_lead = i == len(burst.lead) - 1
+            if last_of_lead and burst.lead_open and n == len(chat) - 1:
+                return ts  # the chat's last message
+            silence_after = not (last_of_lead and not burst.lead_open)
+            if not (key in hosts and silence_after):
+                return ts
+    return chat[-1].last
 
 
 def slug_for(spec: SessionSpec) -> str:

@@ -12,16 +12,17 @@ Formats: "jsonl" (ours), "x-v2", "x-v1", "dce-json", "dce-csv", "tags-csv", "mee
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 
 from chatbot.importers import dce_csv, dce_json, jsonl, md_transcript, meetbot, tags_csv, xv1, xv2
-from chatbot.importers._common import Collector, read_text
-from chatbot.importers.base import Hints, ImportFailed, ImportResult
-from chatbot.importers.detect import detect_text
+from chatbot.importers._common import Collector, TextLines, read_text
+from chatbot.importers.base import Hints, ImportFailed, ImportResult, Sink
+from chatbot.importers.detect import classify_json, detect_text
 
-__all__ = ["FORMATS", "Hints", "ImportFailed", "ImportResult", "detect", "load"]
+__all__ = ["FORMATS", "Hints", "ImportFailed", "ImportResult", "Sink", "detect", "load", "stream"]
 
 FORMATS: dict[str, Callable[[str, Collector], None]] = {
     "jsonl": jsonl.parse,
@@ -55,11 +56,51 @@ def load(path: Path, *, tz: tzinfo | None = None) -> ImportResult:
     FORMATS[fmt](text, c)
     result = c.result
     if not result.messages and result.warnings:
-        first = result.warnings[0].removeprefix(str(path)).lstrip(":")
-        where, sep, problem = first.partition(": ")
-        first = f"line {where}: {problem}" if sep and where.isdigit() else first.lstrip(" ")
-        n = len(result.warnings)
-        problems = f"{n} problem{'s' * (n != 1)}"
-        raise ImportFailed(f"{path}: nothing could be imported ({problems}, first at {first})")
+        raise ImportFailed(_nothing_imported(path, result.warnings))
     result.messages.sort(key=lambda m: m.ts)
     return result
+
+
+def _nothing_imported(path: Path, warnings: list[str]) -> str:
+    first = warnings[0].removeprefix(str(path)).lstrip(":")
+    where, sep, problem = first.partition(": ")
+    first = f"line {where}: {problem}" if sep and where.isdigit() else first.lstrip(" ")
+    n = len(warnings)
+    problems = f"{n} problem{'s' * (n != 1)}"
+    return f"{path}: nothing could be imported ({problems}, first at {first})"
+
+
+def stream(path: Path, *, tz: tzinfo | None = None, sink: Sink, batch: int = 5000) -> ImportResult:
+    """``load``, handing the messages to ``sink`` a batch at a time instead of keeping them: a JSON
+    Lines file is read a line at a time (a million messages in flat memory), any other format
+    whole. The result keeps no messages; ``read`` says how many there were."""
+    path = Path(path)
+    lines = TextLines(path)
+    try:
+        if lines.usable and _is_json_lines(lines):
+            c = Collector(path, "jsonl", tz, sink=sink, batch=batch)
+            jsonl.parse_lines(lines, c)
+            c.flush()
+            c.result.warnings[:0] = lines.warnings
+            result = c.result
+            result.sha256 = lines.digest.hexdigest()
+            if not result.read and result.warnings:
+                raise ImportFailed(_nothing_imported(path, result.warnings))
+            return result
+    finally:
+        lines.close()
+    result = load(path, tz=tz)
+    for start in range(0, len(result.messages), batch):
+        sink([(None, m) for m in result.messages[start : start + batch]])
+    result.messages = []
+    return result
+
+
+def _is_json_lines(lines: TextLines) -> bool:
+    """Whether the file's first line that is not blank is a record of our JSON Lines (then each
+    line is one: a JSON document spread over lines does not start with a whole record)."""
+    first = lines.first()
+    try:
+        return bool(first) and classify_json(json.loads(first)) == "jsonl"
+    except ValueError:
+        return False

@@ -6,14 +6,14 @@ import csv
 import hashlib
 import io
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from chatbot.core.model import Attachment, Author, Message, Reaction
-from chatbot.importers.base import ImportFailed, ImportResult
+from chatbot.importers.base import ImportFailed, ImportResult, Sink
 
 MAX_TEXT = 100_000  # characters kept of one message's text
 
@@ -66,6 +66,61 @@ def read_text(path: Path) -> tuple[str, list[str]]:
     if not text.strip():
         raise ImportFailed(f"{path}: empty file")
     return text, warnings
+
+
+class TextLines:
+    """A text file read a line at a time, decoded as ``read_text`` decodes a whole one (UTF-8, the
+    BOM dropped, bad bytes replaced and NULs removed, each warned about once), its sha256 worked out
+    on the way. For files too big to hold: JSON Lines. UTF-16 files are not read this way
+    (``usable`` is False)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.warnings: list[str] = []
+        self.digest = hashlib.sha256()
+        try:
+            self._file = path.open("rb")
+        except OSError as e:
+            raise ImportFailed(f"{path}: cannot read: {e.strerror or e}") from None
+        self.usable = not self._file.read(2).startswith((b"\xff\xfe", b"\xfe\xff"))
+        self._file.seek(0)
+
+    def close(self) -> None:
+        self._file.close()
+
+    def first(self) -> str:
+        """The first line that is not blank ("" if none); reading starts again from the top after."""
+        try:
+            return next((text for _, text in self if text.strip()), "")
+        finally:
+            self._file.seek(0)
+            self.digest = hashlib.sha256()
+            self.warnings.clear()
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        """(line number, its text without the line end)."""
+        offset, bad_bytes, nul = 0, False, False
+        for number, raw in enumerate(self._file, 1):
+            self.digest.update(raw)
+            if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                raw = raw[3:]  # offsets count from after it, as read_text's do
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                text = raw.decode("utf-8", errors="replace")
+                if not bad_bytes:
+                    bad_bytes = True
+                    self.warnings.append(
+                        f"{self.path}:{number}: bytes that are not UTF-8 (first at byte {offset + e.start}); "
+                        "decoded with replacement characters (U+FFFD)"
+                    )
+            offset += len(raw)
+            if "\x00" in text:
+                text = text.replace("\x00", "")
+                if not nul:
+                    nul = True
+                    self.warnings.append(f"{self.path}:{number}: NUL bytes in the file; removed")
+            yield number, text.removesuffix("\n")
 
 
 def unescape_x(text: str) -> str:
@@ -165,12 +220,25 @@ def optional_time(c: Collector, value: object, line: int | None, what: str) -> d
 class Collector:
     """Builds one ImportResult: cleans text, drops duplicate ids, words warnings alike."""
 
-    def __init__(self, path: Path, fmt: str, tz: tzinfo | None, warnings: list[str] | None = None):
+    def __init__(
+        self,
+        path: Path,
+        fmt: str,
+        tz: tzinfo | None,
+        warnings: list[str] | None = None,
+        *,
+        sink: Sink | None = None,
+        batch: int = 5000,
+    ):
         self.path = path
         self.tz = tz
         self.result = ImportResult(format=fmt, warnings=list(warnings or []))
         self._first_line: dict[str, int | None] = {}
         self._once: set[str] = set()
+        # Streamed: messages go to the sink a batch at a time, which tells the duplicates apart.
+        self._sink = sink
+        self._batch = batch
+        self._pending: list[tuple[int | None, Message]] = []
 
     def warn(self, line: int | None, problem: str) -> None:
         """Record ``PATH:LINE: problem; what was done`` (LINE left out when unknown)."""
@@ -243,8 +311,9 @@ class Collector:
         text: object,
         **fields: object,
     ) -> Message | None:
-        """Append one message (first one wins on a duplicate id); None when it was not kept."""
-        if id in self._first_line:
+        """Append one message (first one wins on a duplicate id); None when it was not kept
+        (streamed, a duplicate is only found when its batch is stored: ``flush``)."""
+        if self._sink is None and id in self._first_line:
             first = self._first_line[id]
             at = f" (first at line {first})" if first else ""
             self.warn(line, f"duplicate message id {id}{at}; kept the first")
@@ -255,9 +324,26 @@ class Collector:
         except (TypeError, ValueError) as e:
             self.warn(line, f"message {id}: {e}; skipped")
             return None
+        if self._sink is not None:
+            self._pending.append((line, msg))
+            if len(self._pending) >= self._batch:
+                self.flush()
+            return msg
         self._first_line[id] = line
         self.result.messages.append(msg)
+        self.result.read += 1
         return msg
+
+    def flush(self) -> None:
+        """Streamed: hand the messages read so far to the sink (a duplicate id is warned about)."""
+        if self._sink is None or not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        duplicates = self._sink(batch)
+        for line, msg_id, first in duplicates:
+            at = f" (first at line {first})" if first else ""
+            self.warn(line, f"duplicate message id {msg_id}{at}; kept the first")
+        self.result.read += len(batch) - len(duplicates)
 
 
 UPVOTES = frozenset({"⬆", "⬆️", "👍", "thumbsup", "+1", "arrow_up", "thumbup"})

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import tzinfo
 
 from chatbot.core.model import Message
+
+#: Where a streamed import hands its messages, a batch at a time (each with its line in the file);
+#: it answers with the ones it left out as duplicates: (line, message id, the first one's line).
+Sink = Callable[[list[tuple[int | None, Message]]], list[tuple[int | None, str, int | None]]]
 
 
 class ImportFailed(Exception):
@@ -33,3 +38,5 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)  # "FILE:LINE: what was wrong; what we did"
     hints: Hints = field(default_factory=Hints)
     assumed_timezone: tzinfo | None = None  # set when local times without offset were read
+    read: int = 0  # messages read (streamed: handed to the sink, not kept in ``messages``)
+    sha256: str | None = None  # of the file's bytes, when reading it worked that out anyway

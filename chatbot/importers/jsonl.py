@@ -8,6 +8,7 @@ Beyond the fields DESIGN.md lists, a record may carry what the archive keeps of 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -86,6 +87,23 @@ def parse(text: str, c: Collector) -> None:
     for line, unit in json_units(text, c):
         for record in unit if isinstance(unit, list) else [unit]:
             c.guard(line, _record, line, record, c)
+
+
+def parse_lines(lines: Iterable[tuple[int, str]], c: Collector) -> None:
+    """``parse`` for a file read a line at a time (each line one unit: a record or a list)."""
+    broken: list[tuple[int, str]] = []
+    for number, line in lines:
+        if not line.strip():
+            continue
+        try:
+            unit = json.loads(line)
+        except ValueError as e:
+            broken.append((number, str(e)))
+            continue
+        for record in unit if isinstance(unit, list) else [unit]:
+            c.guard(number, _record, number, record, c)
+    for number, problem in broken:
+        c.warn(number, f"not valid JSON ({problem}); skipped")
 
 
 def _record(line: int | None, record: object, c: Collector) -> None:

@@ -15,7 +15,7 @@ import sqlite_utils
 
 from chatbot.core.model import Message, SessionSpec
 from chatbot.store.errors import MessageNotFound, SessionNotFound
-from chatbot.store.rows import message_from_row, spec_from_json
+from chatbot.store.rows import MESSAGE_SELECT, message_from_row, message_from_values, spec_from_json
 from chatbot.store.types import LedgerRow, RunnerState
 
 _KEY = "platform || ':' || author_id"  # a message's participant key (the engine's Participant.key)
@@ -58,7 +58,14 @@ class Reads:
 
     def session_messages(self, session_id: str) -> list[Message]:
         """A session's messages in time order, deleted ones too (what the engine replays)."""
-        return [message_from_row(r) for r in self.message_rows(session_id)]
+        return list(self.iter_session_messages(session_id))
+
+    def iter_session_messages(self, session_id: str) -> Iterator[Message]:
+        """``session_messages`` as a stream, read from the archive as it is consumed."""
+        rows = self.db.execute(
+            f"select {MESSAGE_SELECT} from messages where session_id = ? order by ts, uid", [session_id]
+        )
+        return (message_from_values(r) for r in rows)
 
     def live_messages(self, session_id: str) -> list[Message]:
         """A session's messages in the order they were first stored (the live engine's order)."""

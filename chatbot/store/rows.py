@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import asdict, fields
 from datetime import UTC, datetime
 from typing import Any
@@ -18,7 +19,7 @@ from chatbot.core.queue import Question
 
 def iso(ts: datetime) -> str:
     """UTC, fixed width, so that text order is time order."""
-    return ts.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+00:00"
+    return ts.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def parse_iso(text: str) -> datetime:
@@ -31,6 +32,8 @@ def uid_of(m: Message) -> str:
 
 
 def attachments_json(items: tuple[Attachment, ...] | list[Attachment]) -> str:
+    if not items:
+        return "[]"
     return json.dumps(
         [
             {"filename": a.filename, "url": a.url, "size": a.size, "content_type": a.content_type}
@@ -40,6 +43,8 @@ def attachments_json(items: tuple[Attachment, ...] | list[Attachment]) -> str:
 
 
 def reactions_json(items: tuple[Reaction, ...] | list[Reaction]) -> str:
+    if not items:
+        return "[]"
     return json.dumps([{"emoji": r.emoji, "count": r.count} for r in items], ensure_ascii=False)
 
 
@@ -63,8 +68,8 @@ def message_row(m: Message, *, source: str = "", session_id: str | None = None) 
         "likes": m.likes,
         "url": m.url,
         "channel": m.channel,
-        "mentions": json.dumps(list(m.mentions), ensure_ascii=False),
-        "links": json.dumps(list(m.links), ensure_ascii=False),
+        "mentions": json.dumps(list(m.mentions), ensure_ascii=False) if m.mentions else "[]",
+        "links": json.dumps(list(m.links), ensure_ascii=False) if m.links else "[]",
         "attachments": attachments_json(m.attachments),
         "reactions": reactions_json(m.reactions),
         "edited_at": iso(m.edited_at) if m.edited_at else None,
@@ -79,31 +84,71 @@ def message_row(m: Message, *, source: str = "", session_id: str | None = None) 
     }
 
 
+#: The columns a message is read back from, in the order ``message_from_values`` takes them.
+MESSAGE_FIELDS = (
+    "id",
+    "platform",
+    "ts",
+    "author_id",
+    "handle",
+    "name",
+    "is_bot",
+    "text",
+    "reply_to",
+    "quote_of",
+    "is_repost",
+    "likes",
+    "url",
+    "channel",
+    "is_action",
+    "mentions",
+    "links",
+    "attachments",
+    "reactions",
+    "edited_at",
+    "deleted_at",
+)
+MESSAGE_SELECT = ", ".join(f"[{c}]" for c in MESSAGE_FIELDS)
+
+
 def message_from_row(r: dict[str, Any]) -> Message:
     """The message a row holds, as its platform delivered it (and as edited or deleted since)."""
+    return message_from_values(tuple(r[k] for k in MESSAGE_FIELDS))
+
+
+def message_from_values(v: Sequence[Any]) -> Message:
+    """``message_from_row`` for the row's ``MESSAGE_FIELDS`` as a tuple (what a cursor gives)."""
+    (mid, platform, ts, author_id, handle, name, is_bot, text, reply_to, quote_of, is_repost, likes) = v[:12]
+    (url, channel, is_action, mentions, links, attachments, reactions, edited_at, deleted_at) = v[12:]
     return Message(
-        id=r["id"],
-        platform=r["platform"],
-        ts=parse_iso(r["ts"]),
-        author=Author(r["author_id"], r["handle"], r["name"] or "", bool(r["is_bot"])),
-        text=r["text"],
-        reply_to=r["reply_to"],
-        quote_of=r["quote_of"],
-        is_repost=bool(r["is_repost"]),
-        likes=r["likes"] or 0,
-        url=r["url"],
-        channel=r["channel"] or "",
-        is_action=bool(r["is_action"]),
-        mentions=tuple(json.loads(r["mentions"] or "[]")),
-        links=tuple(json.loads(r["links"] or "[]")),
-        attachments=attachments_of(r["attachments"]),
-        reactions=reactions_of(r["reactions"]),
-        edited_at=parse_iso(r["edited_at"]) if r["edited_at"] else None,
-        deleted_at=parse_iso(r["deleted_at"]) if r["deleted_at"] else None,
+        id=mid,
+        platform=platform,
+        ts=parse_iso(ts),
+        author=Author(author_id, handle, name or "", bool(is_bot)),
+        text=text,
+        reply_to=reply_to,
+        quote_of=quote_of,
+        is_repost=bool(is_repost),
+        likes=likes or 0,
+        url=url,
+        channel=channel or "",
+        is_action=bool(is_action),
+        mentions=_strings(mentions),
+        links=_strings(links),
+        attachments=attachments_of(attachments),
+        reactions=reactions_of(reactions),
+        edited_at=parse_iso(edited_at) if edited_at else None,
+        deleted_at=parse_iso(deleted_at) if deleted_at else None,
     )
 
 
+def _strings(text: str | None) -> tuple[str, ...]:
+    return tuple(json.loads(text)) if text and text != "[]" else ()
+
+
 def attachments_of(text: str | None) -> tuple[Attachment, ...]:
+    if not text or text == "[]":
+        return ()
     return tuple(
         Attachment(a["filename"], a.get("url") or "", a.get("size"), a.get("content_type") or "")
         for a in json.loads(text or "[]")
@@ -111,18 +156,26 @@ def attachments_of(text: str | None) -> tuple[Attachment, ...]:
 
 
 def reactions_of(text: str | None) -> tuple[Reaction, ...]:
+    if not text or text == "[]":
+        return ()
     return tuple(Reaction(r["emoji"], int(r.get("count", 1))) for r in json.loads(text or "[]"))
+
+
+OUTCOME_COLUMNS = ("kind", "answers", "prompt_key", "question", "flags")
+
+
+def _json_list(items: tuple[str, ...]) -> str:
+    return json.dumps(list(items)) if items else "[]"
+
+
+def outcome_values(o: Outcome) -> tuple[Any, ...]:
+    """What the engine made of a message, in ``OUTCOME_COLUMNS`` order."""
+    return (o.kind.value, _json_list(o.answers), o.prompt, o.question, _json_list(o.flags))
 
 
 def outcome_columns(o: Outcome) -> dict[str, Any]:
     """What the engine made of a message, as the message row's derived columns."""
-    return {
-        "kind": o.kind.value,
-        "answers": json.dumps(list(o.answers)),
-        "prompt_key": o.prompt,
-        "question": o.question,
-        "flags": json.dumps(list(o.flags)),
-    }
+    return dict(zip(OUTCOME_COLUMNS, outcome_values(o), strict=True))
 
 
 def participant_row(session_id: str, p: Participant) -> dict[str, Any]:

@@ -8,7 +8,8 @@ Each method is one transaction, committed before it returns (the caller may act 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,21 +18,18 @@ import sqlite_utils
 from chatbot.core.engine import Outcome, SessionEngine
 from chatbot.core.model import Message, Reaction, SessionSpec
 from chatbot.core.queue import Question
+from chatbot.store.bulk import BulkImport, insert_sql
 from chatbot.store.errors import MessageNotFound
 from chatbot.store.rows import (
     iso,
     message_row,
-    outcome_columns,
+    outcome_values,
     participant_row,
     question_row,
     reactions_json,
     spec_to_json,
     uid_of,
 )
-
-#: Columns an import fills in on a message already stored when the stored row lacks them (an
-#: archive from before they were kept, or a live message the platform told less about).
-FILLED = ("mentions", "links", "attachments", "reactions")
 
 
 class Writes:
@@ -88,19 +86,20 @@ class Writes:
         if not rows:
             return 0
         cols = list(rows[0])
-        filled = ", ".join(
-            f"[{c}] = case when [{c}] = '[]' then excluded.[{c}] else [{c}] end" for c in FILLED
-        )
-        names, marks = ", ".join(f"[{c}]" for c in cols), ", ".join("?" * len(cols))
-        sql = (
-            f"insert into messages ({names}) values ({marks}) "
-            f"on conflict(uid) do update set is_bot = max(is_bot, excluded.is_bot), {filled}, "
-            "edited_at = coalesce(edited_at, excluded.edited_at)"
-        )
         before = self.db.table("messages").count
         with self.db.atomic():
-            self.db.conn.executemany(sql, [[r[c] for c in cols] for r in rows])
+            self.db.conn.executemany(insert_sql(cols), [[r[c] for c in cols] for r in rows])
         return self.db.table("messages").count - before
+
+    @contextmanager
+    def bulk_import(self) -> Iterator[BulkImport]:
+        """One import in one transaction (``chatbot.store.bulk``): committed when the block ends,
+        rolled back whole if it raises."""
+        with self.db.atomic():
+            bulk = BulkImport(self.db.conn)
+            bulk.open()
+            yield bulk
+            bulk.close()
 
     def assign_session(self, uids: Iterable[str], session_id: str) -> None:
         with self.db.atomic():
@@ -108,15 +107,30 @@ class Writes:
                 "update messages set session_id = ? where uid = ?", [(session_id, uid) for uid in uids]
             )
 
-    def write_state(self, session_id: str, outcomes: list[Outcome], engine: SessionEngine) -> None:
-        """Replace a session's derived state with a full replay's result."""
+    def write_state(self, session_id: str, outcomes: Iterable[Outcome], engine: SessionEngine) -> None:
+        """Replace a session's derived state with a full replay's result. ``outcomes`` may be a
+        stream (the replay itself, reading the archive): what the engine made of each message goes
+        to a temporary table as it comes, then into the messages in one statement."""
+        conn = self.db.conn
         with self.db.atomic():
+            conn.execute("drop table if exists temp.derived")
+            conn.execute(
+                "create temp table derived (uid text primary key, kind text, answers text, "
+                "prompt_key text, question integer, flags text)"
+            )
+            insert = "insert or replace into derived values (?, ?, ?, ?, ?, ?)"
+            batch: list[tuple[object, ...]] = []
             for o in outcomes:
-                cols = outcome_columns(o)
-                sets = ", ".join(f"[{k}] = ?" for k in cols)
-                self.db.execute(
-                    f"update messages set {sets} where uid = ?", [*cols.values(), uid_of(o.message)]
-                )
+                batch.append((uid_of(o.message), *outcome_values(o)))
+                if len(batch) >= 5000:
+                    conn.executemany(insert, batch)
+                    batch.clear()
+            conn.executemany(insert, batch)
+            conn.execute(
+                "update messages set kind = d.kind, answers = d.answers, prompt_key = d.prompt_key, "
+                "question = d.question, flags = d.flags from temp.derived d where messages.uid = d.uid"
+            )
+            conn.execute("drop table temp.derived")
             for table in ("participants", "prompts", "questions"):
                 self.db.execute(f"delete from [{table}] where session_id = ?", [session_id])
             people = [participant_row(session_id, p) for p in engine.participants.values()]
