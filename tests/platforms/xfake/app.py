@@ -321,18 +321,7 @@ class XFake:
         body: dict[str, Any] = self._posts_body(posts, request.query) if posts else {}
         missing = [i for i in ids if all(str(p.id) != i for p in posts)]
         if missing:
-            body["errors"] = [
-                {
-                    "value": i,
-                    "detail": f"Could not find tweet with ids: [{i}].",
-                    "title": "Not Found Error",
-                    "resource_type": "tweet",
-                    "parameter": "ids",
-                    "resource_id": i,
-                    "type": "https://api.twitter.com/2/problems/resource-not-found",
-                }
-                for i in missing
-            ]
+            body["errors"] = not_found("tweet", "ids", missing)
         return json_ok(body)
 
     async def _create(self, request: web.Request) -> web.StreamResponse:
@@ -366,18 +355,7 @@ class XFake:
         body: dict[str, Any] = {"data": [_user(u) for u in found]} if found else {}
         missing = [n for n in names if self.timeline.by_username(n) is None]
         if missing:
-            body["errors"] = [
-                {
-                    "value": n,
-                    "detail": f"Could not find user with usernames: [{n}].",
-                    "title": "Not Found Error",
-                    "resource_type": "user",
-                    "parameter": "usernames",
-                    "resource_id": n,
-                    "type": "https://api.twitter.com/2/problems/resource-not-found",
-                }
-                for n in missing
-            ]
+            body["errors"] = not_found("user", "usernames", missing)
         return json_ok(body)
 
     # -- rendering ---------------------------------------------------------------------------------
@@ -479,6 +457,22 @@ def json_ok(body: dict[str, Any], *, status: int = 200) -> web.Response:
 def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> web.Response:
     body = {"title": title, "detail": detail, "type": kind, "status": status}
     return web.json_response(body, status=status, content_type="application/problem+json")
+
+
+def not_found(resource: str, parameter: str, values: list[str]) -> list[dict[str, str]]:
+    """X's partial errors for what a lookup could not find (the rest is in ``data``)."""
+    return [
+        {
+            "value": v,
+            "detail": f"Could not find {resource} with {parameter}: [{v}].",
+            "title": "Not Found Error",
+            "resource_type": resource,
+            "parameter": parameter,
+            "resource_id": v,
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+        for v in values
+    ]
 
 
 def invalid(parameter: str, value: str, message: str) -> web.Response:
