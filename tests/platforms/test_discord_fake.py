@@ -87,6 +87,7 @@ async def test_every_answer_of_a_hosted_session_matches_the_openapi_spec(
         session = chat()
         p = w.adapter(session, clock, default=Place(int(w.guild.id), int(w.channel.id), thread=True))
         await p.start()
+        clock.release()
         try:
             p.follow_session("scheduled", session.spec.start, session.spec.start)
             first = await p.post("Join us soon for #localgovchat")  # before the start: the event's link

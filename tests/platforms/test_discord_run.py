@@ -11,7 +11,8 @@ from typing import Any
 
 import pytest
 
-from chatbot.config import load_config
+from chatbot.clock import Clock
+from chatbot.config import Config, load_config
 from chatbot.startup import run_config
 from chatbot.store import Store
 from tests.platforms.discordfake.kit import World, fast_clock, until, world
@@ -51,6 +52,11 @@ SENTENCE = "Tell us about the busiest desk in your town hall and what residents 
 LONG = (SENTENCE * 30).strip()  # 2,519 characters: two messages, split where a sentence ends
 
 
+async def run(config: Config, clock: Clock) -> int:
+    """``chatbot run`` as the command line does it (no signal handlers in a test, nothing printed)."""
+    return await run_config(config, clock=clock, handle_signals=False, say=None)
+
+
 def write(tmp_path: Path, w: World) -> Path:
     path = tmp_path / "chat.toml"
     text = CHAT.format(
@@ -77,10 +83,9 @@ async def test_run_hosts_a_discord_chat_from_its_config_and_the_recap_shows_it(
             w.fake.say(w.host, thread, "Thanks Ann! Let's hear from everyone. #localgovchat")
 
         talk = asyncio.ensure_future(people())
-        assert (
-            await asyncio.wait_for(run_config(config, clock=clock, handle_signals=False, say=None), 30) == 0
-        )
-        await talk
+        ready = asyncio.ensure_future(clock.release_when(lambda: bool(w.fake.events(w.guild))))
+        assert await asyncio.wait_for(run(config, clock), 30) == 0
+        await asyncio.gather(talk, ready)
 
     announcement = w.channel.messages[0]
     assert announcement["content"].startswith("Join us")
@@ -112,7 +117,7 @@ async def test_a_bad_token_is_one_clear_error_at_start(
     async with world(clock, monkeypatch) as w:
         config = load_config(write(tmp_path, w), env={"DISCORD_TOKEN": "not-the-token"})
         with caplog.at_level(logging.ERROR):
-            code = await asyncio.wait_for(run_config(config, clock=clock, handle_signals=False, say=None), 10)
+            code = await asyncio.wait_for(run(config, clock), 10)
     assert code == 1
     refused = [r.getMessage() for r in caplog.records if "token was refused" in r.getMessage()]
     assert len(refused) == 1
@@ -136,12 +141,10 @@ async def test_without_the_message_content_intent_it_says_so_and_slash_commands_
             said["ask"] = await w.fake.answer_of(w.fake.slash(w.bob, thread, "ask", question="Who decides?"))
 
         talk = asyncio.ensure_future(people())
+        ready = asyncio.ensure_future(clock.release_when(lambda: bool(w.fake.events(w.guild))))
         with caplog.at_level(logging.WARNING):
-            assert (
-                await asyncio.wait_for(run_config(config, clock=clock, handle_signals=False, say=None), 30)
-                == 0
-            )
-        await talk
+            assert await asyncio.wait_for(run(config, clock), 30) == 0
+        await asyncio.gather(talk, ready)
     warned = [r.getMessage() for r in caplog.records if "event=discord_intent_missing" in r.getMessage()]
     assert len(warned) == 1 and "Privileged Gateway Intents -> Message Content Intent" in warned[0]
     assert 4014 in w.fake.gateway.closed_with

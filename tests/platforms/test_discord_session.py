@@ -21,7 +21,7 @@ from chatbot.platforms.discord_.adapter import DiscordPlatform
 from chatbot.platforms.discord_.bot import HostBot
 from chatbot.platforms.discord_.settings import Place
 from chatbot.store import Store
-from tests.platforms.discordfake.kit import World, at, chat, fast_clock, until, world
+from tests.platforms.discordfake.kit import HeldClock, World, at, chat, fast_clock, settle, until, world
 from tests.platforms.discordfake.world import EPHEMERAL, Channel
 
 UP = "\N{THUMBS UP SIGN}"
@@ -50,6 +50,14 @@ def runner(
         clock=clock,
         recaps=Recaps(tmp_path / "out"),
     )
+
+
+async def host(clock: HeldClock, *runs: SessionRunner) -> None:
+    """Run the sessions to their end, the clock let go once every bot is connected."""
+    platforms = [p for r in runs for p in r.platforms.values() if isinstance(p, DiscordPlatform)]
+    release = asyncio.ensure_future(clock.release_when(lambda: all(p.connected for p in platforms)))
+    await asyncio.wait_for(asyncio.gather(*(r.run() for r in runs)), 30)
+    await release
 
 
 async def answered(
@@ -86,7 +94,7 @@ async def test_a_chat_in_a_thread_with_slash_commands_votes_and_hosts_by_role(
             said["end"] = await answered(w, w.host, thread, "chat", "end")
 
         talk = asyncio.ensure_future(people())
-        await asyncio.wait_for(run.run(), 30)
+        await host(clock, run)
         await talk
 
         thread = thread_of(w)
@@ -163,6 +171,7 @@ async def test_the_gateway_drops_and_nothing_said_meanwhile_is_lost(
             await until(clock, 1.5)
             w.fake.gateway.drop()
             w.fake.say(w.ann, w.channel, "A1: said while the socket was down")
+            await settle(lambda: w.fake.gateway.resumed == 1)
             await until(clock, 2.5)
             w.fake.gateway.invalidate()
             w.fake.say(w.bob, w.channel, "A1: said while the bot had no gateway session")
@@ -171,7 +180,7 @@ async def test_the_gateway_drops_and_nothing_said_meanwhile_is_lost(
 
         talk = asyncio.ensure_future(people())
         with caplog.at_level(logging.INFO):
-            await asyncio.wait_for(run.run(), 30)
+            await host(clock, run)
         await talk
         assert (w.fake.gateway.resumed, w.fake.gateway.identified) == (1, 2)
         assert answers(run.store, session.spec.id) == [
@@ -197,18 +206,22 @@ async def test_a_restart_catches_up_from_history_and_posts_nothing_twice(
         async def crash() -> None:
             await until(clock, 1.5)
             w.fake.say(w.ann, w.channel, "A1: before the restart")
+            w.fake.say(w.bob, w.channel, "Who trains the staff? #ask")
+            await until(clock, 1.7)
+            w.fake.say(w.host, w.channel, "/approve 1")  # Jane hosts by her role, typed in the chat
             await until(clock, 2)
             first.stop()
 
         stopping = asyncio.ensure_future(crash())
-        await asyncio.wait_for(first.run(), 30)
+        await host(clock, first)
         await stopping
         first.store.close()
         assert not w.fake.gateway.live()[0].conn  # the bot is gone: nobody hears this but the channel
         w.fake.say(w.bob, w.channel, "A1: while the bot was down")
         w.hub = type(w.hub)()  # a new process: a new connection
+        clock.hold()  # while the new process connects
         second = runner(tmp_path, session, w.adapter(session, clock), clock)
-        await asyncio.wait_for(second.run(), 30)
+        await host(clock, second)
         by_bot = [m["content"] for m in w.channel.messages if m["author"]["id"] == w.fake.bot.id]
         assert [t[:2] for t in by_bot if t[:2] in ("Q1", "Q2", "Th")] == ["Q1", "Q2", "Th"]
         assert len(by_bot) == len(set(by_bot))  # each post once, across the restart
@@ -216,6 +229,9 @@ async def test_a_restart_catches_up_from_history_and_posts_nothing_twice(
             "A1: before the restart",
             "A1: while the bot was down",
         ]
+        assert second.engine.queue.get(1).status.value == "approved"  # replayed as a host's command
+        (dm,) = [c for c in w.fake.channels.values() if c.type == 1 and c.recipient is w.host.user]
+        assert dm.messages[0]["content"] == "question #1 approved (place 1)."  # to Jane alone
         second.store.close()
 
 
@@ -239,7 +255,7 @@ async def test_several_sessions_in_several_guilds_share_one_connection(
             w.fake.say(cy, general, "A1: in Civic Tech's channel, outside the chat's thread")
 
         talk = asyncio.ensure_future(people())
-        await asyncio.wait_for(asyncio.gather(*(r.run() for r in runs)), 30)
+        await host(clock, *runs)
         await talk
         assert w.fake.gateway.identified == 1  # one bot connection for both
         assert {
@@ -276,7 +292,7 @@ async def test_edits_deletions_and_reaction_removals_reach_the_record_and_the_re
             w.fake.react(said["asked"], UP, w.host, added=False)  # taken back
 
         talk = asyncio.ensure_future(people())
-        await asyncio.wait_for(run.run(), 30)
+        await host(clock, run)
         await talk
         store = run.store
         try:

@@ -90,11 +90,16 @@ class DiscordPlatform:
         self._pending: dict[str, discord.Interaction] = {}
         self._where: OrderedDict[str, int] = OrderedDict()  # message id -> channel id
         self._live = False
-        self._started = self._stopped = False
+        self._started = self._stopped = self._ready = False
 
     @property
     def channel_ids(self) -> set[int]:
         return {self.place.channel} | ({self.thread_id} if self.thread_id else set())
+
+    @property
+    def connected(self) -> bool:
+        """Started (connected, its place found) and not stopped."""
+        return self._ready and not self._stopped
 
     @property
     def content_intent(self) -> bool:
@@ -115,6 +120,7 @@ class DiscordPlatform:
         except Exception:
             await self.stop()
             raise
+        self._ready = True
 
     async def _find_place(self, client: HostBot) -> None:
         import discord

@@ -119,6 +119,7 @@ class SharedBot:
         self.content_intent = settings.message_content  # whether plain messages carry their text
         self.sessions = 0  # gateway sessions (READY) of the current client
         self._task: asyncio.Task[None] | None = None
+        self._refused: LoginRefused | None = None  # a refused token is not tried again
         self._lock = asyncio.Lock()
         self._guilds = asyncio.Event()
 
@@ -126,6 +127,8 @@ class SharedBot:
     async def attach(self, adapter: DiscordPlatform) -> HostBot:
         """Serve ``adapter`` (connecting first if nobody else did); the client."""
         async with self._lock:
+            if self._refused is not None:
+                raise self._refused
             if self.client is None:
                 await self._connect()
             assert self.client is not None
@@ -166,10 +169,7 @@ class SharedBot:
             await client.login(self.token)
         except discord.LoginFailure:
             await self._close()
-            raise LoginRefused(
-                "discord: the bot token was refused (401 Unauthorized): put the token from the developer "
-                f"portal ({PORTAL} -> your application -> Bot -> Reset Token) in DISCORD_TOKEN"
-            ) from None
+            raise self._refuse() from None
         except (discord.HTTPException, OSError) as e:
             await self._close()
             raise PlatformError(f"discord: cannot log in: {e}") from e
@@ -196,6 +196,13 @@ class SharedBot:
             )
         if not content:
             log.warning("event=discord_slash_commands_only detail=%r", NO_CONTENT)
+
+    def _refuse(self) -> LoginRefused:
+        self._refused = LoginRefused(
+            "discord: the bot token was refused (401 Unauthorized): put the token from the developer "
+            f"portal ({PORTAL} -> your application -> Bot -> Reset Token) in DISCORD_TOKEN"
+        )
+        return self._refused
 
     async def _close(self) -> None:
         client, task = self.client, self._task

@@ -4,8 +4,10 @@ Events, two participants, and the adapter's settings for it."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -109,8 +111,47 @@ def chat(
     return SessionConfig(spec, {}, options)
 
 
-def fast_clock(minutes_before: float = 0.5) -> ScaledClock:
-    return ScaledClock(at(-minutes_before), SPEED)
+class HeldClock(ScaledClock):
+    """A fast clock that stands still while held: a bot connecting to the fake takes real time,
+    which would be minutes of the chat at this speed. Tests hold it until the bot is ready."""
+
+    def __init__(self, start: datetime, speed: float) -> None:
+        super().__init__(start, speed)
+        self._held_at: datetime | None = start
+
+    def now(self) -> datetime:
+        return self._held_at if self._held_at is not None else super().now()
+
+    def hold(self) -> None:
+        self._held_at = self.now()
+
+    def release(self) -> None:
+        if self._held_at is not None:
+            self._start, self._t0, self._held_at = self._held_at, time.monotonic(), None
+
+    async def sleep_until(self, when: datetime) -> None:
+        while self._held_at is not None and when > self._held_at:
+            await asyncio.sleep(0.002)
+        await super().sleep_until(when)
+
+    async def release_when(self, ready: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Let time run once ``ready()`` (polled in real time)."""
+        await settle(ready, timeout)
+        self.release()
+
+
+async def settle(ready: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Wait in real time until ``ready()`` (a reconnect, a start)."""
+    for _ in range(int(timeout / 0.005)):
+        if ready():
+            return
+        await asyncio.sleep(0.005)
+    raise TimeoutError("not ready in time")
+
+
+def fast_clock(minutes_before: float = 0.5) -> HeldClock:
+    """Held at ``minutes_before`` the start; ``release`` (or ``release_when``) lets it run."""
+    return HeldClock(at(-minutes_before), SPEED)
 
 
 async def until(clock: Clock, minutes: float) -> None:
