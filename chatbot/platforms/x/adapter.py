@@ -1,7 +1,8 @@
 """The session's X account as a ``Platform``: recent search for hearing, posts for speaking.
 
 Hearing: every ``poll_seconds`` while the chat is on (every ``idle_poll_seconds`` before and after
-it) recent search asks for the hashtag's posts (and the bot's own) newer than the newest heard,
+it) recent search asks for the hashtag's posts (and the bot's own) newer than the newest heard and
+older than ``settle_seconds`` (what X has indexed: a post shown late would fall behind the cursor),
 following ``next_token`` pages so that a burst after a prompt is heard whole (up to ``max_pages``),
 and yields them oldest first. The queued questions' likes are read in batches of 100
 (``GET /2/tweets`` with ``public_metrics``) every ``likes_seconds`` and yielded as ``Tallied``.
@@ -31,7 +32,7 @@ from chatbot.core.model import Author, Message
 from chatbot.platforms.base import EphemeralUnsupported, PlatformError, UnknownCursor
 from chatbot.platforms.x.client import Refused, XApi
 from chatbot.platforms.x.limits import WINDOW
-from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, like_counts, messages, time_of
+from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, iso_z, like_counts, messages, time_of
 from chatbot.platforms.x.settings import XSettings
 
 log = logging.getLogger("chatbot.platforms.x")
@@ -194,7 +195,9 @@ class XPlatform:
     async def _poll(self) -> list[Message]:
         since = self._since or id_at(self._origin)
         cap = self.settings.page_size * self.settings.max_pages
-        found, complete, newest = await self._read_after(since, cap)
+        # what X has had time to index: a post it shows late would otherwise fall behind since_id
+        settled = self.clock.now() - timedelta(seconds=self.settings.settle_seconds)
+        found, complete, newest = await self._read_after(since, cap, until=settled)
         if newest:
             self._since = newest
         if not complete and self._left() < 10:
@@ -275,9 +278,12 @@ class XPlatform:
                 return i + 1
         return None
 
-    async def _read_after(self, since: str, cap: int) -> tuple[list[Message], bool, str | None]:
-        """Posts of the chat newer than ``since``: newest first, page after page, at most ``cap``;
-        returned oldest first, with whether the pages reached ``since``, and the newest id."""
+    async def _read_after(
+        self, since: str, cap: int, *, until: datetime | None = None
+    ) -> tuple[list[Message], bool, str | None]:
+        """Posts of the chat newer than ``since`` (and older than ``until``): newest first, page
+        after page, at most ``cap``; returned oldest first, with whether the pages reached
+        ``since``, and the newest id."""
         params: dict[str, Any] = {
             "query": self.query(),
             "since_id": since,
@@ -285,6 +291,8 @@ class XPlatform:
             "expansions": ["author_id"],
             "user_fields": ["username", "name"],
         }
+        if until is not None:
+            params["end_time"] = iso_z(until)
         found: list[Message] = []
         newest: str | None = None
         token: str | None = None

@@ -27,6 +27,7 @@ KEYS = frozenset(
         "idle_poll_seconds",
         "page_size",
         "max_pages",
+        "settle_seconds",
         "retweets",
         "read_budget",
         "history_budget",
@@ -80,6 +81,7 @@ class XSettings:
     idle_poll_seconds: float = 300.0  # before the chat (and after it)
     page_size: int = 100  # posts per search page (X allows 10-100)
     max_pages: int = 10  # pages per search: a burst of up to page_size * max_pages is heard whole
+    settle_seconds: int = 10  # a search reads posts at least this old: X has indexed them (0-60)
     retweets: bool = False  # hear retweets too (they are kept apart; they never answer or ask)
     read_budget: int = 5000  # posts read per session, at most (every read is paid)
     history_budget: int = 500  # posts read per catch-up after a restart, or per lookup of a post
@@ -139,6 +141,7 @@ def load_settings(section: Section, env: Mapping[str, str]) -> XSettings:
         idle_poll_seconds=positive("idle_poll_seconds", 300.0, least=5),
         page_size=count("page_size", 100, 10, 100),
         max_pages=count("max_pages", 10, 1, 100),
+        settle_seconds=count("settle_seconds", 10, 0, 60),
         retweets=section.get("retweets", bool, False),
         read_budget=count("read_budget", 5000, 10, 10_000_000),
         history_budget=count("history_budget", 500, 10, 1_000_000),

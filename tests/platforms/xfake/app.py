@@ -1,8 +1,9 @@
 """A protocol-faithful fake X API v2: the aiohttp app the real tweepy client talks to on loopback.
 
 Routes: recent search (``GET /2/tweets/search/recent``: newest first, ``since_id``/``until_id``,
-``start_time``, ``max_results`` 10-100, ``next_token`` pages, ``includes.users``, ``meta``, ``data``
-absent when nothing matched), ``POST /2/tweets`` (201; 280 weighted characters; duplicate
+``start_time``, ``end_time`` (10 s before the request at the latest), ``max_results`` 10-100,
+``next_token`` pages, ``includes.users``, ``meta``, ``data`` absent when nothing matched; a post
+shows once X has indexed it, after its ``lag``), ``POST /2/tweets`` (201; 280 weighted characters; duplicate
 content and replies to missing posts refused), ``GET /2/tweets?ids=`` (``public_metrics``),
 ``GET /2/users/me``, ``GET /2/users/by``. Authentication as X checks it: an app bearer token
 (reads only), an OAuth 2 user token, or OAuth 1.0a signed requests (the HMAC-SHA1 signature is
@@ -120,9 +121,12 @@ class XFake:
     def user(self, username: str, name: str = "") -> User:
         return self.timeline.by_username(username) or self.timeline.user(username, name)
 
-    def tweet(self, who: User | str, text: str, **refs: int | None) -> str:
+    def tweet(self, who: User | str, text: str, *, lag: float = 0, **refs: int | None) -> str:
+        """A post by ``who``; search shows it ``lag`` seconds later (X indexes with a delay)."""
         author = self.user(who) if isinstance(who, str) else who
-        return str(self.timeline.add(author, self._shorten(text), **refs).id)
+        post = self.timeline.add(author, self._shorten(text), **refs)
+        post.shown_at = post.created_at + timedelta(seconds=lag)
+        return str(post.id)
 
     def like(self, post_id: str, n: int = 1) -> None:
         post = self.timeline.get(int(post_id))
@@ -282,6 +286,11 @@ class XFake:
                 value,
                 f"Invalid 'start_time':'{value}'. 'start_time' must be on or after {iso_z(oldest)}",
             )
+        until = _time(q.get("end_time"))
+        if "end_time" in q and (until is None or until > self.clock.now() - timedelta(seconds=10)):
+            value = q["end_time"]
+            detail = "'end_time' must be a minimum of 10 seconds prior to the request time."
+            return invalid("end_time", value, f"Invalid 'end_time':'{value}'. {detail}")
         token = q.get("next_token") or q.get("pagination_token")
         before = None
         if token:
@@ -297,6 +306,7 @@ class XFake:
             and p.id > bounds.get("since_id", 0)
             and p.id < bounds.get("until_id", 1 << 63)
             and (start is None or p.created_at >= start)
+            and (until is None or p.created_at < until)
             and (before is None or p.id < before)
         ]
         page, more = found[: int(size)], len(found) > int(size)

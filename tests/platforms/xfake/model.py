@@ -54,6 +54,7 @@ class Post:
     likes: int = 0
     deleted: bool = False
     reply_to_user: User | None = None
+    shown_at: datetime | None = None  # when search shows it (X indexes with a delay)
 
     @property
     def tags(self) -> set[str]:
@@ -103,9 +104,13 @@ class Timeline:
         return next((p for p in self.posts if p.id == pid and not p.deleted), None)
 
     def recent(self) -> list[Post]:
-        """What recent search can see: the last seven days, not deleted, newest first."""
-        oldest = self.clock.now() - RECENT
-        return [p for p in reversed(self.posts) if not p.deleted and p.created_at >= oldest]
+        """What recent search can see: the last seven days, indexed, not deleted, newest first."""
+        now = self.clock.now()
+        return [
+            p
+            for p in reversed(self.posts)
+            if not p.deleted and p.created_at >= now - RECENT and (p.shown_at or p.created_at) <= now
+        ]
 
 
 # -- the query language ------------------------------------------------------------------------
