@@ -92,6 +92,8 @@ async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tm
         fake.tweet(cat, "bins, every single week", reply_to=q1.id)  # a reply to the prompt, no tag
         await clock.sleep_until(START + timedelta(minutes=8))
         fake.like(asked[0], 3)
+        ann.username, ann.name = "ann_at_city_hall", "Ann (City Hall)"  # renamed mid-chat
+        fake.tweet(ann, "A1: and parking permits #localgovchat")
 
     async with serve(fake) as url:
         assert await hosted(tmp_path, fake, clock, url, chat) == 0
@@ -108,6 +110,9 @@ async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tm
         rows = {r["text"]: r for r in store.message_rows(sid)}
         assert rows["A1: permits, always #localgovchat"]["kind"] == "answer"
         assert rows["bins, every single week"]["kind"] == "answer"  # the reply answers Q1
+        (person,) = [p for p in store.participant_rows(sid) if p["key"] == f"x:{ann.id}"]
+        renamed = ("@ann_at_city_hall", "Ann (City Hall)", 2)
+        assert (person["handle"], person["name"], person["answers"]) == renamed
         (question,) = store.question_rows(sid)
         assert question["likes"] == 3  # Bob's question got three likes on X
         posted = {r["key"] for r in store.ledger(sid) if r["status"] == "posted"}
@@ -115,7 +120,7 @@ async def test_a_chat_on_x_is_hosted_end_to_end_and_its_recap_shows_the_spend(tm
         assert len([r for r in store.message_rows(sid) if r["handle"] == "@chatbot"]) == len(bot)
         usage = {u["endpoint"]: u for u in store.usage(sid)}
         assert usage["post"]["units"] == len(bot)
-        assert len(bot) + 2 <= usage["search"]["units"] <= len(bot) + 3  # each post read once at most
+        assert len(bot) + 3 <= usage["search"]["units"] <= len(bot) + 4  # each post read once at most
         assert usage["search"]["requests"] == len(fake.requests("search"))
         assert usage["lookup"]["requests"] == len(fake.requests("lookup")) > 0
     finally:
