@@ -107,6 +107,14 @@ class XPlatform:
         now = self.clock.now()  # a first start before the chat reads nothing older; a late one, the chat
         self._origin = max(min(now, self.live[0]), now - RECENT)
         await self.api.open()
+        try:
+            await self._connect()
+        except BaseException:  # credentials refused, X down: nothing is left open
+            await self.api.close()
+            raise
+
+    async def _connect(self) -> None:
+        """Who the bot is on X, and the ids of the hosts the config names by handle."""
         data = (await self.api.me())["data"]
         self.me = Author(
             str(data["id"]), "@" + str(data["username"]), str(data.get("name") or ""), is_bot=True
