@@ -15,7 +15,7 @@ from chatbot.clock import Clock
 from chatbot.config import Config, load_config
 from chatbot.startup import run_config
 from chatbot.store import Store
-from tests.platforms.discordfake.kit import World, fast_clock, until, world
+from tests.platforms.discordfake.kit import World, fast_clock, settle, until, world
 
 CHAT = """
 [bot]
@@ -78,6 +78,7 @@ async def test_run_hosts_a_discord_chat_from_its_config_and_the_recap_shows_it(
             await until(clock, -0.5)
             seen["event"] = dict(w.fake.events(w.guild)[0])  # planned before the chat
             await until(clock, 3)
+            await settle(lambda: any(c.is_thread for c in w.fake.channels.values()))
             thread = next(c for c in w.fake.channels.values() if c.is_thread)
             w.fake.say(w.ann, thread, "A1: the permit desk, then parking")
             w.fake.say(w.host, thread, "Thanks Ann! Let's hear from everyone. #localgovchat")
@@ -136,6 +137,7 @@ async def test_without_the_message_content_intent_it_says_so_and_slash_commands_
 
         async def people() -> None:
             await until(clock, 3)
+            await settle(lambda: any(c.is_thread for c in w.fake.channels.values()))
             thread = next(c for c in w.fake.channels.values() if c.is_thread)
             w.fake.say(w.ann, thread, "A1: typed, but the bot cannot read it")
             said["ask"] = await w.fake.answer_of(w.fake.slash(w.bob, thread, "ask", question="Who decides?"))
