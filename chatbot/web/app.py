@@ -8,13 +8,14 @@ Routes (handlers are thin; the work is in the modules they come from):
     /search?q=                 full-text search over every message          readers
     /feed.xml                  the recaps' Atom feed                        readers
     /healthz                   liveness and database check                  readers
-    /chat/<hashtag>            the chat room; /ws is its websocket         room
+    /chat/<hashtag>            the chat room; /ws is its websocket, /state room
+                               whether it is open (and its recap)
     /live/<session>            the live view; /events is its SSE stream    liveview
     /host/<session>            the host dashboard (login), /events, /action host
                                and /held (a held post: did it go out?)
     /login, /logout            host login (POST)                            host
     /api/sessions[/<id>[/queue|/messages]]  JSON                            api
-    /static/                   CSS and JS (no CDN, no inline script)
+    /static/                   CSS, JS and the icon (no CDN, no inline script); /favicon.ico
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import datetime, tzinfo
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -46,8 +49,30 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["clock"] = lambda iso: str(iso or "")[11:16]
+    env.filters["clock"] = clock
+    env.filters["when"] = when
     return env
+
+
+def _moment(iso: object, zone: str) -> datetime | None:
+    try:
+        moment = datetime.fromisoformat(str(iso or ""))
+        tz: tzinfo = ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return moment.astimezone(tz) if moment.tzinfo else None
+
+
+def clock(iso: object, zone: str = "UTC") -> str:
+    """A time as every page shows it (the recaps too): 24-hour ``21:32`` in the chat's zone."""
+    moment = _moment(iso, zone)
+    return f"{moment:%H:%M}" if moment else ""
+
+
+def when(iso: object, zone: str = "UTC") -> str:
+    """A day and time in the chat's zone: ``Tue 24 Nov, 21:00 EST``."""
+    moment = _moment(iso, zone)
+    return f"{moment:%a %d %b, %H:%M} {moment.tzname() or ''}".strip() if moment else ""
 
 
 def create_app(ctx: WebContext) -> web.Application:
@@ -73,6 +98,7 @@ def create_app(ctx: WebContext) -> web.Application:
     r.add_get("/transcripts/{path:.*}", readers.recaps)  # the runner's closing post links here
     r.add_get("/chat/{tag}", room.room_page)
     r.add_get("/chat/{tag}/ws", room.room_socket)
+    r.add_get("/chat/{tag}/state", room.room_state)
     r.add_get("/live/{session}", liveview.live_page)
     r.add_get("/live/{session}/events", liveview.live_events)
     r.add_get("/host/{session}", host.dashboard)
@@ -85,8 +111,13 @@ def create_app(ctx: WebContext) -> web.Application:
     r.add_get("/api/sessions/{session}", api.session)
     r.add_get("/api/sessions/{session}/queue", api.queue)
     r.add_get("/api/sessions/{session}/messages", api.messages)
+    r.add_get("/favicon.ico", _favicon)
     r.add_static("/static", STATIC, follow_symlinks=False)
     return app
+
+
+async def _favicon(request: web.Request) -> web.StreamResponse:
+    return web.FileResponse(STATIC / "favicon.svg", headers={"Content-Type": "image/svg+xml"})
 
 
 async def _recaps_slash(request: web.Request) -> web.Response:

@@ -104,6 +104,11 @@ SOCKETS = web.AppKey[set[web.WebSocketResponse]]("sockets")
 WAKERS = web.AppKey[set[asyncio.Event]]("wakers")  # event streams to wake at shutdown
 
 
+def recap_path(slug: str) -> str:
+    """Where the web app serves a session's recap (written when its chat ends)."""
+    return f"/recaps/{slug}.html"
+
+
 def render(request: web.Request, template: str, *, status: int = 200, **values: Any) -> web.Response:
     """A jinja page (autoescaped, StrictUndefined) as an HTML response."""
     html = request.app[JINJA].get_template(template).render(**values)

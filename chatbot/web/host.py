@@ -24,7 +24,7 @@ from chatbot.core.commands import CommandSpec
 from chatbot.core.model import Author
 from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import host_author
-from chatbot.web.context import CTX, render
+from chatbot.web.context import CTX, recap_path, render
 from chatbot.web.liveview import find_live, stream_state
 from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
 
@@ -34,6 +34,15 @@ HELD_REASONS = {
     "history_budget": "the bot read as much of the platform's history as it may without finding it",
     "unknown_cursor": "the platform no longer knows where the bot left off",
     "history_failed": "the platform's history could not be read",
+}
+
+
+#: The session controls that make sense in each status (the page's buttons; the runner decides).
+ALLOWED = {
+    "scheduled": ("start", "end", "extend"),
+    "live": ("pause", "next", "skip", "next_question", "extend", "end"),
+    "paused": ("resume", "start", "end", "extend"),
+    "ended": (),
 }
 
 
@@ -94,6 +103,8 @@ async def dashboard(request: web.Request) -> web.StreamResponse:
         cautions=cautions(),
         reasons=HELD_REASONS,
         room_slug=room.slug if room else "",
+        recap=recap_path(state["session"]["slug"]),
+        allowed=ALLOWED[state["status"]],
     )
 
 

@@ -18,12 +18,12 @@ from aiohttp import web
 
 from chatbot.hosting.live import LiveSession
 from chatbot.hosting.payloads import LiveState
-from chatbot.web.context import CLOSING, CTX, WAKERS, render
+from chatbot.web.context import CLOSING, CTX, WAKERS, recap_path, render
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
 COALESCE_SECONDS = 0.15
-PUBLIC_STATUSES = {"open", "approved", "answered", "routed"}
+PUBLIC_STATUSES = {"open", "approved", "on_air", "answered", "routed"}
 
 
 def public_state(state: LiveState) -> LiveState:
@@ -54,6 +54,7 @@ async def live_page(request: web.Request) -> web.StreamResponse:
         state=state,
         session_id=live.session_id,
         room_slug=room.slug if room else "",
+        recap=recap_path(state["session"]["slug"]),
     )
 
 
@@ -70,7 +71,7 @@ def _ended_page(request: web.Request) -> web.StreamResponse:
         "ended.html",
         title=row["title"],
         row=row,
-        recap=f"/recaps/{row['slug']}.html" if recap.is_file() else "",
+        recap=recap_path(row["slug"]) if recap.is_file() else "",
         status=200,
     )
 

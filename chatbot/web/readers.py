@@ -58,6 +58,7 @@ def session_list(ctx: WebContext) -> list[dict[str, Any]]:
                 "hashtag": info["hashtag"],
                 "title": info["title"],
                 "status": state["status"],
+                "timezone": info["timezone"],
                 "started_at": state["starts_at"],
                 "ended_at": None,
                 "live": True,
@@ -82,6 +83,7 @@ def session_list(ctx: WebContext) -> list[dict[str, Any]]:
                 "hashtag": row["hashtag"],
                 "title": row["title"],
                 "status": row["status"],
+                "timezone": row["timezone"],
                 "started_at": row["started_at"],
                 "ended_at": row["ended_at"],
                 "live": False,
@@ -118,9 +120,33 @@ async def recaps(request: web.Request) -> web.StreamResponse:
     ):
         raise web.HTTPNotFound()
     target = Path(base, *parts).resolve()
-    if not target.is_relative_to(base) or not target.is_file():
+    if not target.is_relative_to(base):
         raise web.HTTPNotFound()
+    if not target.is_file():
+        return _no_recap_yet(request, rel)
     return web.FileResponse(target)
+
+
+def _no_recap_yet(request: web.Request, rel: str) -> web.StreamResponse:
+    """A recap asked for before it is written (the chat is on, or just ended): a page that says
+    so and leads to the chat's live view, instead of a bare 404."""
+    ctx = request.app[CTX]
+    slug = rel.removesuffix(".html") if rel.endswith(".html") and "/" not in rel else ""
+    try:
+        row = ctx.store.session_row(slug) if slug else None
+    except KeyError:
+        row = None
+    if row is None:
+        raise web.HTTPNotFound()
+    live = ctx.live(row["id"])
+    return render(
+        request,
+        "norecap.html",
+        status=404,
+        title=f"{row['hashtag']}: no recap yet",
+        row=row,
+        live=f"/live/{row['id']}" if live is not None else "",
+    )
 
 
 async def feed(request: web.Request) -> web.StreamResponse:

@@ -22,9 +22,10 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
+from chatbot.core import commands
 from chatbot.core.model import Message
-from chatbot.platforms.web import Listener, RoomError, RoomFull, WebRoom
-from chatbot.web.context import CTX, SOCKETS, render
+from chatbot.platforms.web import REACTIONS, Listener, RoomError, RoomFull, WebRoom
+from chatbot.web.context import CTX, SOCKETS, recap_path, render
 from chatbot.web.security import (
     AUTH,
     TokenBucket,
@@ -44,23 +45,55 @@ def _room(request: web.Request) -> WebRoom:
 
 
 async def room_page(request: web.Request) -> web.StreamResponse:
-    """GET /chat/<hashtag>: the room (the participant cookie is given here, before the socket)."""
+    """GET /chat/<hashtag>: the room (the participant cookie is given here, before the socket). An
+    ended chat's room says so and leads to its recap."""
     ctx = request.app[CTX]
     room = _room(request)
     live = ctx.live_for_room(room.slug)
+    state = live.state() if live else None
     limits = ctx.limits
+    hosts = [h.lstrip("@") for h in state["session"]["hosts"]] if state else []
     response = render(
         request,
         "room.html",
         title=f"{room.hashtag} chat room",
         room=room,
         session_id=live.session_id if live else "",
+        timezone=state["session"]["timezone"] if state else "UTC",
+        ended=room.stopped or (state is not None and state["status"] == "ended"),
+        recap=recap_path(state["session"]["slug"]) if state else "",
         is_host=request.app[AUTH].session(request) is not None,
+        hosts=hosts,
+        cautions=typed_cautions(),
+        reactions=REACTIONS,
         max_text=room.limits.max_text,
         rate=f"{limits.rate_messages} messages every {limits.rate_seconds:g} seconds",
     )
     give_participant_cookie(request, response)
     return response
+
+
+async def room_state(request: web.Request) -> web.StreamResponse:
+    """GET /chat/<hashtag>/state: whether the room is open (a browser whose socket closed asks
+    before it tries again), and where the recap is once the chat ended."""
+    ctx = request.app[CTX]
+    room = _room(request)
+    live = ctx.live_for_room(room.slug)
+    state = live.state() if live else None
+    ended = room.stopped or (state is not None and state["status"] == "ended")
+    return web.json_response(
+        {
+            "open": not room.stopped,
+            "ended": ended,
+            "recap": recap_path(state["session"]["slug"]) if state else None,
+        },
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def typed_cautions() -> dict[str, str]:
+    """What the room asks before a destructive command typed in it, by every word that names it."""
+    return {word: c.caution for c in commands.COMMANDS if c.destructive for word in (c.name, *c.aliases)}
 
 
 async def room_socket(request: web.Request) -> web.StreamResponse:

@@ -144,11 +144,20 @@ async def test_a_chat_in_the_browser(served: tuple[str, SessionRunner, Path], br
     await jane.page.press("#text", "Enter")
     await jane.page.wait_for_selector(".msg.bot :text('your question is #1')")
 
-    # Sam upvotes it from the sidebar
+    # Sam, on a phone, votes for it on the questions tab: the button shows the vote, and a second
+    # click takes it back; nobody sees a command
+    await sam.page.click(".room-tabs .tab[data-tab=side]")
     vote = "#queue li[data-number='1'] button.vote"
     await sam.page.wait_for_selector(f"{vote}:not([disabled])")
     await sam.page.click(vote)
+    await sam.page.wait_for_selector(f"{vote}.voted[aria-pressed=true]")
     await sam.page.wait_for_selector("#queue li[data-number='1'] .count:text('1')")
+    await sam.page.click(vote)
+    await sam.page.wait_for_selector(f"{vote}:not(.voted)")
+    await sam.page.wait_for_selector("#queue li[data-number='1'] .count:text('0')")
+    await sam.page.click(vote)
+    await sam.page.wait_for_selector("#queue li[data-number='1'] .count:text('1')")
+    await sam.page.click(".room-tabs .tab[data-tab=chat]")
     await say(sam, "A1: only for simple questions, the rest goes to the contact centre")
 
     # the live view shows the prompt, the queue and the counts
@@ -182,7 +191,8 @@ async def test_a_chat_in_the_browser(served: tuple[str, SessionRunner, Path], br
     host.page.once("dialog", yes)
     await host.page.click("button[data-action=end]")
     await jane.page.wait_for_selector('.msg.bot :text("That\'s a wrap")', timeout=10_000)
-    await jane.page.wait_for_selector("#conn-status:text('closed')", timeout=10_000)
+    await jane.page.wait_for_selector("#conn-status:text('The chat has ended.')", timeout=10_000)
+    await jane.page.wait_for_selector("#ended #recap-link")
     for _ in range(100):
         if (transcripts / f"{runner.slug}.html").is_file():
             break

@@ -172,7 +172,8 @@ async def test_dashboard_marks_destructive_buttons(client: ClientSession, served
     page = await (await client.get(f"/host/{SID}")).text()
     assert 'data-action="end" data-confirm="End the chat now?' in page
     assert 'value="reject" data-confirm="Reject question #1?' in page
-    assert 'data-action="pause">' in page  # no question for harmless ones
+    assert 'data-action="start">' in page  # no question for harmless ones
+    assert 'data-action="pause" disabled>' in page  # nothing to pause before the start
 
 
 async def test_header_csrf_works_too(client: ClientSession, served: Served) -> None:

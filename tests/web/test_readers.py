@@ -153,7 +153,7 @@ async def test_live_page_and_public_events(client: ClientSession, served: Served
     assert [q["status"] for q in served.state()["queue"]] == ["rejected"]  # the dashboard still sees it
     r.close()
     ended = await client.get(f"/live/{OLD}")
-    assert ended.status == 200 and "not running" in await ended.text()
+    assert ended.status == 200 and "This chat has ended." in await ended.text()
     assert (await client.get("/live/nothing")).status == 404
 
 

@@ -3,7 +3,7 @@
    Held posts (the bot cannot tell whether they went out) wait for the host's word on each. */
 "use strict";
 (() => {
-  const { el, clear, clock, countdown, follow, pill, fillCommon } = window.ChatUI;
+  const { el, clear, clock, countdown, follow, pill, fillCommon, fillStream, questionState, toast } = window.ChatUI;
   const root = document.getElementById("host");
   if (!root) return;
   const csrf = root.dataset.csrf;
@@ -16,11 +16,6 @@
   const reasons = JSON.parse(root.dataset.reasons || "{}");
   const heldCard = document.getElementById("held");
   const heldList = document.getElementById("held-list");
-
-  function say(lines, bad) {
-    clear(flash);
-    for (const line of lines) flash.append(el("p", { class: bad ? "bad" : "" }, line));
-  }
 
   async function send(fields, caution, url = action) {
     if (caution) {
@@ -35,16 +30,16 @@
         method: "POST", body: data, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf },
       });
-      if (!response.ok) { say([`${response.status}: ${await response.text()}`], true); return; }
+      if (!response.ok) { toast(flash, `${response.status}: ${await response.text()}`, true); return; }
       const result = await response.json();
-      say([result.text || "done."], !result.ok);
+      toast(flash, result.ok ? result.text || "done." : `Not done: ${result.text}`, !result.ok);
     } catch (err) {
-      say([`could not reach the server: ${err}`], true);
+      toast(flash, `could not reach the server: ${err}`, true);
     }
   }
 
   function questionButtons(q) {
-    if (q.status !== "open" && q.status !== "approved") return "";
+    if (!["open", "approved", "on_air"].includes(q.status)) return "";
     const b = (name, label) => el("button", {
       class: "button small", type: "button", "data-action": name,
       onclick: () => send({ action: name, n: q.number }, (cautions[name] || "").replaceAll("{n}", q.number)),
@@ -78,6 +73,7 @@
 
   function render(state) {
     fillCommon(state, timer);
+    fillStream(document.getElementById("stream"), state.recent);
     renderHeld(state.held || []);
     const allowed = ALLOWED[state.status];
     for (const button of root.querySelectorAll(".controls button[data-action]")) {
@@ -85,12 +81,14 @@
     }
     clear(body);
     const queue = state.queue || [];
-    if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 7, class: "muted" }, "No questions yet.")));
+    if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No questions yet.")));
     for (const q of queue) {
       body.append(el("tr", { class: `q-${q.status}`, "data-number": q.number },
-        el("td", {}, q.position ?? ""), el("td", {}, q.number), el("td", {}, q.text),
-        el("td", {}, (q.askers && q.askers.length > 1) ? `${q.author} +${q.askers.length - 1}` : q.author),
-        el("td", { class: "votes" }, q.upvotes), el("td", {}, pill(q.status)), el("td", {}, questionButtons(q))));
+        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text),
+        el("td", { "data-label": "Asked by" }, (q.askers && q.askers.length > 1) ? `${q.author} +${q.askers.length - 1}` : q.author),
+        el("td", { class: "votes", "data-label": "Votes" }, q.upvotes),
+        el("td", { "data-label": "Status" }, pill(q.status), " ", el("span", { class: "small muted" }, q.status === "on_air" || q.position ? questionState(q) : "")),
+        el("td", { "data-label": "Actions" }, questionButtons(q))));
     }
   }
 

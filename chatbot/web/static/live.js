@@ -1,7 +1,7 @@
-/* The live view: re-draw from every state the server sends. */
+/* The live view: re-draw from every state the server sends; an ended chat leads to its recap. */
 "use strict";
 (() => {
-  const { el, clear, countdown, follow, pill, fillCommon } = window.ChatUI;
+  const { el, clear, countdown, follow, pill, fillCommon, fillStream, questionState } = window.ChatUI;
   const root = document.getElementById("live");
   if (!root) return;
   const timer = countdown(document.getElementById("time-left"));
@@ -9,13 +9,17 @@
 
   function render(state) {
     fillCommon(state, timer);
+    fillStream(document.getElementById("answers"), state.recent, ["answer"]);
+    const join = document.getElementById("join-room");
+    if (join && state.status === "ended") join.hidden = true;
     clear(body);
     const queue = state.queue || [];
-    if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No questions yet.")));
+    if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No questions yet.")));
     for (const q of queue) {
       body.append(el("tr", { class: `q-${q.status}` },
-        el("td", {}, q.position ?? ""), el("td", {}, q.number), el("td", {}, q.text),
-        el("td", {}, q.author), el("td", { class: "votes" }, q.upvotes), el("td", {}, pill(q.status))));
+        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text),
+        el("td", { "data-label": "Asked by" }, q.author), el("td", { class: "votes", "data-label": "Votes" }, q.upvotes),
+        el("td", { "data-label": "Status" }, pill(q.status), " ", el("span", { class: "small muted" }, q.status === "on_air" || q.position ? questionState(q) : ""))));
     }
   }
   follow(root.dataset.events, render);
