@@ -113,7 +113,7 @@ class LiveFeed:
                 {
                     "number": q.number,
                     "author": REMOVED if handle_key(q.author) in gone else q.author,
-                    "text": q.text,
+                    "text": "" if handle_key(q.author) in gone else q.text,
                     "status": q.status.value,
                     "upvotes": q.upvotes,
                     "position": places.get(q.number),

@@ -46,7 +46,7 @@ class QueueEntry(TypedDict):
 
     number: int
     author: str  # "(removed)" for someone who opted out
-    text: str
+    text: str  # "" when its asker opted out
     status: str  # a QuestionStatus value: open, approved, on_air, answered, rejected, merged, routed
     upvotes: int
     position: int | None

@@ -141,7 +141,8 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         )
 
     rows = store.question_rows(sid, include_deleted=include_deleted)
-    questions = _questions(rows, tz, by_uid, hidden_people)
+    opted = {p["handle"].lstrip("@").casefold() for p in participants if p["key"] in removed_keys}
+    questions = _questions(rows, tz, by_uid, hidden_people | opted)  # nor named as askers
     people: list[ExportParticipant] = [
         {
             "handle": REMOVED if p["key"] in removed_keys else p["handle"],
@@ -269,7 +270,10 @@ def _questions(
             "position": position.get(r["number"]),
             "message_id": source["id"] if source else None,
             "removed": removed,
-            "history": json.loads(r["history"] or "[]"),
+            "history": [
+                {**h, "by": REMOVED if h["by"].lstrip("@").casefold() in hidden_people else h["by"]}
+                for h in json.loads(r["history"] or "[]")
+            ],
         }
         if r["deleted"]:
             item["deleted"] = True

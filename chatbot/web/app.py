@@ -49,6 +49,7 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.globals["REMOVED_TEXT"] = "removed at the participant's request"  # as the recaps say it
     env.filters["clock"] = clock
     env.filters["when"] = when
     return env

@@ -9,6 +9,7 @@
   const csrf = root.dataset.csrf;
   const base = `/host/${encodeURIComponent(root.dataset.session)}`;
   const action = `${base}/action`;
+  const REMOVED_TEXT = "removed at the participant's request";
   const timer = countdown(document.getElementById("time-left"));
   const body = document.getElementById("queue-body");
   const flash = document.getElementById("flash");
@@ -84,7 +85,7 @@
     if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 6, class: "muted" }, "No questions yet.")));
     for (const q of queue) {
       body.append(el("tr", { class: `q-${q.status}`, "data-number": q.number },
-        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text),
+        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text || REMOVED_TEXT),
         el("td", { "data-label": "Asked by" }, (q.askers && q.askers.length > 1) ? `${q.author} +${q.askers.length - 1}` : q.author),
         el("td", { class: "votes", "data-label": "Votes" }, q.upvotes),
         el("td", { "data-label": "Status" }, pill(q.status), " ", el("span", { class: "small muted" }, q.status === "on_air" || q.position ? questionState(q) : "")),

@@ -4,6 +4,7 @@
   const { el, clear, countdown, follow, pill, fillCommon, fillStream, questionState } = window.ChatUI;
   const root = document.getElementById("live");
   if (!root) return;
+  const REMOVED_TEXT = "removed at the participant's request";
   const timer = countdown(document.getElementById("time-left"));
   const body = document.getElementById("queue-body");
 
@@ -17,7 +18,7 @@
     if (!queue.length) body.append(el("tr", {}, el("td", { colspan: 5, class: "muted" }, "No questions yet.")));
     for (const q of queue) {
       body.append(el("tr", { class: `q-${q.status}` },
-        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text),
+        el("td", { "data-label": "#" }, q.number), el("td", { "data-label": "Question" }, q.text || REMOVED_TEXT),
         el("td", { "data-label": "Asked by" }, q.author), el("td", { class: "votes", "data-label": "Votes" }, q.upvotes),
         el("td", { "data-label": "Status" }, pill(q.status), " ", el("span", { class: "small muted" }, q.status === "on_air" || q.position ? questionState(q) : ""))));
     }

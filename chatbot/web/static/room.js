@@ -324,7 +324,7 @@
           }, "▲"),
           el("span", { class: "count" }, q.upvotes)),
         el("div", { class: "q-body" },
-          el("div", { class: "q-text" }, linkify(q.text)),
+          el("div", { class: "q-text" }, q.text ? linkify(q.text) : el("em", {}, "removed at the participant's request")),
           el("div", { class: "muted small" }, `#${q.number} · ${q.author} · ${questionState(q)}`))));
     }
   }
