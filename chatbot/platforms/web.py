@@ -339,6 +339,17 @@ class WebRoom:
         self._incoming.put_nowait(message)
         return message
 
+    def say_as(self, author: Author, text: str) -> Message:
+        """A host says ``text`` from the dashboard, under their own name (no browser of theirs is
+        in the room): shown to everyone and handed to the runner, like a message typed here."""
+        if self.stopped:
+            raise RoomError("this room is closed")
+        message = self._message(author, clean_text(text, self.limits.max_text), None)
+        self._reserved.add(key(author.handle))
+        self._publish(message)
+        self._incoming.put_nowait(message)
+        return message
+
     def command(self, listener: Listener, name: str, args: Sequence[str], *, ref: str = "") -> CommandGiven:
         """A command (typed, or a button's) for the runner; ``answer`` brings its outcome back to
         this browser with ``ref``."""

@@ -28,6 +28,7 @@ from chatbot.recap.types import (
     ExportQuestion,
     ExportSession,
     ExportStats,
+    ExportStatusChange,
     ExportUsage,
 )
 from chatbot.store import Store
@@ -217,6 +218,12 @@ def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
+def _step(h: dict[str, Any], hidden_people: set[str]) -> ExportStatusChange:
+    """One step of a question's history; by whom is left out for someone removed from the recap."""
+    by = REMOVED if h["by"].lstrip("@").casefold() in hidden_people else h["by"]
+    return {"status": h["status"], "by": by, "at": h["at"], "note": h["note"]}
+
+
 def _attachments(text: str | None) -> list[ExportAttachment]:
     """A message's attachments as the export lists them (filename, url, size; content_type when known)."""
     out: list[ExportAttachment] = []
@@ -270,10 +277,7 @@ def _questions(
             "position": position.get(r["number"]),
             "message_id": source["id"] if source else None,
             "removed": removed,
-            "history": [
-                {**h, "by": REMOVED if h["by"].lstrip("@").casefold() in hidden_people else h["by"]}
-                for h in json.loads(r["history"] or "[]")
-            ],
+            "history": [_step(h, hidden_people) for h in json.loads(r["history"] or "[]")],
         }
         if r["deleted"]:
             item["deleted"] = True

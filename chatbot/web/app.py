@@ -12,7 +12,8 @@ Routes (handlers are thin; the work is in the modules they come from):
                                whether it is open (and its recap)
     /live/<session>            the live view; /events is its SSE stream    liveview
     /host/<session>            the host dashboard (login), /events, /action host
-                               and /held (a held post: did it go out?)
+                               /say (in the room) and /held (a held post:
+                               did it go out?)
     /login, /logout            host login (POST)                            host
     /api/sessions[/<id>[/queue|/messages]]  JSON                            api
     /static/                   CSS, JS and the icon (no CDN, no inline script); /favicon.ico
@@ -106,6 +107,7 @@ def create_app(ctx: WebContext) -> web.Application:
     r.add_get("/host/{session}/events", host.host_events)
     r.add_post("/host/{session}/action", host.host_action)
     r.add_post("/host/{session}/held", host.resolve_held)
+    r.add_post("/host/{session}/say", host.say)
     r.add_post("/login", host.login)
     r.add_post("/logout", host.logout)
     r.add_get("/api/sessions", api.sessions)

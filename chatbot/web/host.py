@@ -8,6 +8,9 @@ the page asks "are you sure?" first (a browser confirm, or a confirmation page w
 Requests without a host session, with a wrong CSRF token or from another site get 403 and
 change nothing.
 
+The host can also say something in the session's web room from the dashboard (``/say``), so a
+host on a phone needs no second tab.
+
 Posts the bot may have made just before a crash, which the platform's history could not confirm,
 are held (``LiveState.held``): the dashboard lists them and the host says whether each went out
 (``/host/<session>/held``); the bot never sends them again on its own.
@@ -23,12 +26,13 @@ from chatbot.core import commands
 from chatbot.core.commands import CommandSpec
 from chatbot.core.model import Author
 from chatbot.hosting.live import CommandResult, LiveSession
-from chatbot.platforms.web import host_author
+from chatbot.platforms.web import RoomError, host_author, typed_command
 from chatbot.web.context import CTX, recap_path, render
 from chatbot.web.liveview import find_live, stream_state
 from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
 
 MAX_FIELD = 200  # characters of one form field passed on to the command table
+MAX_TEXT = 4000  # characters of what the host says in the room (the room refuses over its limit)
 #: why a post is held, as the dashboard says it (``chatbot.hosting.lookup.Reason``)
 HELD_REASONS = {
     "history_budget": "the bot read as much of the platform's history as it may without finding it",
@@ -54,8 +58,9 @@ class _Fields(dict[str, str]):
 
 
 def cautions() -> dict[str, str]:
-    """The "are you sure?" question of each destructive command (``{n}`` left for the page)."""
-    return {c.name: c.caution for c in commands.COMMANDS if c.destructive}
+    """The "are you sure?" question of each destructive command, by every word that names it
+    (``{n}`` left for the page)."""
+    return {word: c.caution for c in commands.COMMANDS if c.destructive for word in (c.name, *c.aliases)}
 
 
 def action_command(form: Mapping[str, object]) -> tuple[CommandSpec, list[str]]:
@@ -126,22 +131,65 @@ async def host_action(request: web.Request) -> web.StreamResponse:
     spec, args = action_command(form)
     wants_json = "application/json" in request.headers.get("Accept", "")
     if spec.destructive and form.get("confirm") != "yes":
-        question = spec.caution.format_map(
-            _Fields({a.name: v for a, v in zip(spec.args, args, strict=False)})
-        )
-        if wants_json:
-            raise web.HTTPBadRequest(text=f"confirm: {question} (send confirm=yes)")
         fields = [(k, str(v)) for k, v in form.items() if k not in {"csrf", "confirm"}]
-        return render(
-            request,
-            "confirm.html",
-            title="Are you sure?",
-            question=question,
-            fields=fields,
-            csrf=session.csrf,
-            session_id=live.session_id,
-        )
+        return ask_first(request, wants_json, live, spec, args, fields, session.csrf)
     return answer(wants_json, session.flash, live, await give_command(live, spec, args))
+
+
+def ask_first(
+    request: web.Request,
+    wants_json: bool,
+    live: LiveSession,
+    spec: CommandSpec,
+    args: list[str],
+    fields: list[tuple[str, str]],
+    csrf: str,
+) -> web.Response:
+    """A destructive command not confirmed yet: "are you sure?" (a page with the form's fields to
+    send again with ``confirm=yes``; JSON callers get 400 with the question)."""
+    question = spec.caution.format_map(_Fields({a.name: v for a, v in zip(spec.args, args, strict=False)}))
+    if wants_json:
+        raise web.HTTPBadRequest(text=f"confirm: {question} (send confirm=yes)")
+    return render(
+        request,
+        "confirm.html",
+        title="Are you sure?",
+        question=question,
+        fields=fields,
+        csrf=csrf,
+        session_id=live.session_id,
+    )
+
+
+async def say(request: web.Request) -> web.StreamResponse:
+    """POST /host/<session>/say: the host says something in the session's web room from the
+    dashboard (no second tab); a command typed there is given like a button. Answered like an
+    action."""
+    form = await request.post()
+    csrf = form.get("csrf")
+    session = request.app[AUTH].require(request, form_csrf=csrf if isinstance(csrf, str) else None)
+    live = find_live(request)
+    text = str(form.get("text", ""))[:MAX_TEXT].strip()
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    typed = typed_command(text)
+    if typed is not None:
+        name, args = typed
+        spec = commands.find(name)
+        if spec is not None and spec.destructive and form.get("confirm") != "yes":
+            fields = [("action", spec.name), *((a.name, v) for a, v in zip(spec.args, args, strict=False))]
+            return ask_first(request, wants_json, live, spec, list(args), fields, session.csrf)
+        result = await live.command(name, args, dashboard_host(live), platform="web", via="dashboard")
+        return answer(wants_json, session.flash, live, result)
+    room = request.app[CTX].room(live.state()["session"]["hashtag"])
+    if room is None:
+        result = CommandResult(False, "this chat has no web room to say it in", "say", ("refused",))
+    else:
+        try:
+            room.say_as(dashboard_host(live), text)
+            result = CommandResult(True, "said in the room.", "say")
+        except RoomError as refused:
+            result = CommandResult(False, str(refused), "say", ("refused",))
+    return answer(wants_json, session.flash, live, result)
 
 
 async def resolve_held(request: web.Request) -> web.StreamResponse:

@@ -270,3 +270,30 @@ def test_token_bucket() -> None:
     assert bucket.wait() == pytest.approx(1.0)
     now[0] += 1.0
     assert bucket.take() and not bucket.take()
+
+
+async def test_the_host_says_something_in_the_room_from_the_dashboard(
+    client: ClientSession, served: Served
+) -> None:
+    """No second tab: what the host writes on the dashboard is said in the room under the host's
+    name; a command written there is given like a button, and End still asks first."""
+    await ask(served)
+    csrf = await login(client)
+    say = f"/host/{SID}/say"
+    json_ = {"Accept": "application/json"}
+    r = await client.post(say, data={"csrf": csrf, "text": "Welcome, everyone!"}, headers=json_)
+    assert await r.json() == {"ok": True, "text": "said in the room.", "command": "say"}
+    await served.settled()
+    said = served.stored()[-1]
+    assert (said.author.handle, said.text) == ("LocalGovChat", "Welcome, everyone!")
+    shown = [f for f in served.room.recent() if f["text"] == "Welcome, everyone!"]
+    assert shown and shown[0]["author"]["host"] is True
+    r = await client.post(say, data={"csrf": csrf, "text": "/approve 1"}, headers=json_)
+    assert await r.json() == {"ok": True, "text": "question #1 approved (place 1).", "command": "approve"}
+    assert served.stored()[-1].text == "Welcome, everyone!"  # the command is no message
+    r = await client.post(say, data={"csrf": csrf, "text": "/end"}, headers=json_)
+    assert r.status == 400 and "End the chat now?" in await r.text()
+    page = await (await client.post(say, data={"csrf": csrf, "text": "/stop"})).text()
+    assert "Are you sure?" in page and 'name="action" value="end"' in page
+    assert served.state()["status"] == "scheduled"
+    assert (await client.post(say, data={"text": "hi"})).status == 403  # the CSRF token is needed

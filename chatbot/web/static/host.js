@@ -31,12 +31,30 @@
         method: "POST", body: data, credentials: "same-origin",
         headers: { Accept: "application/json", "X-CSRF-Token": csrf },
       });
-      if (!response.ok) { toast(flash, `${response.status}: ${await response.text()}`, true); return; }
+      if (!response.ok) { toast(flash, `${response.status}: ${await response.text()}`, true); return false; }
       const result = await response.json();
       toast(flash, result.ok ? result.text || "done." : `Not done: ${result.text}`, !result.ok);
+      return result.ok;
     } catch (err) {
       toast(flash, `could not reach the server: ${err}`, true);
+      return false;
     }
+  }
+
+  const sayForm = document.getElementById("say-form");
+  if (sayForm) {
+    const box = document.getElementById("say-text");
+    sayForm.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const text = box.value.trim();
+      const word = /^[/!]([\w+-]+)/.exec(text);
+      const caution = word && cautions[word[1].toLowerCase()];
+      const n = (text.match(/\d+/) || ["?"])[0];
+      if (text && await send({ text }, caution && caution.replaceAll("{n}", n), `${base}/say`) && box.value.trim() === text) box.value = "";
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing) { event.preventDefault(); sayForm.requestSubmit(); }
+    });
   }
 
   function questionButtons(q) {
