@@ -184,6 +184,20 @@ def test_komodo_ama_live_day_is_one_session(shared_data: Path, tmp_path: Path) -
     assert 60 <= export["stats"]["messages"] <= 68  # 68 that day, the live hour is most of them
 
 
+def test_an_old_ama_exported_as_plain_text_gets_a_recap(shared_data: Path, tmp_path: Path) -> None:
+    """``import`` on the Komodo AMA's 2019 plain-text exports: the live day is one session whose
+    recap holds the day's questions with their votes."""
+    base = shared_data / "komodo-discord-ama" / "plaintext" / "ama-archive" / "atomicdex_ama_august2019"
+    store = Store(tmp_path / "k.db")
+    report = import_files(store, [base / "1.txt", base / "2.txt"])
+    live = [s for s in report.sessions if "2019-08-07" in s]
+    assert len(live) == 1
+    export = build_export(store, live[0])
+    assert 60 <= export["stats"]["messages"] <= 68  # as from the CSV of the same export
+    assert export["session"]["platform"] == "discord"
+    assert any(m["reactions"] for m in export["messages"] if "reactions" in m)
+
+
 def test_a_meeting_is_named_after_itself_not_its_info_items(shared_data: Path, tmp_path: Path) -> None:
     store = Store(tmp_path / "f.db")
     report = import_files(store, [shared_data / "meetbot-fedora" / "magazine.2020-06-10-12.02.log.txt"])

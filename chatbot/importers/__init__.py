@@ -6,7 +6,7 @@ platform ids as strings, a warning ``PATH:LINE: problem; what was done`` for eve
 was repaired or skipped. It raises ImportFailed (one line) only when the file as a whole cannot
 be imported: unreadable, empty, an unknown or refused format, or nothing valid in it.
 
-Formats: "jsonl" (ours), "x-v2", "x-v1", "dce-json", "dce-csv", "tags-csv", "meetbot",
+Formats: "jsonl" (ours), "x-v2", "x-v1", "dce-json", "dce-csv", "dce-txt", "tags-csv", "meetbot",
 "md-transcript".
 """
 
@@ -17,7 +17,17 @@ from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
 
-from chatbot.importers import dce_csv, dce_json, jsonl, md_transcript, meetbot, tags_csv, xv1, xv2
+from chatbot.importers import (
+    dce_csv,
+    dce_json,
+    dce_txt,
+    jsonl,
+    md_transcript,
+    meetbot,
+    tags_csv,
+    xv1,
+    xv2,
+)
 from chatbot.importers._common import Collector, TextLines, read_text
 from chatbot.importers.base import Hints, ImportFailed, ImportResult, Sink
 from chatbot.importers.detect import classify_json, detect_text
@@ -30,6 +40,7 @@ FORMATS: dict[str, Callable[[str, Collector], None]] = {
     "x-v1": xv1.parse,
     "dce-json": dce_json.parse,
     "dce-csv": dce_csv.parse,
+    "dce-txt": dce_txt.parse,
     "tags-csv": tags_csv.parse,
     "meetbot": meetbot.parse,
     "md-transcript": md_transcript.parse,

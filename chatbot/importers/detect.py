@@ -26,14 +26,14 @@ _MINUTES = re.compile(r"Meeting started by \S+ at \d\d:\d\d:\d\d UTC")
 _TCHAT_TIME = re.compile(r"^\d{1,2}:\d\d [AP]M$", re.M)
 _TCHAT_WHO = re.compile(r"^.+ @\w{1,15}$", re.M)
 
-REFUSE_DCE = "DiscordChatExporter {kind} export: export as JSON or CSV and import that"
+REFUSE_DCE = "DiscordChatExporter {kind} export: export as JSON, CSV or plain text and import that"
 REFUSE_MINUTES = "MeetBot {kind}: import the .log.txt raw log instead"
 REFUSE_TCHAT = (
     "tchat.io text copy (no dates, truncated links, retweets inlined): import the chat's "
     "TAGS / Twitter Archiver CSV or X API JSON instead"
 )
 KNOWN = (
-    "our JSON Lines, X API v2 JSON/JSONL, X API v1.1 JSONL, DiscordChatExporter JSON or CSV, "
+    "our JSON Lines, X API v2 JSON/JSONL, X API v1.1 JSONL, DiscordChatExporter JSON, CSV or text, "
     "TAGS / Twitter Archiver CSV, a MeetBot .log.txt, or a PSTweetChat Markdown transcript"
 )
 
@@ -125,7 +125,7 @@ def detect_text(text: str, path: Path) -> str:
     if _MINUTES.search(head):
         raise ImportFailed(f"{path}: {REFUSE_MINUTES.format(kind='minutes')}")
     if _DCE_TEXT.search(head):
-        raise ImportFailed(f"{path}: {REFUSE_DCE.format(kind='plain-text')}")
+        return "dce-txt"
     if _MD_HEADING.search(head) and _MD_STAMP.search(head):
         return "md-transcript"
     if "tchat.io" in head or (len(_TCHAT_TIME.findall(head)) >= 2 and _TCHAT_WHO.search(head)):

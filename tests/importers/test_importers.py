@@ -40,6 +40,7 @@ DETECTED = {
     "x_v1.jsonl": "x-v1",
     "dce.json": "dce-json",
     "dce.csv": "dce-csv",
+    "dce_plain.txt": "dce-txt",
     "archiver.csv": "tags-csv",
     "tags_classic.csv": "tags-csv",
     "garden_meeting.log.txt": "meetbot",
@@ -64,8 +65,7 @@ def test_detection_ignores_the_extension(imp: Path, tmp_path: Path, name: str, f
 @pytest.mark.parametrize(
     ("name", "says"),
     [
-        ("dce_plain.txt", "DiscordChatExporter plain-text export: export as JSON or CSV and import that"),
-        ("dce_dark.html", "DiscordChatExporter HTML export: export as JSON or CSV and import that"),
+        ("dce_dark.html", "DiscordChatExporter HTML export: export as JSON, CSV or plain text and import"),
         ("minutes.txt", "MeetBot minutes: import the .log.txt raw log instead"),
         ("minutes.html", "MeetBot minutes (HTML): import the .log.txt raw log instead"),
         ("meetbot_log.html", "MeetBot HTML log: import the .log.txt raw log instead"),

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from chatbot.core.model import Message
-from chatbot.importers import detect, load
+from chatbot.importers import ImportResult, detect, load
 from chatbot.importers.base import ImportFailed
 
 NY = ZoneInfo("America/New_York")
@@ -299,7 +299,6 @@ def test_asbroker_meetings_all_import(shared_data: Path) -> None:
 @pytest.mark.parametrize(
     ("pattern", "says"),
     [
-        ("komodo-discord-ama/plaintext/ama-archive/*/*.txt", "DiscordChatExporter plain-text export"),
         ("komodo-discord-ama/htmldark/ama-archive/*/*.html", "DiscordChatExporter HTML export"),
         ("meetbot-*/*[0-9].txt", "MeetBot minutes: import the .log.txt raw log instead"),
         ("meetbot-*/*[0-9].html", "MeetBot minutes (HTML)"),
@@ -313,3 +312,26 @@ def test_real_files_we_refuse(shared_data: Path, pattern: str, says: str) -> Non
     for p in paths:
         with pytest.raises(ImportFailed, match=says.replace("(", r"\(").replace(")", r"\)")):
             detect(p)
+
+
+@pytest.mark.parametrize(
+    "export", ["antara-ama-july2019/1", "antara-ama-july2019/2", "antara-ama-july2019/3",
+               "atomicdex_ama_august2019/1", "atomicdex_ama_august2019/2"],
+)  # fmt: skip
+def test_komodo_plain_text_says_what_the_csv_of_the_same_export_says(shared_data: Path, export: str) -> None:
+    """DiscordChatExporter wrote each AMA channel as CSV and as plain text: read both, the same
+    messages come out (author, minute, text, attachments, reactions with their counts)."""
+    base = shared_data / "komodo-discord-ama"
+    txt = load(base / "plaintext" / "ama-archive" / f"{export}.txt", tz=UTC)
+    csv = load(base / "csv" / "ama-archive" / f"{export}.csv", tz=UTC)
+    assert txt.format == "dce-txt" and txt.warnings == []
+    assert txt.hints.channel == export.split("/")[0] and txt.hints.title.startswith("Komodo - ")
+
+    def seen(r: ImportResult) -> list[tuple[object, ...]]:
+        return [
+            (m.author.handle, m.ts, m.text.strip(), [a.url for a in m.attachments], m.reactions, m.likes)
+            for m in r.messages
+        ]
+
+    assert len(txt.messages) == len(csv.messages) > 0
+    assert seen(txt) == seen(csv)
