@@ -34,7 +34,7 @@ def make_platform(
     from chatbot.platforms.x.limits import endpoints
     from chatbot.platforms.x.spendbook import book_for
 
-    settings.credentials.check()
+    settings.credentials.check(stream=settings.stream)
     clock = clock or SystemClock()
     spec = session.spec
     api = XApi(settings, endpoints(settings.limits, settings.prices), clock, book_for(config.db, spec.id))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +35,7 @@ from chatbot.platforms.x.client import Refused, XApi
 from chatbot.platforms.x.limits import WINDOW
 from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, iso_z, like_counts, messages, time_of
 from chatbot.platforms.x.settings import XSettings
+from chatbot.platforms.x.stream import Stream, stream_events
 
 log = logging.getLogger("chatbot.platforms.x")
 
@@ -98,6 +100,8 @@ class XPlatform:
         self._likes: dict[str, int] = {}
         self._next_likes = clock.now()
         self._out_of_budget = False
+        self._rng = random.Random()
+        self.stream = Stream(api, session_id=session_id) if settings.stream else None
 
     # -- lifetime ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -132,6 +136,8 @@ class XPlatform:
                     self.session_id,
                     ",".join(sorted(missing)),
                 )
+        if self.stream is not None:
+            await self.stream.set_rule(self.query())
         log.info(
             "event=x_connected session=%s account=%s hosts_known_by_id=%d %s",
             self.session_id,
@@ -156,8 +162,12 @@ class XPlatform:
     async def events(self) -> AsyncIterator[Event]:
         if self.me is None:
             raise PlatformError("x: not started")
+        if self.stream is not None:
+            async for ev in stream_events(self, self.stream, self._rng):
+                yield ev
+            return
         due = self.clock.now()
-        while await self._pause_until(due):
+        while await self.pause_until(due):
             due = self.clock.now() + timedelta(seconds=self.interval())
             if self._out_of_budget:
                 continue
@@ -186,7 +196,69 @@ class XPlatform:
         """The runner's pending questions heard on X: their likes are read from now on."""
         self._watched = {i for i in message_ids if is_post_id(i)}
 
-    async def _pause_until(self, when: datetime) -> bool:
+    # -- what the stream asks of the adapter (chatbot.platforms.x.stream) ----------------------------
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
+
+    async def catch_up(self) -> list[Message]:
+        """What was said since the newest post heard (or the session's start), all of it up to
+        now: the stream then goes on from its connection."""
+        if self._out_of_budget:
+            return []
+        async with self._reading:
+            try:
+                found, _, newest = await self._read_after(
+                    self._since or id_at(self._origin), self.history_budget
+                )
+            except ReadBudgetReached:
+                self._budget_spent()
+                return []
+        if newest:
+            self._since = max(self._since or newest, newest, key=int)
+        return found
+
+    async def read_likes(self) -> list[Tallied]:
+        async with self._reading:
+            try:
+                return await self._read_likes()
+            except ReadBudgetReached:
+                self._budget_spent()
+                return []
+
+    def heard_on_stream(self, heard: list[Message]) -> None:
+        """Posts the stream carried: counted (and against the read budget), the newest kept."""
+        self.api.count("stream", len(heard))
+        for m in heard:
+            self._since = max(self._since or m.id, m.id, key=int)
+        if self._left() <= 0:
+            self._budget_spent()
+
+    async def next_of(self, queue: asyncio.Queue[Any]) -> tuple[str, Any]:
+        """The stream's next item; ("likes", None) when the likes are due first; ("stop", None)
+        when the adapter stops or the read budget is spent."""
+        if self.stopped or self._out_of_budget:
+            return ("stop", None)
+        waits: dict[asyncio.Future[Any], str] = {
+            asyncio.ensure_future(queue.get()): "item",
+            asyncio.ensure_future(self._stopped.wait()): "stop",
+        }
+        if self.settings.likes_seconds and self._watched:
+            waits[asyncio.ensure_future(self.clock.sleep_until(self._next_likes))] = "likes"
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in waits:
+                f.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        first = min(done, key=lambda f: ("item", "stop", "likes").index(waits[f]))
+        what = waits[first]
+        if what == "item":
+            item: tuple[str, Any] = first.result()
+            return item
+        return (what, None)
+
+    async def pause_until(self, when: datetime) -> bool:
         """Wait on the clock until ``when``; False when stopped meanwhile."""
         if self._stopped.is_set():
             return False

@@ -90,6 +90,7 @@ class XApi:
         self.spend = Spend(table)
         self.windows = {k: Window(e.limit) for k, e in table.items()}
         self._session: Any = None
+        self._redirect: Any = None
         self._reader: Any = None
         self._writer: Any = None
         self._read_as_user = False
@@ -116,6 +117,7 @@ class XApi:
                 )
             return await handler(req)
 
+        self._redirect = redirect
         timeout = aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
         self._session = aiohttp.ClientSession(timeout=timeout, middlewares=(redirect,))
         kinds = dict(return_type=aiohttp.ClientResponse)
@@ -127,6 +129,33 @@ class XApi:
         self._write_as_user = oauth1 is not None
         for client in {id(c): c for c in (self._reader, self._writer)}.values():
             client.session = self._session
+
+    def new_session(self, *, sock_read: float) -> Any:
+        """A session of its own (the filtered stream's: tweepy closes it when the stream ends)."""
+        import aiohttp
+
+        timeout = aiohttp.ClientTimeout(sock_read=sock_read)
+        return aiohttp.ClientSession(timeout=timeout, middlewares=(self._redirect,))
+
+    @property
+    def session(self) -> Any:
+        return self._session
+
+    async def call(self, key: str, send: Send) -> dict[str, Any]:
+        """Any request through tweepy, within ``key``'s limits, counted and retried."""
+        return await self._call(key, send)
+
+    async def reserve(self, key: str) -> None:
+        """Room under ``key``'s limit for a request made outside ``call`` (a stream's connection),
+        and the request counted."""
+        window = self.windows[key]
+        await self._room(key, window)
+        window.note_sent(self.clock.now())
+        self._spent(key, requests=1)
+
+    def count(self, key: str, units: int) -> None:
+        """Units that came outside ``call`` (posts on the stream)."""
+        self._spent(key, units=units)
 
     async def close(self) -> None:
         if self._session is not None:

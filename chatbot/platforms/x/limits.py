@@ -59,6 +59,14 @@ ENDPOINTS: Mapping[str, Endpoint] = {
             "users", "GET", "/2/users/by", 300, 0.010, "user read", False,
             "the hosts named by handle, once at start (so a renamed host stays a host)",
         ),
+        Endpoint(
+            "stream", "GET", "/2/tweets/search/stream", 50, 0.005, "post read", True,
+            "with stream = true: connections (one at a time), the chat's posts as they are made",
+        ),
+        Endpoint(
+            "rules", "POST", "/2/tweets/search/stream/rules", 450, 0.0, "request", False,
+            "with stream = true: the session's rule, set at start",
+        ),
     )
 }  # fmt: skip
 

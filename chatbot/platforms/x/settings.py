@@ -28,6 +28,7 @@ KEYS = frozenset(
         "page_size",
         "max_pages",
         "settle_seconds",
+        "stream",
         "retweets",
         "read_budget",
         "history_budget",
@@ -53,8 +54,11 @@ class Credentials:
     user_token: str | None = field(default=None, repr=False)
     unset: tuple[str, ...] = ()  # OAuth 1.0a keys missing when some of the four are set
 
-    def check(self) -> None:
-        """MissingCredentials unless the bot can post (OAuth 1.0a or an OAuth 2 user token)."""
+    def check(self, *, stream: bool = False) -> None:
+        """MissingCredentials unless the bot can post (OAuth 1.0a or an OAuth 2 user token), and
+        read the filtered stream where asked (it takes the app's bearer token only)."""
+        if stream and not self.bearer:
+            raise MissingCredentials(f"x: stream = true needs the app's bearer token in {BEARER}")
         if self.unset:
             raise MissingCredentials(f"x: OAuth 1.0a needs all four keys; {', '.join(self.unset)} not set")
         if self.oauth1 is None and self.user_token is None:
@@ -83,6 +87,7 @@ class XSettings:
     max_pages: int = 10  # pages per search: a burst of up to page_size * max_pages is heard whole
     settle_seconds: int = 10  # a search reads posts at least this old: X has indexed them (0-60)
     retweets: bool = False  # hear retweets too (they are kept apart; they never answer or ask)
+    stream: bool = False  # hear through the filtered stream (needs X_BEARER_TOKEN) instead of polling
     read_budget: int = 5000  # posts read per session, at most (every read is paid)
     history_budget: int = 500  # posts read per catch-up after a restart, or per lookup of a post
     likes_seconds: float = 60.0  # between reads of the queued questions' likes (0: never)
@@ -143,6 +148,7 @@ def load_settings(section: Section, env: Mapping[str, str]) -> XSettings:
         max_pages=count("max_pages", 10, 1, 100),
         settle_seconds=count("settle_seconds", 10, 0, 60),
         retweets=section.get("retweets", bool, False),
+        stream=section.get("stream", bool, False),
         read_budget=count("read_budget", 5000, 10, 10_000_000),
         history_budget=count("history_budget", 500, 10, 1_000_000),
         likes_seconds=float(likes),

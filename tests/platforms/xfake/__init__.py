@@ -16,7 +16,8 @@ __all__ = ["Credentials", "Fault", "Logged", "Post", "User", "XFake", "serve", "
 @asynccontextmanager
 async def serve(fake: XFake) -> AsyncIterator[str]:
     """The fake listening on a free loopback port; yields its base URL."""
-    runner = web.AppRunner(fake.app(), handle_signals=False, access_log=None)
+    # a client that goes away ends its request's handler (the stream frees its one connection)
+    runner = web.AppRunner(fake.app(), handle_signals=False, access_log=None, handler_cancellation=True)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

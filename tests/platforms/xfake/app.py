@@ -42,6 +42,7 @@ from tests.platforms.xfake.model import (
     parse_query,
     time_of,
 )
+from tests.platforms.xfake.stream import FilteredStream
 
 WINDOW = timedelta(minutes=15)
 ROUTES = {
@@ -50,8 +51,12 @@ ROUTES = {
     ("POST", "/2/tweets"): "post",
     ("GET", "/2/users/me"): "me",
     ("GET", "/2/users/by"): "users",
+    ("GET", "/2/tweets/search/stream"): "stream",
+    ("GET", "/2/tweets/search/stream/rules"): "rules",
+    ("POST", "/2/tweets/search/stream/rules"): "rules",
 }
 USER_ONLY = {"post", "me"}
+APP_ONLY = {"stream", "rules"}  # the filtered stream takes the app's bearer token only
 #: requests per 15 minutes per caller, as X documents them: (app bearer, user context)
 LIMITS: dict[str, tuple[int, int]] = {
     "search": (450, 300),
@@ -59,6 +64,8 @@ LIMITS: dict[str, tuple[int, int]] = {
     "post": (0, 100),
     "me": (0, 75),
     "users": (300, 900),
+    "stream": (50, 0),
+    "rules": (450, 0),
 }
 TOO_LONG = (
     "Your Tweet text is too long. For more information on how X determines text length see "
@@ -116,6 +123,7 @@ class XFake:
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.clock)
         self.bot = self.timeline.user("chatbot", "chatbot", id="4242")
+        self.stream = FilteredStream(self)
 
     # -- what tests do ---------------------------------------------------------------------------
     def user(self, username: str, name: str = "") -> User:
@@ -126,6 +134,7 @@ class XFake:
         author = self.user(who) if isinstance(who, str) else who
         post = self.timeline.add(author, self._shorten(text), **refs)
         post.shown_at = post.created_at + timedelta(seconds=lag)
+        self.stream.publish(post)
         return str(post.id)
 
     def like(self, post_id: str, n: int = 1) -> None:
@@ -155,6 +164,9 @@ class XFake:
         app.router.add_post("/2/tweets", self._create)
         app.router.add_get("/2/users/me", self._me)
         app.router.add_get("/2/users/by", self._users_by)
+        app.router.add_get("/2/tweets/search/stream", self.stream.connect)
+        app.router.add_get("/2/tweets/search/stream/rules", self.stream.get_rules)
+        app.router.add_post("/2/tweets/search/stream/rules", self.stream.post_rules)
         return app
 
     @web.middleware
@@ -168,6 +180,12 @@ class XFake:
             detail = (
                 "Authenticating with OAuth 2.0 Application-Only is forbidden for this endpoint.  Supported "
                 "authentication types are [OAuth 1.0a User Context, OAuth 2.0 User Context]."
+            )
+            return self._logged(endpoint, caller, params, problem(403, "Unsupported Authentication", detail))
+        if endpoint in APP_ONLY and caller != "app":
+            detail = (
+                "Authenticating with OAuth 1.0a User Context is forbidden for this endpoint.  Supported "
+                "authentication types are [OAuth 2.0 Application-Only]."
             )
             return self._logged(endpoint, caller, params, problem(403, "Unsupported Authentication", detail))
         fault = self._take_fault(endpoint)
@@ -371,13 +389,17 @@ class XFake:
     # -- rendering ---------------------------------------------------------------------------------
     def _posts_body(self, posts: list[Post], q: Any) -> dict[str, Any]:
         fields = set((q.get("tweet.fields") or q.get("post.fields") or "").split(","))
-        body: dict[str, Any] = {"data": [self._post(p, fields) for p in posts]}
+        body: dict[str, Any] = {"data": [self.render(p, fields) for p in posts]}
         if "author_id" in (q.get("expansions") or "").split(","):
             authors = {p.author.id: p.author for p in posts}
             body["includes"] = {"users": [_user(u) for u in authors.values()]}
         return body
 
-    def _post(self, p: Post, fields: set[str]) -> dict[str, Any]:
+    def render_user(self, u: User) -> dict[str, str]:
+        return _user(u)
+
+    def render(self, p: Post, fields: set[str]) -> dict[str, Any]:
+        """A post as X shows it, with the fields asked for."""
         d: dict[str, Any] = {"id": str(p.id), "text": html.escape(p.text, quote=False)}
         d["edit_history_tweet_ids"] = [str(p.id)]
         if "created_at" in fields:
