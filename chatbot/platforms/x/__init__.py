@@ -2,8 +2,10 @@
 
 ``settings`` checks ``[platforms.x]`` (credentials from the environment), ``limits`` holds the one
 table of endpoints with their limits and prices and counts what a session spends, ``client`` wraps
-tweepy with those limits, retries and the spend, ``parse`` turns X's answers into messages, and
-``adapter`` is the ``Platform`` a session runs on. tweepy is imported only when a session connects.
+tweepy with those limits, retries and the spend (``spendbook`` keeps it in the archive), ``parse``
+turns X's answers into messages, ``reading`` reads search within the budget, ``stream`` hears
+through the filtered stream where asked, and ``adapter`` is the ``Platform`` a session runs on.
+tweepy is imported only when a session connects.
 """
 
 from __future__ import annotations

@@ -22,9 +22,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from chatbot.clock import Clock
 from chatbot.core.engine import handle_key
@@ -33,21 +33,19 @@ from chatbot.core.model import Author, Message
 from chatbot.platforms.base import EphemeralUnsupported, PlatformError, UnknownCursor
 from chatbot.platforms.x.client import Refused, XApi
 from chatbot.platforms.x.limits import WINDOW
-from chatbot.platforms.x.parse import FIELDS, id_at, is_post_id, iso_z, like_counts, messages, time_of
+from chatbot.platforms.x.parse import id_at, is_post_id, time_of
+from chatbot.platforms.x.reading import LIKE, ReadBudgetReached, Reader
 from chatbot.platforms.x.settings import XSettings
 from chatbot.platforms.x.stream import Stream, stream_events
 
 log = logging.getLogger("chatbot.platforms.x")
 
-LIKE = "like"  # the vote on X
 RECENT = timedelta(days=7, minutes=-5)  # how far back recent search reaches (with a margin)
 LIVE_BEFORE = timedelta(minutes=10)  # polling goes fast this long before the start...
 LIVE_AFTER = timedelta(minutes=30)  # ...and stays fast this long after the planned end
-KEEP = 5000  # posts kept in memory for history pages
 
-
-class ReadBudgetReached(PlatformError):
-    """The session read as many posts as its ``read_budget`` allows."""
+__all__ = ["LIKE", "ReadBudgetReached", "XPlatform"]
+R = TypeVar("R")
 
 
 class XPlatform:
@@ -85,23 +83,19 @@ class XPlatform:
         self.clock = clock
         self.session_id = session_id
         self.live = (live[0] - LIVE_BEFORE, live[1] + LIVE_AFTER)
-        self.me: Author | None = None
-        self._host_handles = [h for h in hosts if not h.casefold().startswith("id:")]
+        self.reader = Reader(api, settings, hashtag=hashtag, clock=clock, session_id=session_id)
         # the hosts' X user ids: named so in the config (id:783214), or found by handle at start
-        self._hosts = {h[3:].strip() for h in hosts if h.casefold().startswith("id:")}
-        self._since: str | None = None  # the newest post id read: the poller goes on after it
-        self._origin = clock.now()  # a session's history starts here (see start)
-        self._reading = asyncio.Lock()
+        self.reader.hosts = {h[3:].strip() for h in hosts if h.casefold().startswith("id:")}
+        self._host_handles = [h for h in hosts if not h.casefold().startswith("id:")]
+        self._reading = asyncio.Lock()  # one reading at a time: the poller's, history's, the stream's
         self._stopped = asyncio.Event()
         self._started = False
-        self._cache: list[Message] = []  # what history read, oldest first, with no gaps...
-        self._cache_after = ""  # ...after this cursor
-        self._watched: set[str] = set()
-        self._likes: dict[str, int] = {}
-        self._next_likes = clock.now()
-        self._out_of_budget = False
         self._rng = random.Random()
         self.stream = Stream(api, session_id=session_id) if settings.stream else None
+
+    @property
+    def me(self) -> Author | None:
+        return self.reader.me
 
     # -- lifetime ------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -109,7 +103,7 @@ class XPlatform:
             return
         self._started = True
         now = self.clock.now()  # a first start before the chat reads nothing older; a late one, the chat
-        self._origin = max(min(now, self.live[0]), now - RECENT)
+        self.reader.origin = max(min(now, self.live[0]), now - RECENT)
         await self.api.open()
         try:
             await self._connect()
@@ -120,16 +114,13 @@ class XPlatform:
     async def _connect(self) -> None:
         """Who the bot is on X, and the ids of the hosts the config names by handle."""
         data = (await self.api.me())["data"]
-        self.me = Author(
-            str(data["id"]), "@" + str(data["username"]), str(data.get("name") or ""), is_bot=True
-        )
+        me = Author(str(data["id"]), "@" + str(data["username"]), str(data.get("name") or ""), is_bot=True)
+        self.reader.me = me
         if self._host_handles:
             names = [h.lstrip("@") for h in self._host_handles]
-            found = await self.api.users_by(names)
-            self._hosts |= {str(u["id"]) for u in found.get("data") or []}
-            missing = {handle_key(h) for h in names} - {
-                handle_key(u["username"]) for u in found.get("data") or []
-            }
+            found = (await self.api.users_by(names)).get("data") or []
+            self.reader.hosts |= {str(u["id"]) for u in found}
+            missing = {handle_key(h) for h in names} - {handle_key(u["username"]) for u in found}
             if missing:
                 log.warning(
                     "event=x_hosts_not_found session=%s handles=%s",
@@ -137,12 +128,12 @@ class XPlatform:
                     ",".join(sorted(missing)),
                 )
         if self.stream is not None:
-            await self.stream.set_rule(self.query())
+            await self.stream.set_rule(self.reader.query())
         log.info(
             "event=x_connected session=%s account=%s hosts_known_by_id=%d %s",
             self.session_id,
-            self.me.handle,
-            len(self._hosts),
+            me.handle,
+            len(self.reader.hosts),
             self.api.spend.summary(),
         )
 
@@ -152,6 +143,10 @@ class XPlatform:
         self._stopped.set()
         await self.api.close()
         log.info("event=x_spend session=%s %s", self.session_id, self.api.spend.summary())
+
+    @property
+    def stopped(self) -> bool:
+        return self._stopped.is_set()
 
     async def identity(self) -> Author:
         if self.me is None:
@@ -169,14 +164,14 @@ class XPlatform:
         due = self.clock.now()
         while await self.pause_until(due):
             due = self.clock.now() + timedelta(seconds=self.interval())
-            if self._out_of_budget:
+            if self.reader.out_of_budget:
                 continue
             try:
                 async with self._reading:
-                    heard = await self._poll()
-                    tallies = await self._read_likes()
+                    heard = await self.reader.poll()
+                    tallies = await self.reader.likes()
             except ReadBudgetReached:
-                self._budget_spent()
+                self.reader.budget_spent()
                 continue
             for m in heard:
                 yield m
@@ -194,69 +189,7 @@ class XPlatform:
 
     def watch_votes(self, message_ids: Collection[str]) -> None:
         """The runner's pending questions heard on X: their likes are read from now on."""
-        self._watched = {i for i in message_ids if is_post_id(i)}
-
-    # -- what the stream asks of the adapter (chatbot.platforms.x.stream) ----------------------------
-    @property
-    def stopped(self) -> bool:
-        return self._stopped.is_set()
-
-    async def catch_up(self) -> list[Message]:
-        """What was said since the newest post heard (or the session's start), all of it up to
-        now: the stream then goes on from its connection."""
-        if self._out_of_budget:
-            return []
-        async with self._reading:
-            try:
-                found, _, newest = await self._read_after(
-                    self._since or id_at(self._origin), self.history_budget
-                )
-            except ReadBudgetReached:
-                self._budget_spent()
-                return []
-        if newest:
-            self._since = max(self._since or newest, newest, key=int)
-        return found
-
-    async def read_likes(self) -> list[Tallied]:
-        async with self._reading:
-            try:
-                return await self._read_likes()
-            except ReadBudgetReached:
-                self._budget_spent()
-                return []
-
-    def heard_on_stream(self, heard: list[Message]) -> None:
-        """Posts the stream carried: counted (and against the read budget), the newest kept."""
-        self.api.count("stream", len(heard))
-        for m in heard:
-            self._since = max(self._since or m.id, m.id, key=int)
-        if self._left() <= 0:
-            self._budget_spent()
-
-    async def next_of(self, queue: asyncio.Queue[Any]) -> tuple[str, Any]:
-        """The stream's next item; ("likes", None) when the likes are due first; ("stop", None)
-        when the adapter stops or the read budget is spent."""
-        if self.stopped or self._out_of_budget:
-            return ("stop", None)
-        waits: dict[asyncio.Future[Any], str] = {
-            asyncio.ensure_future(queue.get()): "item",
-            asyncio.ensure_future(self._stopped.wait()): "stop",
-        }
-        if self.settings.likes_seconds and self._watched:
-            waits[asyncio.ensure_future(self.clock.sleep_until(self._next_likes))] = "likes"
-        try:
-            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for f in waits:
-                f.cancel()
-            await asyncio.gather(*waits, return_exceptions=True)
-        first = min(done, key=lambda f: ("item", "stop", "likes").index(waits[f]))
-        what = waits[first]
-        if what == "item":
-            item: tuple[str, Any] = first.result()
-            return item
-        return (what, None)
+        self.reader.watched = {i for i in message_ids if is_post_id(i)}
 
     async def pause_until(self, when: datetime) -> bool:
         """Wait on the clock until ``when``; False when stopped meanwhile."""
@@ -272,151 +205,69 @@ class XPlatform:
             await asyncio.gather(sleep, stop, return_exceptions=True)
         return not self._stopped.is_set()
 
-    async def _poll(self) -> list[Message]:
-        since = self._since or id_at(self._origin)
-        cap = self.settings.page_size * self.settings.max_pages
-        # what X has had time to index: a post it shows late would otherwise fall behind since_id
-        settled = self.clock.now() - timedelta(seconds=self.settings.settle_seconds)
-        found, complete, newest = await self._read_after(since, cap, until=settled)
-        if newest:
-            self._since = newest
-        if not complete and self._left() < 10:
-            self._budget_spent()
-        elif not complete:
-            log.warning(
-                "event=x_burst_cut session=%s read=%d max_pages=%d: older posts of the burst are not read",
-                self.session_id,
-                len(found),
-                self.settings.max_pages,
-            )
-        return found
+    # -- what the stream asks of the adapter (chatbot.platforms.x.stream) ----------------------------
+    async def catch_up(self) -> list[Message]:
+        """What was said since the newest post heard (or the session's start), all of it up to
+        now: the stream then goes on from its connection."""
+        return await self._guarded(lambda: self.reader.catch_up(self.history_budget), [])
 
-    def _budget_spent(self) -> None:
-        """The read budget is spent: no more reading this session (posting goes on)."""
-        if not self._out_of_budget:
-            self._out_of_budget = True
-            log.error(
-                "event=x_read_budget_reached session=%s read_budget=%d %s action=stop_reading",
-                self.session_id,
-                self.settings.read_budget,
-                self.api.spend.summary(),
-            )
+    async def read_likes(self) -> list[Tallied]:
+        return await self._guarded(self.reader.likes, [])
 
-    async def _read_likes(self) -> list[Tallied]:
-        now = self.clock.now()
-        if not self.settings.likes_seconds or not self._watched or now < self._next_likes:
-            return []
-        self._next_likes = now + timedelta(seconds=self.settings.likes_seconds)
-        ids = sorted(self._watched, key=int)
-        out: list[Tallied] = []
-        for i in range(0, len(ids), 100):
-            batch = ids[i : i + 100]
-            batch = batch[: self._room(len(batch))]
-            counts = like_counts(await self.api.lookup(batch, ["public_metrics"]))
-            for pid, count in counts.items():
-                if self._likes.get(pid) != count:
-                    self._likes[pid] = count
-                    out.append(Tallied(self.name, pid, LIKE, count, now))
-        return out
+    def heard_on_stream(self, heard: list[Message]) -> None:
+        """Posts the stream carried: counted (and against the read budget), the newest kept."""
+        self.api.count("stream", len(heard))
+        self.reader.heard(heard)
+        if self.reader.left() <= 0:
+            self.reader.budget_spent()
+
+    async def next_of(self, queue: asyncio.Queue[Any]) -> tuple[str, Any]:
+        """The stream's next item; ("likes", None) when the likes are due first; ("stop", None)
+        when the adapter stops or the read budget is spent."""
+        if self.stopped or self.reader.out_of_budget:
+            return ("stop", None)
+        waits: dict[asyncio.Future[Any], str] = {
+            asyncio.ensure_future(queue.get()): "item",
+            asyncio.ensure_future(self._stopped.wait()): "stop",
+        }
+        if self.settings.likes_seconds and self.reader.watched:
+            waits[asyncio.ensure_future(self.clock.sleep_until(self.reader.next_likes))] = "likes"
+        try:
+            done, _ = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for f in waits:
+                f.cancel()
+            await asyncio.gather(*waits, return_exceptions=True)
+        first = min(done, key=lambda f: ("item", "stop", "likes").index(waits[f]))
+        what = waits[first]
+        if what == "item":
+            item: tuple[str, Any] = first.result()
+            return item
+        return (what, None)
+
+    def author_of(self, user_id: str, user: Mapping[str, Any] | None) -> Author:
+        return self.reader.author_of(user_id, user)
+
+    async def _guarded(self, read: Callable[[], Awaitable[list[R]]], none: list[R]) -> list[R]:
+        """One reading under the lock; nothing once the read budget is spent."""
+        if self.reader.out_of_budget:
+            return none
+        async with self._reading:
+            try:
+                return await read()
+            except ReadBudgetReached:
+                self.reader.budget_spent()
+                return none
 
     # -- history ----------------------------------------------------------------------------------
     async def history(self, *, after: str | None = None, limit: int = 100) -> list[Message]:
-        cursor = after if after is not None else id_at(self._origin)
+        cursor = after if after is not None else id_at(self.reader.origin)
         if not is_post_id(cursor) or time_of(cursor) < self.clock.now() - RECENT:
             raise UnknownCursor(self.name, cursor)
         if limit <= 0:
             return []
         async with self._reading:
-            start = self._in_cache(cursor)
-            if start is None:
-                found, complete, newest = await self._read_after(cursor, self.history_budget)
-                self._cache, self._cache_after, start = found, cursor, 0
-                if not complete:
-                    log.warning(
-                        "event=history_budget_reached session=%s platform=x read=%d during=history",
-                        self.session_id,
-                        len(found),
-                    )
-            elif len(self._cache) - start < limit:  # read what came after the cache, if anything
-                last = self._cache[-1].id if self._cache else self._cache_after
-                more, _, newest = await self._read_after(last, self.history_budget)
-                self._cache.extend(more)
-            else:
-                newest = None
-            if self._since is None and newest:  # after a restart: the poller goes on from here
-                self._since = newest
-            del self._cache[: max(0, len(self._cache) - KEEP)]
-            start = self._in_cache(cursor) or 0
-            return self._cache[start : start + limit]
-
-    def _in_cache(self, cursor: str) -> int | None:
-        """Where the posts after ``cursor`` start in the cache; None when it does not cover it."""
-        if cursor == self._cache_after:
-            return 0
-        for i, m in enumerate(self._cache):
-            if m.id == cursor:
-                return i + 1
-        return None
-
-    async def _read_after(
-        self, since: str, cap: int, *, until: datetime | None = None
-    ) -> tuple[list[Message], bool, str | None]:
-        """Posts of the chat newer than ``since`` (and older than ``until``): newest first, page
-        after page, at most ``cap``; returned oldest first, with whether the pages reached
-        ``since``, and the newest id."""
-        params: dict[str, Any] = {
-            "query": self.query(),
-            "since_id": since,
-            "tweet_fields": FIELDS,
-            "expansions": ["author_id"],
-            "user_fields": ["username", "name"],
-        }
-        if until is not None:
-            params["end_time"] = iso_z(until)
-        found: list[Message] = []
-        newest: str | None = None
-        token: str | None = None
-        while len(found) < cap:
-            try:
-                size = self._room(min(self.settings.page_size, max(cap - len(found), 10)))
-            except ReadBudgetReached:
-                if not found:
-                    raise
-                break  # what was read is kept: the budget stops the next reading
-            body = await self.api.search({**params, "max_results": size, "next_token": token})
-            meta = body.get("meta") or {}
-            newest = newest or meta.get("newest_id")
-            found.extend(messages(body, channel=self.hashtag, author_of=self.author_of))
-            token = meta.get("next_token")
-            if not token:
-                return sorted(found, key=lambda m: int(m.id)), True, newest
-        return sorted(found, key=lambda m: int(m.id)), False, newest
-
-    def query(self) -> str:
-        """The chat's posts, the bot's own and the replies to it (a reply to a prompt answers it,
-        with or without the tag)."""
-        bot = f" OR from:{self.me.id} OR to:{self.me.id}" if self.me is not None else ""
-        return f"({self.hashtag}{bot})" + ("" if self.settings.retweets else " -is:retweet")
-
-    def _left(self) -> int:
-        return self.settings.read_budget - self.api.spend.reads
-
-    def _room(self, wanted: int) -> int:
-        """How many of ``wanted`` posts the read budget still allows (ReadBudgetReached when not
-        even a page of 10, the least X serves)."""
-        left = self._left()
-        if left < min(wanted, 10):
-            raise ReadBudgetReached(f"x: {self.api.spend.reads} of {self.settings.read_budget} posts read")
-        return min(wanted, left)
-
-    def author_of(self, user_id: str, user: Mapping[str, Any] | None) -> Author:
-        """The author as X says today (people rename themselves; their id stays), the bot as
-        itself, and a host vouched for by id (``is_host``: still a host after a rename)."""
-        if self.me is not None and user_id == self.me.id:
-            return self.me
-        handle = "@" + str(user["username"]) if user and user.get("username") else user_id
-        name = str(user.get("name") or "") if user else ""
-        return Author(user_id, handle, name, is_host=user_id in self._hosts)
+            return await self.reader.page_after(cursor, limit, self.history_budget)
 
     # -- speaking -----------------------------------------------------------------------------------
     async def post(self, text: str, *, reply_to: str | None = None, to: Author | None = None) -> str:
