@@ -20,14 +20,9 @@ from chatbot.core.model import Author
 from tests.platforms import xkit
 from tests.platforms.xfake import XFake, serve
 
-CHAT = """
-[bot]
-db = "{db}"
-transcripts = "{out}"
-
-[platforms.x]
-api_url = "{url}"
-
+CHAT = (
+    xkit.HEADER
+    + """
 [[session]]
 hashtag = "#localgovchat"
 start = "2030-11-24 21:00"
@@ -35,6 +30,7 @@ timezone = "America/New_York"
 hosts = ["@govhost"]
 platforms = ["x"]
 """
+)
 
 
 def write(tmp_path: Path, url: str = "http://127.0.0.1:9") -> Path:

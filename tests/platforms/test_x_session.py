@@ -19,14 +19,9 @@ from tests.platforms import xkit
 from tests.platforms.xfake import XFake, serve
 
 START = datetime(2026, 11, 25, 2, 0, tzinfo=UTC)  # 21:00 in New York
-CHAT = """
-[bot]
-db = "{db}"
-transcripts = "{out}"
-
-[platforms.x]
-api_url = "{url}"
-poll_seconds = 10
+CHAT = (
+    xkit.HEADER
+    + """poll_seconds = 10
 likes_seconds = 30
 {extra}
 
@@ -53,6 +48,7 @@ platforms = ["x"]
   text = "{q2}"
   offset_minutes = 12
 """
+)
 Q2 = (
     "Does answering on social media let residents jump the queue? Think of the planning desk, the "
     "housing office and the bins: who waits longer when a tweet gets an answer in an hour and a letter "

@@ -15,6 +15,15 @@ from chatbot.platforms.x.settings import KEYS, XSettings, load_settings
 from tests.platforms.xfake import Credentials
 
 TAG = "#localgovchat"
+HEADER = """
+[bot]
+db = "{db}"
+transcripts = "{out}"
+
+[platforms.x]
+api_url = "{url}"
+"""
+"""The top of a chat.toml hosting on the fake X API at ``url`` (``str.format`` it)."""
 
 
 def env(creds: Credentials | None = None, *, oauth1: bool = True, bearer: bool = True) -> dict[str, str]:
