@@ -195,6 +195,42 @@ async def test_every_page_during_the_chat(site: Site, page: str, width: str) -> 
         await v.check(page, status=404 if page == "recap-not-yet" else 200)
 
 
+async def test_the_room_keeps_what_the_server_refused_and_asks_before_ending(site: Site) -> None:
+    """Written too fast: the message the server refuses stays in the box. A host typing /end in
+    the room is asked first, and saying no changes nothing."""
+    async with Visit(site, WIDTHS["phone"]) as v:
+        await v.goto("/chat/localgovchat")
+        await v.page.fill("#join-name", "Quick Quinn")
+        await v.page.click("#join-form button[type=submit]")
+        await v.page.wait_for_selector("#composer:not([hidden])")
+        for i in range(5):  # the join took one of five tokens: the fifth message is one too many
+            await v.page.fill("#text", f"quick message {i}")
+            await v.page.press("#text", "Enter")
+        await v.page.wait_for_selector("#room-error:text('slow down')")
+        assert await v.page.input_value("#text") == "quick message 4"
+        await v.page.wait_for_selector(".msg-text:text('quick message 3')")
+        assert await v.page.locator(".msg-text:text('quick message 4')").count() == 0
+    async with Visit(site, WIDTHS["phone"]) as host:
+        await host.login()
+        await host.goto("/chat/localgovchat")
+        await host.page.click("#join-form button[type=submit]")
+        await host.page.wait_for_selector("#composer:not([hidden])")
+        asked: list[str] = []
+
+        async def no(dialog: Any) -> None:
+            asked.append(dialog.message)
+            await dialog.dismiss()
+
+        host.page.once("dialog", no)
+        await host.page.fill("#text", "/end")
+        await host.page.press("#text", "Enter")
+        await host.page.wait_for_timeout(300)
+        assert asked == ["End the chat now? The closing message goes out at once."]
+        assert await host.page.input_value("#text") == "/end"
+        assert site.served.state()["status"] == "live"
+        assert host.errors == []
+
+
 async def test_the_end_of_the_chat_leads_everyone_to_the_recap(site: Site) -> None:
     """A participant in the room, a reader on the live view and the host on the dashboard when
     the host ends the chat: each is told it ended and given the recap; the room does not keep
