@@ -62,22 +62,6 @@ class NewParticipant(TypedDict):
     first_seen: str
 
 
-class SaidMessage(TypedDict):
-    """A message people (or the bot) said, as the dashboard's stream and the live view show it:
-    never a command, never the bot's answer to one person."""
-
-    id: str
-    platform: str
-    ts: str
-    author: str  # the handle
-    name: str
-    text: str
-    kind: str  # a Kind value: prompt, answer, question, host, chat, bot
-    answers: list[str]  # labels of the prompts it answers ("Q1")
-    reply_to: str | None
-    host: bool  # by a host or the bot
-
-
 class HeldPost(TypedDict):
     """A post part that may have gone out before a crash and that the platform's history could not
     settle: held, never sent again blindly, until a host says whether it went out (hosts only:
@@ -122,6 +106,15 @@ class FeedMessage(TypedDict):
     name: str
     text: str
     reply_to: str | None
+
+
+class SaidMessage(FeedMessage):
+    """A message people (or the bot) said, as the dashboard's stream and the live view show it:
+    never a command, never the bot's answer to one person."""
+
+    kind: str  # a Kind value: prompt, answer, question, host, chat, bot
+    answers: list[str]  # labels of the prompts it answers ("Q1")
+    host: bool  # by a host or the bot
 
 
 class MessageEvent(TypedDict):
