@@ -126,6 +126,14 @@ class Visit:
     async def goto(self, path: str) -> None:
         await self.page.goto(self._base + path)
 
+    async def join(self, name: str = "") -> None:
+        """Into the room, under ``name`` (or the name the page offers: a logged-in host's)."""
+        await self.goto("/chat/localgovchat")
+        if name:
+            await self.page.fill("#join-name", name)
+        await self.page.click("#join-form button[type=submit]")
+        await self.page.wait_for_selector("#composer:not([hidden])")
+
     async def login(self) -> None:
         await self.goto(f"/host/{self.site.sid}#token={TOKEN}")
         await self.page.wait_for_selector("#host[data-csrf]")
@@ -162,10 +170,7 @@ async def test_every_page_during_the_chat(site: Site, page: str, width: str) -> 
         if page == "index":
             await v.goto("/")
         elif page in ("room", "room-questions"):
-            await v.goto("/chat/localgovchat")
-            await v.page.fill("#join-name", f"Reader {page} {width}")
-            await v.page.click("#join-form button[type=submit]")
-            await v.page.wait_for_selector("#composer:not([hidden])")
+            await v.join(f"Reader {page} {width}")
             link = ".msg-text a[href='https://example.org/guide']"  # the trailing dot left out
             await v.page.wait_for_selector(link)
             assert await v.page.get_attribute(link, "rel") == "nofollow ugc noopener"
@@ -175,10 +180,8 @@ async def test_every_page_during_the_chat(site: Site, page: str, width: str) -> 
                 await v.page.wait_for_selector("#queue li[data-number='1']")
         elif page == "room-host":
             await v.login()
-            await v.goto("/chat/localgovchat")
-            assert await v.page.input_value("#join-name") == "LocalGovChat"
-            await v.page.click("#join-form button[type=submit]")
-            await v.page.wait_for_selector("#composer:not([hidden])")
+            await v.join()
+            assert await v.page.inner_text("#you-name") == "LocalGovChat (host)"  # the name offered
         elif page == "live":
             await v.goto(f"/live/{site.sid}")
             await v.page.wait_for_selector("#answers .said")
@@ -199,10 +202,7 @@ async def test_the_room_keeps_what_the_server_refused_and_asks_before_ending(sit
     """Written too fast: the message the server refuses stays in the box. A host typing /end in
     the room is asked first, and saying no changes nothing."""
     async with Visit(site, WIDTHS["phone"]) as v:
-        await v.goto("/chat/localgovchat")
-        await v.page.fill("#join-name", "Quick Quinn")
-        await v.page.click("#join-form button[type=submit]")
-        await v.page.wait_for_selector("#composer:not([hidden])")
+        await v.join("Quick Quinn")
         for i in range(5):  # the join took one of five tokens: the fifth message is one too many
             await v.page.fill("#text", f"quick message {i}")
             await v.page.press("#text", "Enter")
@@ -212,9 +212,7 @@ async def test_the_room_keeps_what_the_server_refused_and_asks_before_ending(sit
         assert await v.page.locator(".msg-text:text('quick message 4')").count() == 0
     async with Visit(site, WIDTHS["phone"]) as host:
         await host.login()
-        await host.goto("/chat/localgovchat")
-        await host.page.click("#join-form button[type=submit]")
-        await host.page.wait_for_selector("#composer:not([hidden])")
+        await host.join()
         asked: list[str] = []
 
         async def no(dialog: Any) -> None:
@@ -237,10 +235,7 @@ async def test_the_end_of_the_chat_leads_everyone_to_the_recap(site: Site) -> No
     trying to reconnect; the recap is there to read."""
     phone, desktop = WIDTHS["phone"], WIDTHS["desktop"]
     async with Visit(site, phone) as room, Visit(site, desktop) as live, Visit(site, desktop) as host:
-        await room.goto("/chat/localgovchat")
-        await room.page.fill("#join-name", "Leaving Lou")
-        await room.page.click("#join-form button[type=submit]")
-        await room.page.wait_for_selector("#composer:not([hidden])")
+        await room.join("Leaving Lou")
         await live.goto(f"/live/{site.sid}")
         await host.login()
         asked: list[str] = []
