@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from chatbot.core.engine import handle_key
 from chatbot.hosting.live import LiveSession
 from chatbot.platforms.web import WebRoom
 from chatbot.store import Store, StoreError
@@ -84,13 +85,16 @@ async def hosting(
 
 def add_session(ctx: WebContext, live: LiveSession) -> None:
     """Serve a running session: its live view and dashboard, and its web room if it has one
-    (seeded with the talk so far after a restart, so browsers see it)."""
+    (seeded with the talk so far after a restart, so browsers see it: not what people who opted
+    out said)."""
     ctx.add_session(live)
     platforms: Any = getattr(live, "platforms", {})
     web_room = platforms.get("web") if isinstance(platforms, dict) else None
     if isinstance(web_room, WebRoom):
         if ctx.store.has_session(live.session_id):
-            web_room.seed(ctx.store.session_messages(live.session_id))
+            gone = {handle_key(h) for s, h in ctx.store.opted_out() if s == live.session_id}
+            said = ctx.store.session_messages(live.session_id)
+            web_room.seed(m for m in said if handle_key(m.author.handle) not in gone)
         ctx.add_room(web_room)
 
 

@@ -194,3 +194,15 @@ async def test_the_room_says_whether_it_is_open(
     assert "This chat has ended." in page and f'href="/recaps/{served.runner.slug}.html"' in page
     icon = await client.get("/favicon.ico")
     assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+
+
+async def test_after_a_restart_the_room_does_not_show_who_opted_out(
+    tmp_path: Path, transcripts: Path
+) -> None:
+    cfg = config(tmp_path / "chatbot.db", transcripts)
+    async with hosted(cfg) as served:
+        await served.say("Zed", "A1: Zanzibar is where I tweet from")
+        await served.say("Jane", "A1: a named person to escalate to")
+        await served.say("Zed", "/optout")
+    async with hosted(cfg) as again:
+        assert [f["text"] for f in again.room.recent()] == ["A1: a named person to escalate to"]
