@@ -52,7 +52,8 @@ class Usage:
 
     def usage(self, session_id: str, platform: str | None = None) -> list[UsageRow]:
         """The session's use per platform and endpoint (only ``platform``'s when given)."""
-        sql = "select platform, endpoint, unit, requests, units, cost from platform_usage where session_id = ?"
+        columns = "platform, endpoint, unit, requests, units, cost"
+        sql = f"select {columns} from platform_usage where session_id = ?"
         args: list[str] = [session_id]
         if platform is not None:
             sql += " and platform = ?"
