@@ -102,8 +102,7 @@ window.ChatUI = (() => {
         if (state.status === "ended") end();
       } catch (err) { console.error(err); }
     });
-    source.addEventListener("end", end);
-    source.onerror = () => { if (source.readyState === EventSource.CLOSED) end(); };
+    source.addEventListener("end", end);  // (an error is no end: the browser tries again itself)
     return source;
   }
 
