@@ -254,7 +254,7 @@ async def test_the_end_of_the_chat_leads_everyone_to_the_recap(site: Site) -> No
         await room.page.wait_for_selector("#conn-status:text('The chat has ended.')")
         assert await room.page.is_hidden("#composer-wrap")
         await room.page.wait_for_timeout(2500)  # long enough for a retry, were there one
-        assert "retrying" not in await room.page.inner_text("#conn-status")
+        assert "trying again" not in await room.page.inner_text("#conn-status")
         assert await live.page.inner_text("#prompt-heading") == "The chat has ended"
         assert await host.page.is_disabled("button[data-action=start]")
         await until(lambda: (site.served.ctx.transcripts / recap.split("/")[-1]).is_file(), "the recap")

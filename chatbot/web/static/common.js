@@ -89,7 +89,8 @@ window.ChatUI = (() => {
     };
   }
 
-  /** Follow a server-sent event stream of session states; ``onEnd`` once the session ended. */
+  /** Follow a server-sent event stream of session states until the session ended (``onEnd``). A
+      stream that stops otherwise (the server stopping mid-chat) or fails is tried again. */
   function follow(url, onState, onEnd) {
     const source = new EventSource(url);
     let ended = false;
@@ -102,7 +103,11 @@ window.ChatUI = (() => {
         if (state.status === "ended") end();
       } catch (err) { console.error(err); }
     });
-    source.addEventListener("end", end);  // (an error is no end: the browser tries again itself)
+    source.addEventListener("end", (e) => {
+      let status = "";
+      try { status = JSON.parse(e.data).status; } catch { /* an end without a status */ }
+      if (status === "ended") end();
+    });
     return source;
   }
 

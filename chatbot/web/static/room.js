@@ -190,14 +190,15 @@
     redraw();
   }
 
-  async function stillOpen() {
+  /** What the server says of the room: "open", "ended", "closed" (for now) or "away". */
+  async function roomState() {
     try {
       const r = await fetch(`/chat/${encodeURIComponent(root.dataset.room)}/state`, { cache: "no-store" });
-      if (r.status === 404) return false;
+      if (r.status === 404) return "closed";
       const s = await r.json();
       if (s.recap && $("recap-link")) $("recap-link").href = s.recap;
-      return s.open && !s.ended;
-    } catch { return true; }  // the server is away: try again later
+      return s.ended ? "ended" : s.open ? "open" : "closed";
+    } catch { return "away"; }  // the server is away: try again later
   }
 
   function connect() {
@@ -233,13 +234,14 @@
         if (!you) { joinForm.hidden = false; composer.hidden = true; }
       }
     };
-    ws.onclose = async (event) => {
+    ws.onclose = async () => {
       if (over) return;
-      if ((event.code === 1001 && event.reason === "room closed") || !(await stillOpen())) { ended(); return; }
+      const now = await roomState();
+      if (now === "ended") { ended(); return; }
       retry += 1;
       if (retry > MAX_RETRIES) { status.textContent = "disconnected: reload the page to try again"; return; }
       const wait = Math.min(retry, 5) * 2;
-      status.textContent = `disconnected; retrying in ${wait} s`;
+      status.textContent = `${now === "closed" ? "the room is closed for now" : "disconnected"}; trying again in ${wait} s`;
       setTimeout(connect, wait * 1000);
     };
   }
@@ -357,7 +359,7 @@
   const saved = localStorage.getItem(NAME_KEY);
   if (saved && !$("join-name").value) $("join-name").value = saved;
   if (root.dataset.ended) { ended(); return; }
-  if (root.dataset.session) follow(`/live/${encodeURIComponent(root.dataset.session)}/events`, renderState, () => ended());
+  if (root.dataset.session) follow(`/live/${encodeURIComponent(root.dataset.session)}/events`, renderState, ended);
   else { $("status-pill").textContent = "open"; }
   connect();
 })();
