@@ -70,9 +70,14 @@ def commit() -> str:
 
 
 def fresh(task: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
-    """Run one worker task in a fresh interpreter; its JSON answer (the last line it prints)."""
+    """Run one worker task in a fresh interpreter; its JSON answer (the last line it prints).
+
+    ``$CHATBOT_BENCH_CODE`` names another checkout whose ``chatbot`` package is measured instead
+    (an earlier commit, for the figures before a change): the worker runs there."""
     cmd = [sys.executable, "-m", "benchmarks.worker", task, *map(str, args)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    code = os.environ.get("CHATBOT_BENCH_CODE")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)} if code else None
+    done = subprocess.run(cmd, cwd=code or ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -79,6 +79,32 @@ def bench_recap(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
     return figures
 
 
+def bench_rerender(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    """An archive of 100 chats (``sizes``: messages in all), rendered; one message more in one."""
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        db = _archive(size, sessions=100)
+        rendered = SCRATCH / f"rendered-{size}-100"
+        if not rendered.is_dir():
+            every = fresh("render-every", db, SCRATCH / "rendering")
+            (SCRATCH / "rendering").rename(rendered)
+            figures["render_every_seconds"] = round(every["seconds"], 3)
+        ours = median_run("rerender", db, rendered, SCRATCH / "rerender-work", repeat=repeat)
+        figures[str(size)] = {
+            "seconds": round(ours["seconds"], 4),
+            "peak_mb": ours["peak_mb"],
+            "files_written": ours["files_written"],
+            "bytes_written": ours["bytes_written"],
+            "search_index_bytes": ours["search_index_bytes"],
+            "runs": [round(r["seconds"], 4) for r in ours["runs"]],
+        }
+        print(
+            f"re-render {size:>9,} in 100 chats: {ours['seconds']:.3f} s, peak {ours['peak_mb']} MB, "
+            f"{ours['files_written']} files ({ours['bytes_written']:,} bytes) written"
+        )
+    return figures
+
+
 TITLES = {"import": "Import into a fresh archive", "recap": "HTML + JSON recap of one session"}
 
 
@@ -99,8 +125,9 @@ def draw(bench: str, name: str, figures: dict[str, Any]) -> Path:
 BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
     "import": bench_import,
     "recap": bench_recap,
+    "rerender": bench_rerender,
 }
-DEFAULT_SIZES = {"import": "1000,10000,100000", "recap": "1000,10000,100000"}
+DEFAULT_SIZES = {"import": "1000,10000,100000", "recap": "1000,10000,100000", "rerender": "100000"}
 
 
 def main() -> None:

@@ -125,11 +125,57 @@ def recap(db: str, out: str) -> dict[str, Any]:
     return {"seconds": seconds, "html_bytes": html, "bytes_per_message": round(html / max(messages, 1), 1)}
 
 
+def render_every(db: str, out: str) -> dict[str, Any]:
+    """``chatbot recap`` of every session (HTML and JSON) into an empty folder."""
+    result = recap(db, out)
+    return {"seconds": result["seconds"]}
+
+
+def rerender(db: str, rendered: str, work: str) -> dict[str, Any]:
+    """One message more in the newest chat of a rendered archive, then its recap published again
+    (what the live runner does after a chat ends): only the publishing is timed."""
+    import shutil
+    from datetime import timedelta
+
+    from chatbot.core.model import Author, Message
+    from chatbot.importing import rebuild
+    from chatbot.recap.publish import publish
+    from chatbot.store import Store
+
+    shutil.rmtree(work, ignore_errors=True)
+    Path(work).mkdir(parents=True)
+    shutil.copy(db, Path(work) / "archive.db")
+    out = Path(work) / "out"
+    shutil.copytree(rendered, out)
+    store = Store(Path(work) / "archive.db")
+    sid = store.sessions()[0]["id"]
+    last = store.session_messages(sid)[-1]
+    extra = Message(
+        "rerender-1", last.platform, last.ts + timedelta(seconds=1), Author("9", "@late"), "A10: late!"
+    )
+    store.add_messages([extra], session_id=sid)
+    rebuild(store, sid)
+    began = time.time()
+    t = time.perf_counter()
+    publish(store, out, [sid], formats=("html", "json"))
+    seconds = time.perf_counter() - t
+    written = [p for p in out.rglob("*") if p.is_file() and p.stat().st_mtime >= began - 0.01]
+    store.close()
+    return {
+        "seconds": seconds,
+        "files_written": len(written),
+        "bytes_written": sum(p.stat().st_size for p in written),
+        "search_index_bytes": (out / "search-index.js").stat().st_size,
+    }
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "floor-insert": floor_insert,
     "floor-render": floor_render,
     "import": import_chat,
     "recap": recap,
+    "render-every": render_every,
+    "rerender": rerender,
 }
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections.abc
 import types
 from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
@@ -32,11 +33,13 @@ def mismatches(value: object, hint: Any, path: str) -> list[str]:
             for k, v in value.items()
             for p in [*mismatches(k, key_hint, f"{path} key"), *mismatches(v, value_hint, f"{path}.{k}")]
         ]
-    if origin is list:
+    if origin is list or (origin is collections.abc.Iterable and isinstance(value, list)):
         if not isinstance(value, list):
             return [f"{path}: {type(value).__name__}, not a list"]
         item_hint = get_args(hint)[0]
         return [p for i, item in enumerate(value) for p in mismatches(item, item_hint, f"{path}[{i}]")]
+    if origin is collections.abc.Iterable:  # a stream: its items are checked where it is made
+        return [] if isinstance(value, collections.abc.Iterable) else [f"{path}: {value!r}, not iterable"]
     if origin in (Union, types.UnionType):
         arms = [mismatches(value, arm, path) for arm in get_args(hint)]
         return [] if any(not a for a in arms) else [f"{path}: {value!r} is none of {hint}"]

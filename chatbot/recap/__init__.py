@@ -17,8 +17,10 @@ import os
 import re
 import tempfile
 import zlib
+from collections.abc import Iterable
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -61,6 +63,9 @@ def environment() -> Environment:
     )
     env.filters["linkify"] = linkify
     env.filters["plural"] = plural
+    from chatbot.recap.fragments import transcript_item
+
+    env.filters["transcript_item"] = transcript_item
     return env
 
 
@@ -85,6 +90,8 @@ def _trim_url(url: str) -> str:
 def linkify(value: object) -> Markup:
     """Escape user text, then make http(s) URLs clickable; nothing else ever becomes a link."""
     text = clean_text(value)
+    if "://" not in text:  # no URL in it: most messages
+        return escape(text)
     parts: list[Markup] = []
     pos = 0
     for match in _URL.finditer(text):
@@ -98,10 +105,15 @@ def linkify(value: object) -> Markup:
     return Markup("").join(parts)
 
 
+_SAFE_URL = re.compile(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", re.IGNORECASE)
+
+
 def safe_url(value: object) -> str | None:
     """An http(s) URL from the export, or None for anything else (javascript:, data:, relative)."""
+    if not value:
+        return None
     url = clean_text(value).strip()
-    return url if re.fullmatch(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", url, re.IGNORECASE) else None
+    return url if _SAFE_URL.fullmatch(url) else None
 
 
 def html_id(raw: object, prefix: str) -> str:
@@ -120,21 +132,33 @@ def avatar(handle: str, name: str) -> Avatar:
     return {"initial": initial, "tone": zlib.crc32(handle.casefold().encode("utf-8", "replace")) % 6}
 
 
-def message_anchors(export: Export) -> dict[str, str]:
-    """Message id -> unique anchor id (``m-<sanitized id>``), as the session page assigns them."""
-    anchors: dict[str, str] = {}
-    used: set[str] = set()
-    for m in export.get("messages") or ():
-        mid = str(m.get("id"))
-        if mid not in anchors:
-            anchor = base = html_id(mid, "m-")
+class Anchors:
+    """Unique anchor ids for message ids, given in transcript order: ``m-<sanitized id>``, and
+    ``-2``, ``-3``... after it for an id that sanitizes like an earlier one."""
+
+    def __init__(self) -> None:
+        self.of: dict[str, str] = {}
+        self._used: set[str] = set()
+
+    def __call__(self, message_id: str) -> str:
+        anchor = self.of.get(message_id)
+        if anchor is None:
+            anchor = base = html_id(message_id, "m-")
             n = 1
-            while anchor in used:
+            while anchor in self._used:
                 n += 1
                 anchor = f"{base}-{n}"
-            anchors[mid] = anchor
-            used.add(anchor)
-    return anchors
+            self.of[message_id] = anchor
+            self._used.add(anchor)
+        return anchor
+
+
+def message_anchors(export: Export) -> dict[str, str]:
+    """Message id -> unique anchor id (``m-<sanitized id>``), as the session page assigns them."""
+    anchors = Anchors()
+    for m in export.get("messages") or ():
+        anchors(str(m.get("id")))
+    return anchors.of
 
 
 def strip_label(text: str, label: str) -> str:
@@ -245,19 +269,47 @@ def page_assets(script_name: str, *, script_src: str = "", form_action: str = "'
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 
 
-def write_atomic(path: Path, text: str | bytes) -> Path:
-    """Write a file so readers see the old or the new content, never a torn one."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
+def write_atomic(path: Path, content: str | bytes | Iterable[str], *, errors: str = "strict") -> Path:
+    """Write a file so readers see the old or the new content, never a torn one. ``content`` may
+    come a piece at a time (a page of 100,000 messages is never one string); ``errors`` is how
+    text that UTF-8 cannot carry is encoded (``backslashreplace`` for JSON)."""
+    return put_in_place(stage(path, content, errors=errors), path)
+
+
+def stage(
+    path: Path, content: str | bytes | Iterable[str], *, errors: str = "strict", digest: Any = None
+) -> Path:
+    """``write_atomic``'s first half: the content in a temporary file beside ``path`` (fsynced),
+    ``digest`` (a ``hashlib`` object) updated with its bytes. ``put_in_place`` or unlink it after."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    pieces: Iterable[bytes]
+    if isinstance(content, bytes):
+        pieces = [content]
+    elif isinstance(content, str):
+        pieces = [content.encode("utf-8", errors)]
+    else:
+        pieces = (piece.encode("utf-8", errors) for piece in content)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+        with os.fdopen(fd, "wb", buffering=1 << 16) as handle:
+            for data in pieces:
+                handle.write(data)
+                if digest is not None:
+                    digest.update(data)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def put_in_place(tmp: Path, path: Path) -> Path:
+    """``write_atomic``'s second half: the staged file becomes ``path`` in one step."""
+    try:
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)  # mkstemp makes it 0600
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
     return path

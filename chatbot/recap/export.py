@@ -10,14 +10,16 @@ asks for them, marked ``deleted: true``.
 from __future__ import annotations
 
 import json
+import sqlite3
 import statistics
-from collections.abc import Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
 from chatbot.core.conventions import prompt_label
 from chatbot.core.engine import ACK
+from chatbot.recap.source import Recap
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
@@ -46,46 +48,61 @@ def _in_zone(ts: str | None, tz: tzinfo) -> str | None:
     return datetime.fromisoformat(ts).astimezone(tz).isoformat() if ts else None
 
 
-Row = Mapping[str, Any]  # a row as sqlite-utils reads it
+Row = Mapping[str, Any] | sqlite3.Row  # a row as sqlite-utils or sqlite3 reads it
 
 
 def build_export(store: Store, session_id: str, *, include_deleted: bool = False) -> Export:
     """The session (by id or slug) as the JSON export; ``SessionNotFound`` (a KeyError) if none."""
-    row = store.session_row(session_id)
-    sid = row["id"]
-    spec = store.session_spec(sid)
-    tz = ZoneInfo(row["timezone"])
-    style = spec.style
+    return recap_of(store, session_id, include_deleted=include_deleted).export()
 
-    hidden_msgs, hidden_people = store.redactions()
-    participants = store.participant_rows(sid, include_deleted=include_deleted)
-    removed_keys = {
-        p["key"]
-        for p in participants
-        if p["opted_out"] or p["handle"].lstrip("@").casefold() in hidden_people
-    }
-    corrections = store.corrections(sid)
-    every = store.transcript_rows(sid, include_deleted=True)
-    gone = [] if include_deleted else [r for r in said(every) if r["deleted_at"]]
-    rows = said(every if include_deleted else [r for r in every if not r["deleted_at"]])
 
-    def is_removed(r: Row) -> bool:
-        return r["uid"] in hidden_msgs or f"{r['platform']}:{r['author_id']}" in removed_keys
+class _Session:
+    """What every part of one session's export needs: its zone and style, who and what is removed
+    from it, the hosts' corrections, and which messages are in its transcript."""
 
-    def who(r: Row) -> tuple[str, str]:
-        return (
-            (REMOVED, "")
-            if f"{r['platform']}:{r['author_id']}" in removed_keys
-            else (r["handle"], r["name"] or "")
-        )
+    def __init__(self, store: Store, session_id: str, include_deleted: bool) -> None:
+        self.store = store
+        self.row = store.session_row(session_id)
+        self.sid: str = self.row["id"]
+        self.spec = store.session_spec(self.sid)
+        self.tz = ZoneInfo(self.row["timezone"])
+        self.include_deleted = include_deleted
+        self.hidden_msgs, self.hidden_people = store.redactions()
+        self.participants = store.participant_rows(self.sid, include_deleted=include_deleted)
+        self.removed_keys = {
+            p["key"]
+            for p in self.participants
+            if p["opted_out"] or p["handle"].lstrip("@").casefold() in self.hidden_people
+        }
+        self.corrections = store.corrections(self.sid)
+        commands = store.db.execute(
+            "select id, deleted_at from messages where session_id = ? and kind = 'command'", [self.sid]
+        ).fetchall()
+        self.commands = {mid for mid, _ in commands}  # every command typed in the chat
+        self.commands_kept = {mid for mid, deleted in commands if not deleted}  # not deleted since
+        self._labels: dict[str, str] = {}
 
-    messages: list[ExportMessage] = []
-    answering: list[tuple[ExportMessage, list[str]]] = []  # each message with the prompt keys it answers
-    by_uid: dict[str, ExportMessage] = {}
-    for r in rows:
-        keys: list[str] = corrections.get(r["uid"], json.loads(r["answers"] or "[]"))
-        removed = is_removed(r)
-        author, name = who(r)
+    def label(self, key: str) -> str:
+        if key not in self._labels:
+            self._labels[key] = prompt_label(key, self.spec.style)
+        return self._labels[key]
+
+    def keys(self, r: Row) -> list[str]:
+        """The prompt keys a message answers (as a host corrected them, if one did)."""
+        uid = r["uid"]
+        return self.corrections[uid] if uid in self.corrections else _list(r["answers"])
+
+    def in_transcript(self, r: Row) -> bool:
+        """Said by someone (``said``), and not deleted on the platform unless asked for."""
+        if r["deleted_at"] and not self.include_deleted:
+            return False
+        return _said(r, self.commands if self.include_deleted else self.commands_kept)
+
+    def message(self, r: Row) -> ExportMessage:
+        tz = self.tz
+        key = f"{r['platform']}:{r['author_id']}"
+        removed = r["uid"] in self.hidden_msgs or key in self.removed_keys
+        author, name = (REMOVED, "") if key in self.removed_keys else (r["handle"], r["name"] or "")
         item: ExportMessage = {
             "id": r["id"],
             "ts": _in_zone(r["ts"], tz),
@@ -94,28 +111,33 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
             "platform": r["platform"],
             "text": "" if removed else r["text"],
             "kind": r["kind"] or "chat",
-            "answers_prompts": [prompt_label(k, style) for k in keys],
+            "answers_prompts": [self.label(k) for k in self.keys(r)],
             "reply_to": r["reply_to"],
             "url": None if removed else r["url"],
             "removed": removed,
             "attachments": [] if removed else _attachments(r["attachments"]),
-            "reactions": [] if removed else json.loads(r["reactions"] or "[]"),
+            "reactions": [] if removed else _list(r["reactions"]),
             "edited_at": None if removed else _in_zone(r["edited_at"], tz),
         }
-        if r["uid"] in corrections:
+        if r["uid"] in self.corrections:
             item["corrected"] = True
         if r["deleted_at"]:
             item["deleted"] = True
             item["deleted_at"] = _in_zone(r["deleted_at"], tz)
-        messages.append(item)
-        answering.append((item, keys))
-        by_uid[r["uid"]] = item
+        return item
 
-    prompts: list[ExportPrompt] = []
-    for p in store.prompt_rows(sid):
-        source = by_uid.get(p["message_uid"] or "")
-        answers: list[ExportAnswer] = [
-            {
+    def messages(self) -> Iterator[ExportMessage]:
+        """The transcript, read from the archive as it is consumed."""
+        return (self.message(r) for r in self.store.iter_transcript_rows(self.sid) if self.in_transcript(r))
+
+    def answers(self, key: str) -> Iterator[ExportAnswer]:
+        """The transcript's answers to the prompt ``key``, in time order."""
+        corrected = [uid for uid, keys in self.corrections.items() if key in keys]
+        for r in self.store.iter_answer_rows(self.sid, key, corrected):
+            if key not in self.keys(r) or not self.in_transcript(r) or (r["kind"] or "chat") == "prompt":
+                continue
+            m = self.message(r)
+            yield {
                 "message_id": m["id"],
                 "author": m["author"],
                 "name": m["name"],
@@ -125,9 +147,40 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
                 "platform": m["platform"],
                 "removed": m["removed"],
             }
-            for m, keys in answering
-            if p["key"] in keys and m["kind"] != "prompt"
-        ]
+
+    def source(self, uid: str | None) -> ExportMessage | None:
+        """The message ``uid`` as the transcript has it (None when it is not in the transcript)."""
+        r = self.store.message_row(uid) if uid else None
+        if r is None or r["session_id"] != self.sid or not self.in_transcript(r):
+            return None
+        return self.message(r)
+
+
+def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) -> Recap:
+    """The session's export as a ``Recap``: everything but its messages and answers read now, those
+    read from the archive each time they are asked for (``SessionNotFound`` if no such session)."""
+    s = _Session(store, session_id, include_deleted)
+    sid, tz, row, spec = s.sid, s.tz, s.row, s.spec
+    counted = gone = gone_by_author = reposts = answered_messages = 0
+    platforms: set[str] = set()
+    first = last = None
+    light = "uid, id, kind, flags, reply_to, ts, platform, deleted_at, deleted_by_author"
+    for r in store.iter_transcript_rows(sid, light):
+        if s.in_transcript(r):
+            counted += 1
+            kind = r["kind"] or "chat"
+            reposts += kind == "repost"
+            answered_messages += kind == "answer"
+            platforms.add(r["platform"])
+            first = first or r["ts"]
+            last = r["ts"]
+        elif r["deleted_at"] and not include_deleted and _said(r, s.commands):
+            gone += 1  # left out, but the recap says so
+            gone_by_author += bool(r["deleted_by_author"])
+
+    prompts: list[ExportPrompt] = []
+    for p in store.prompt_rows(sid):
+        source = s.source(p["message_uid"])
         prompts.append(
             {
                 "label": p["label"],
@@ -137,13 +190,14 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
                 "author": p["author"],
                 "message_id": source["id"] if source else None,
                 "url": source["url"] if source else None,
-                "answers": answers,
+                "answers": [],
             }
         )
 
+    participants, removed_keys = s.participants, s.removed_keys
     rows = store.question_rows(sid, include_deleted=include_deleted)
     opted = {p["handle"].lstrip("@").casefold() for p in participants if p["key"] in removed_keys}
-    questions = _questions(rows, tz, by_uid, hidden_people | opted)  # nor named as askers
+    questions = _questions(rows, tz, s.source, s.hidden_people | opted)  # nor named as askers
     people: list[ExportParticipant] = [
         {
             "handle": REMOVED if p["key"] in removed_keys else p["handle"],
@@ -159,49 +213,53 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
         for p in sorted(participants, key=lambda p: (-p["messages"], p["first_seen"]))
     ]
     answered = [q["minutes_to_answer"] for q in questions if q["minutes_to_answer"] is not None]
-    originals = [m for m in messages if m["kind"] != "repost"]
     stats: ExportStats = {
-        "messages": len(originals),
+        "messages": counted - reposts,
         "participants": sum(1 for p in participants if p["messages"] > 0 and p["role"] != "bot"),
         "prompts": len(prompts),
-        "answers": sum(1 for m in originals if m["kind"] == "answer"),
+        "answers": answered_messages,
         "questions": len(questions),
         "questions_answered": sum(1 for q in questions if q["status"] == "answered"),
         "median_minutes_to_answer": round(statistics.median(answered), 1) if answered else None,
-        "reposts": len(messages) - len(originals),
+        "reposts": reposts,
     }
-    if gone:  # left out, but the recap says so
-        stats["deleted"] = len(gone)
-        stats["deleted_by_author"] = sum(1 for r in gone if r["deleted_by_author"])
-    platforms = sorted({m["platform"] for m in messages}) or list(spec.platforms)
-    started = messages[0]["ts"] if messages else _in_zone(row["started_at"], tz)
+    if gone:
+        stats["deleted"] = gone
+        stats["deleted_by_author"] = gone_by_author
+    shown = sorted(platforms) or list(spec.platforms)
     session: ExportSession = {
         "id": sid,
         "slug": row["slug"],
         "hashtag": row["hashtag"],
         "title": row["title"],
-        "platforms": platforms,
-        "platform": platforms[0] if platforms else "web",
-        "started_at": _in_zone(row["started_at"], tz) or started,
-        "ended_at": _in_zone(row["ended_at"], tz) or (messages[-1]["ts"] if messages else None),
+        "platforms": shown,
+        "platform": shown[0] if shown else "web",
+        "started_at": _in_zone(row["started_at"], tz) or _in_zone(first, tz) or "",
+        "ended_at": _in_zone(row["ended_at"], tz) or _in_zone(last, tz),
         "timezone": row["timezone"],
         "hosts": list(spec.hosts),
         "style": spec.style,
         "status": row["status"],
     }
-    out: Export = {
+    head: Export = {
         "schema": SCHEMA,
         "session": session,
         "stats": stats,
         "prompts": prompts,
         "questions": questions,
         "participants": people,
-        "messages": messages,
+        "messages": [],
     }
     usage = _usage(store, sid)
     if usage:
-        out["usage"] = usage
-    return out
+        head["usage"] = usage
+    keys = [p["key"] for p in prompts]
+    return Recap(head, counted, s.messages, lambda i: s.answers(keys[i]))
+
+
+def _list(text: str | None) -> list[Any]:
+    """A JSON list column ("[]" most of the time: no need to parse it)."""
+    return json.loads(text) if text and text != "[]" else []
 
 
 def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -209,13 +267,16 @@ def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     the bot's answers to them and to questions (flagged ``ack`` when the runner posted them in
     public; in a recording, the bot's replies to a command). Both stay in the store."""
     commands = {r["id"] for r in rows if r["kind"] == "command"}
-    return [
-        r
-        for r in rows
-        if r["kind"] != "command"
-        and ACK not in json.loads(r["flags"] or "[]")
+    return [r for r in rows if _said(r, commands)]
+
+
+def _said(r: Row, commands: Collection[str]) -> bool:
+    """``said`` for one row, given the ids of the session's commands."""
+    return (
+        r["kind"] != "command"
+        and ACK not in _list(r["flags"])
         and not (r["kind"] == "bot" and r["reply_to"] in commands)
-    ]
+    )
 
 
 def _step(h: dict[str, Any], hidden_people: set[str]) -> ExportStatusChange:
@@ -227,7 +288,7 @@ def _step(h: dict[str, Any], hidden_people: set[str]) -> ExportStatusChange:
 def _attachments(text: str | None) -> list[ExportAttachment]:
     """A message's attachments as the export lists them (filename, url, size; content_type when known)."""
     out: list[ExportAttachment] = []
-    for a in json.loads(text or "[]"):
+    for a in _list(text):
         item: ExportAttachment = {"filename": a["filename"], "url": a.get("url") or "", "size": a.get("size")}
         if a.get("content_type"):
             item["content_type"] = a["content_type"]
@@ -238,7 +299,7 @@ def _attachments(text: str | None) -> list[ExportAttachment]:
 def _questions(
     rows: list[dict[str, Any]],
     tz: tzinfo,
-    by_uid: Mapping[str, ExportMessage],
+    source_of: Callable[[str | None], ExportMessage | None],
     hidden_people: set[str],
 ) -> list[ExportQuestion]:
     pending = sorted(
@@ -248,7 +309,7 @@ def _questions(
     position = {r["number"]: i for i, r in enumerate(pending, start=1)}
     out: list[ExportQuestion] = []
     for r in rows:
-        source = by_uid.get(r["message_uid"] or "")
+        source = source_of(r["message_uid"])
         removed = bool(source and source["removed"]) or r["author"].lstrip("@").casefold() in hidden_people
         minutes = None
         if r["answered_at"]:

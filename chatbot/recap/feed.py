@@ -1,33 +1,41 @@
 """Archive-wide files, built from every recap's index entry (slug, session, stats):
-the Atom feed ``feed.xml``, the index page ``index.html`` and the static search index
-``search-index.js`` (messages of all recaps, for searching from the file system).
+the Atom feed ``feed.xml``, the index page ``index.html`` and the static search index for
+searching from the file system: one file of messages per recap (``search/<slug>.js``), written
+when its recap is, and ``search-index.js`` listing them, so that re-rendering one recap rewrites
+one small file instead of the whole archive's messages.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 
+from jinja2.utils import htmlsafe_json_dumps
+
 from chatbot.recap import (
+    Anchors,
     chat_zone,
     check_slug,
     clean_text,
     environment,
-    message_anchors,
     page_assets,
     parse_ts,
     plural,
     when_label,
     write_atomic,
 )
+from chatbot.recap.source import Recap
 from chatbot.recap.types import Export, ExportStats
 from chatbot.recap.viewtypes import FeedEntry, FeedView, IndexEntry, IndexRow, SearchRecord
 
 FEED_LIMIT = 50
-SEARCH_PREFIX = "window.CHATBOT_SEARCH = "
+SEARCH_DIR = "search"
+SEARCH_PREFIX = "window.CHATBOT_SEARCH = "  # the one-file index of earlier versions
+FILES_PREFIX = "window.CHATBOT_SEARCH_FILES = "
+PART_PREFIX = "(window.CHATBOT_SEARCH_PARTS = window.CHATBOT_SEARCH_PARTS || []).push("
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -95,42 +103,110 @@ def render_index(entries: Iterable[IndexEntry], out_dir: Path, *, title: str = "
 
 def search_records(export: Export) -> list[SearchRecord]:
     """One export's rows of the static search index; removed messages are left out."""
-    session = export["session"]
+    return list(recap_search_records(Recap.of(export)))
+
+
+def recap_search_records(recap: Recap) -> Iterator[SearchRecord]:
+    """``search_records`` of a ``Recap``, read as they are written."""
+    session = recap.head["session"]
     slug, tz = check_slug(session["slug"]), chat_zone(session)
-    anchors = message_anchors(export)
-    rows: list[SearchRecord] = []
-    for m in export.get("messages") or ():
+    anchor_of = Anchors()
+    days: dict[object, str] = {}
+    for m in recap.messages():
+        mid = str(m.get("id"))
+        anchor = anchor_of(mid)
         if m.get("removed") or not m.get("text"):
             continue
         moment = parse_ts(m.get("ts"), tz)
-        rows.append(
-            {
-                "slug": slug,
-                "id": str(m.get("id")),
-                "anchor": anchors[str(m.get("id"))],
-                "author": clean_text(m.get("author")),
-                "name": clean_text(m.get("name")),
-                "ts": moment.isoformat() if moment else "",
-                "when": f"{moment:%Y-%m-%d %H:%M} {moment.tzname() or ''}".strip() if moment else "",
-                "text": clean_text(m.get("text")),
-            }
-        )
-    return rows
+        when = ""
+        if moment is not None:
+            day = days.get(moment.date()) or days.setdefault(moment.date(), f"{moment:%Y-%m-%d}")
+            when = f"{day} {moment.hour:02d}:{moment.minute:02d} {moment.tzname() or ''}".strip()
+        yield {
+            "slug": slug,
+            "id": mid,
+            "anchor": anchor,
+            "author": clean_text(m.get("author")),
+            "name": clean_text(m.get("name")),
+            "ts": moment.isoformat() if moment else "",
+            "when": when,
+            "text": clean_text(m.get("text")),
+        }
 
 
-def write_search_index(records: Sequence[Mapping[str, object]], out_dir: Path) -> Path:
-    """Write ``search-index.js``: ``window.CHATBOT_SEARCH = [...]`` (loadable from file://)."""
-    text = environment().get_template("search-index.js").render(records=list(records))
+def search_shard(slug: str) -> str:
+    """Where a recap's messages are for the static search, relative to the recaps folder."""
+    return f"{SEARCH_DIR}/{check_slug(slug)}.js"
+
+
+def write_search_shard(records: Iterable[Mapping[str, object]], slug: str, out_dir: Path) -> Path:
+    """Write one recap's messages (``search_records``) to ``search/<slug>.js``, a record at a time."""
+
+    def pieces() -> Iterator[str]:
+        yield f"/* Static search records of one recap (generated; do not edit). */\n{PART_PREFIX}["
+        for i, record in enumerate(records):
+            yield ("," if i else "") + htmlsafe_json_dumps(record, dumps=_compact)
+        yield "]);\n"
+
+    return write_atomic(Path(out_dir) / search_shard(slug), pieces())
+
+
+def write_search_index(slugs: Iterable[str], out_dir: Path) -> Path:
+    """Write ``search-index.js``: the files of the recaps' messages (loadable from file://)."""
+    text = environment().get_template("search-index.js").render(files=[search_shard(s) for s in slugs])
     return write_atomic(Path(out_dir) / "search-index.js", text)
 
 
-def read_search_index(out_dir: Path) -> list[dict[str, object]]:
-    """The records of an existing ``search-index.js`` (empty when missing or unreadable; as written,
-    perhaps by an older version, so read with care)."""
+def _compact(value: object, **kw: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _json_after(text: str, prefix: str) -> object:
+    start = text.index(prefix) + len(prefix)
+    return json.loads(text[start:].strip().rstrip(";").rstrip(")"))
+
+
+def search_files(out_dir: Path) -> list[str] | None:
+    """The message files ``search-index.js`` lists (None when it is missing or of the old kind)."""
     try:
         text = (Path(out_dir) / "search-index.js").read_text(encoding="utf-8")
-        start = text.index(SEARCH_PREFIX) + len(SEARCH_PREFIX)
-        records = json.loads(text[start:].strip().rstrip(";"))
+        files = _json_after(text, FILES_PREFIX)
+    except (OSError, ValueError):
+        return None
+    return [f for f in files if isinstance(f, str)] if isinstance(files, list) else None
+
+
+def read_search_shard(out_dir: Path, slug: str) -> list[dict[str, object]]:
+    """One recap's search records as written (empty when missing or unreadable)."""
+    try:
+        records = _json_after((Path(out_dir) / search_shard(slug)).read_text(encoding="utf-8"), PART_PREFIX)
+    except (OSError, ValueError):
+        return []
+    return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []
+
+
+def split_search_index(out_dir: Path, slugs: Collection[str]) -> None:
+    """A one-file ``search-index.js`` of an earlier version, split into a file per recap (those of
+    ``slugs`` not written yet), so recaps that are not rendered again stay searchable."""
+    if search_files(out_dir) is not None or not (Path(out_dir) / "search-index.js").is_file():
+        return
+    by_slug: dict[str, list[dict[str, object]]] = {}
+    for record in read_search_index(out_dir):
+        by_slug.setdefault(str(record.get("slug")), []).append(record)
+    for slug, records in by_slug.items():
+        if slug in slugs and not (Path(out_dir) / search_shard(slug)).is_file():
+            write_search_shard(records, slug, out_dir)
+
+
+def read_search_index(out_dir: Path) -> list[dict[str, object]]:
+    """Every record of the static search (empty when missing or unreadable; as written, perhaps
+    by an older version as one file, so read with care)."""
+    files = search_files(out_dir)
+    if files is not None:
+        slugs = [f.removeprefix(f"{SEARCH_DIR}/").removesuffix(".js") for f in files]
+        return [r for slug in slugs for r in read_search_shard(out_dir, slug)]
+    try:
+        records = _json_after((Path(out_dir) / "search-index.js").read_text(encoding="utf-8"), SEARCH_PREFIX)
     except (OSError, ValueError):
         return []
     return [r for r in records if isinstance(r, dict)] if isinstance(records, list) else []

@@ -6,7 +6,9 @@ block of its own (heading, list, quote); hashtags, @handles and plain URLs stay 
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from datetime import tzinfo
 
 from chatbot.recap import (
@@ -22,6 +24,7 @@ from chatbot.recap import (
     utc_offset,
     when_label,
 )
+from chatbot.recap.source import Recap
 from chatbot.recap.types import Export, ExportSession, ExportStats
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
@@ -92,11 +95,12 @@ def _header(session: ExportSession, stats: ExportStats) -> list[str]:
     ]
 
 
-def _prompts(export: Export, tz: tzinfo, removed: set[str]) -> list[str]:
+def _prompts(recap: Recap, tz: tzinfo, removed: set[str]) -> Iterator[str]:
+    export = recap.head
     out = ["", "## Prompts and answers"]
     platform = PLATFORM_NAMES.get(str(export["session"].get("platform") or ""), "the original platform")
-    for prompt in export.get("prompts") or ():
-        answers = prompt.get("answers") or ()
+    for i, prompt in enumerate(export.get("prompts") or ()):
+        answers = list(recap.answers(i))  # one prompt's at a time
         label = clean_text(prompt.get("label"))
         count = f"{len(answers)} answer{'s' if len(answers) != 1 else ''}"
         out += [
@@ -111,7 +115,9 @@ def _prompts(export: Export, tz: tzinfo, removed: set[str]) -> list[str]:
             head = f"> {_who(answer.get('author'), answer.get('name'))} · {_clock(answer.get('ts'), tz)}"
             out += ["", head + ("" if gone else _link("link", answer.get("url"))), ">"]
             out += [f"> *{REMOVED_TEXT}*"] if gone else _lines(answer.get("text"), "> ")
-    return out
+        yield from out
+        out = []
+    yield from out
 
 
 def _questions(export: Export, tz: tzinfo) -> list[str]:
@@ -156,37 +162,39 @@ def _participants(export: Export, tz: tzinfo) -> list[str]:
     return out
 
 
-def _transcript(export: Export, tz: tzinfo, zone: str) -> list[str]:
-    out = ["", "## Transcript", "", f"Times in {zone}.", ""]
-    for m in export.get("messages") or ():
+def _transcript(recap: Recap, tz: tzinfo, zone: str) -> Iterator[str]:
+    yield from ["", "## Transcript", "", f"Times in {zone}.", ""]
+    for m in recap.messages():
         head = f"- {_clock(m.get('ts'), tz, '%H:%M:%S')} {_who(m.get('author'), m.get('name'))}: "
         if m.get("removed"):
-            out.append(f"{head}*{REMOVED_TEXT}*")
+            yield f"{head}*{REMOVED_TEXT}*"
             continue
         first, *rest = _lines(m.get("text"), "  ")
-        out += [head + first.lstrip(), *rest]
+        out = [head + first.lstrip(), *rest]
         out[-1] += _link("link", m.get("url"))
-    return out
+        yield from out
 
 
 def render_markdown(export: Export) -> str:
     """A readable Markdown recap: title, stats, prompts with answers as quotes, questions,
     participants and the full transcript, in the chat's time zone."""
+    return "".join(markdown_chunks(Recap.of(export)))
+
+
+def markdown_chunks(recap: Recap) -> Iterator[str]:
+    """``render_markdown`` of a ``Recap``, a line at a time (each with its line end)."""
+    export = recap.head
     session = export["session"]
     tz = chat_zone(session)
     start = parse_ts(session.get("started_at"), tz)
     zone = clean_text(session.get("timezone")) + (f" ({utc_offset(start)})" if start else "")
-    removed = {str(m.get("id")) for m in export.get("messages") or () if m.get("removed")}
-    out = [
-        *_header(session, export["stats"]),
-        *_prompts(export, tz, removed),
-        *_questions(export, tz),
-        *_participants(export, tz),
-        *_transcript(export, tz, zone),
-        "",
-        "---",
-        "",
-        f"Recap archived by chatbot. Times in {zone}.",
-        "",
-    ]
-    return "\n".join(out)
+    removed = {str(m.get("id")) for m in recap.messages() if m.get("removed")}
+    lines = itertools.chain(
+        _header(session, export["stats"]),
+        _prompts(recap, tz, removed),
+        _questions(export, tz),
+        _participants(export, tz),
+        _transcript(recap, tz, zone),
+        ["", "---", "", f"Recap archived by chatbot. Times in {zone}."],
+    )
+    return (line + "\n" for line in lines)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from chatbot.recap.export import build_export
+from chatbot.recap.export import recap_of
+from chatbot.recap.source import Recap
 from chatbot.store import Store
 
 
@@ -28,17 +29,25 @@ def publish(
     force: bool = False,
     progress: bool = False,
 ) -> str:
-    """Render the named sessions (and the index, search and feed over every session)."""
+    """Render the named sessions (and the index, search and feed over every recap)."""
     from chatbot.recap.html import render_all
 
-    wanted = set(session_ids)
-    exports = [build_export(store, row["id"]) for row in store.sessions()]
+    wanted = [row["id"] for row in store.sessions() if row["id"] in set(session_ids)]
+
+    def recaps() -> Iterator[Recap]:
+        # Only the sessions asked for, one at a time, each read from the archive as its files
+        # are written (in one read transaction: every file sees the same messages, whatever a
+        # live chat adds meanwhile); the others keep their files, listed from the manifest.
+        for sid in wanted:
+            with store.db.atomic():
+                yield recap_of(store, sid)
+
     report = render_all(
-        exports,
+        recaps(),
         out,
         force=force,
         formats=tuple(formats),
-        only={e["session"]["slug"] for e in exports if e["session"]["id"] in wanted},
+        total=len(wanted),
         progress=progress_bar if progress and len(wanted) > 1 else None,
     )
     return str(report)

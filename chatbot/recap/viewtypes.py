@@ -4,6 +4,7 @@ them is already cleaned (``clean_text``), URLs already checked (``safe_url``).
 """
 
 # No ``from __future__ import annotations``: see ``chatbot.recap.types``.
+from collections.abc import Iterable
 from datetime import datetime
 from typing import NotRequired, TypedDict
 
@@ -56,7 +57,9 @@ class PromptView(MessageView):
     label: str
     section: str
     heading: str  # the text without its leading label
-    answer_list: list[MessageView]
+    answer_list: list[MessageView]  # empty when the page is written as it is read (``page_view``)
+    answer_count: int
+    answers_html: Markup  # the answers' markup (``chatbot.recap.fragments``), a prompt at a time
     answerers: int
     in_transcript: bool
 
@@ -112,7 +115,8 @@ class SessionView(TypedDict):
     prompts: list[PromptView]
     questions: list[QuestionView]
     participants: list[ParticipantView]
-    messages: list[MessageView]
+    messages: Iterable[MessageView]  # a list, or views made as the page is written (``page_view``)
+    message_count: int
     exports: list[tuple[str, str]]  # (label, href) of the sibling formats
     index_href: str | None
     deleted_note: str  # how many messages were deleted on the platform, and by whom ("" when none)

@@ -8,7 +8,8 @@ return every message, deleted ones too, since the engine's state was built from 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Iterable, Iterator
 from typing import Any, cast
 
 import sqlite_utils
@@ -86,6 +87,34 @@ class Reads:
                 f"select * from messages where session_id = ?{where} order by ts, uid", [session_id]
             )
         )
+
+    def iter_transcript_rows(self, session_id: str, columns: str = "*") -> Iterator[sqlite3.Row]:
+        """Every row of a session's messages in time order, deleted ones too, read as consumed
+        (``columns``: the SQL column list; recaps of 100,000 messages read them more than once,
+        so the rows are ``sqlite3.Row``s, read by column name, not dicts)."""
+        return self._rows(
+            f"select {columns} from messages where session_id = ? order by ts, uid", [session_id]
+        )
+
+    def iter_answer_rows(self, session_id: str, key: str, also: Iterable[str] = ()) -> Iterator[sqlite3.Row]:
+        """In time order, the rows of a session's messages whose stored answers name the prompt
+        ``key``, and the ones whose uids are in ``also`` (a host corrected what they answer); the
+        caller checks each (a correction overrides what was stored)."""
+        return self._rows(
+            "select * from messages where session_id = ? and (answers like ? or uid in "
+            "(select value from json_each(?))) order by ts, uid",
+            [session_id, f'%"{key}"%', json.dumps(list(also))],
+        )
+
+    def _rows(self, sql: str, params: list[Any]) -> Iterator[sqlite3.Row]:
+        cursor = self.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        return iter(cursor.execute(sql, params))
+
+    def message_row(self, uid: str) -> dict[str, Any] | None:
+        """The stored row of the message ``uid``, if any."""
+        rows = list(self.db.query("select * from messages where uid = ?", [uid]))
+        return rows[0] if rows else None
 
     def message_uid(self, ref: str) -> str | None:
         """The uid of the message that ``ref`` names (its uid, or its platform id), if stored."""

@@ -82,9 +82,11 @@ def test_index_page_is_inert(hostile: dict[str, Any]) -> None:
 
 def test_search_index_is_data_not_code(hostile: dict[str, Any], tmp_path: Path) -> None:
     render_all([hostile], tmp_path)
-    text = (tmp_path / "search-index.js").read_text(encoding="utf-8")
+    listing = (tmp_path / "search-index.js").read_text(encoding="utf-8")
+    assert listing.rstrip().endswith('= ["search/2026-11-24-localgovchat.js"];')
+    text = (tmp_path / "search" / "2026-11-24-localgovchat.js").read_text(encoding="utf-8")
     assert "</script" not in text.lower() and "<" not in text
-    payload = text[text.index("= ") + 2 :].rstrip().rstrip(";")
+    payload = text[text.index(".push(") + 6 :].rstrip().rstrip(";").rstrip(")")
     records = json.loads(payload)
     assert records == search_records(hostile)
     assert {r["text"] for r in records} >= set(HOSTILE_TEXTS)

@@ -108,3 +108,35 @@ def test_formats_on_disk_are_kept_in_step(export: dict[str, Any], tmp_path: Path
     assert saved["session"]["title"] == "Renamed", "the JSON beside the page is never stale"
     with pytest.raises(ValueError, match="pdf"):
         render_all([export], tmp_path, formats=("pdf",))
+
+
+def test_rendering_one_recap_rewrites_only_its_own_files(
+    export: dict[str, Any], later_export: dict[str, Any], tmp_path: Path
+) -> None:
+    render_all([export, later_export], tmp_path)
+    earlier = [tmp_path / "2026-11-24-localgovchat.html", tmp_path / "search" / "2026-11-24-localgovchat.js"]
+    before = [p.stat().st_mtime_ns for p in earlier]
+    changed = copy.deepcopy(later_export)
+    changed["messages"][0]["text"] += " receipt-of-the-week"
+    report = render_all([changed], tmp_path)  # the earlier recap is not even built
+    assert report.written == ["2026-12-01-localgovchat"]
+    assert [p.stat().st_mtime_ns for p in earlier] == before
+    records = read_search_index(tmp_path)
+    assert {r["slug"] for r in records} == {"2026-11-24-localgovchat", "2026-12-01-localgovchat"}
+    assert any("receipt-of-the-week" in str(r["text"]) for r in records)
+    index = (tmp_path / "index.html").read_text(encoding="utf-8")
+    assert "2026-11-24-localgovchat.html" in index and "2026-12-01-localgovchat.html" in index
+
+
+def test_a_one_file_search_index_of_an_earlier_version_is_split(
+    export: dict[str, Any], later_export: dict[str, Any], tmp_path: Path
+) -> None:
+    render_all([export, later_export], tmp_path)
+    records = read_search_index(tmp_path)
+    for shard in (tmp_path / "search").iterdir():
+        shard.unlink()
+    (tmp_path / "search-index.js").write_text(f"window.CHATBOT_SEARCH = {json.dumps(records)};\n")
+    render_all([later_export], tmp_path)
+    key = lambda r: (r["slug"], r["id"])  # noqa: E731
+    assert sorted(read_search_index(tmp_path), key=key) == sorted(records, key=key)
+    assert (tmp_path / "search" / "2026-11-24-localgovchat.js").is_file()

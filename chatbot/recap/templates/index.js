@@ -8,10 +8,23 @@
   if (!form || location.protocol !== "file:") return;
   const titles = new Map();
   for (const item of document.querySelectorAll("[data-slug]")) titles.set(item.dataset.slug, item.dataset.title);
-  const script = document.createElement("script");
-  script.src = "search-index.js";
-  script.addEventListener("error", () => { status.textContent = "The search index (search-index.js) is missing."; });
-  document.head.appendChild(script);
+  /* search-index.js lists one file of messages per recap (search/<slug>.js); each adds its part. */
+  const load = (src, done) => {
+    const script = document.createElement("script");
+    script.src = src;
+    script.addEventListener("load", () => done(true));
+    script.addEventListener("error", () => done(false));
+    document.head.appendChild(script);
+  };
+  load("search-index.js", (ok) => {
+    if (!ok) { status.textContent = "The search index (search-index.js) is missing."; return; }
+    if (Array.isArray(window.CHATBOT_SEARCH)) return; /* written by an earlier version: one file */
+    const files = Array.isArray(window.CHATBOT_SEARCH_FILES) ? window.CHATBOT_SEARCH_FILES : [];
+    let waiting = files.length;
+    const finish = () => { window.CHATBOT_SEARCH = [].concat(...(window.CHATBOT_SEARCH_PARTS || [])); };
+    if (!waiting) finish();
+    for (const file of files) load(file, () => { waiting -= 1; if (!waiting) finish(); });
+  });
   const LIMIT = 200;
 
   const snippet = (text, terms) => {

@@ -1,0 +1,104 @@
+"""One message's markup on the session page, written by hand: the transcript entry and the answer
+under its prompt.
+
+A page may hold 100,000 messages; jinja2 spends 20-30 µs on each through its generic machinery (a
+getattr, an ``escape`` and a ``Markup`` per value, a yield per piece), Python's string formatting
+2-3 µs. Every value from the view model is escaped here (``html.escape``, quotes included) unless
+it is already ``Markup`` (``linkify``'s output), so this is as safe as an autoescaped template;
+``tests/recap/test_hostile.py`` renders hostile text through it. The page around them stays in
+``templates/session.html``.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from markupsafe import Markup
+
+from chatbot.recap import LINK_REL, REMOVED_TEXT, linkify
+from chatbot.recap.viewtypes import MessageView
+
+#: Kinds of message with a badge saying so.
+BADGED = frozenset({"prompt", "question", "repost", "command", "bot"})
+_REMOVED = f'<p class="body removed"><em>{escape(REMOVED_TEXT)}</em></p>'
+
+
+def _head(m: MessageView, time_link: str) -> str:
+    """The avatar, who said it, badges and when: what the transcript and the answers share."""
+    author, name = escape(m["author"]), escape(m["name"])
+    who = (
+        f'<bdi class="name">{name}</bdi> <bdi class="handle">{author}</bdi>'
+        if name
+        else (f'<bdi class="name">{author}</bdi>')
+    )
+    badges = ' <span class="badge badge-host">host</span>' if m["is_host"] else ""
+    if m["kind"] in BADGED:
+        kind = escape(m["kind"])
+        badges += f' <span class="badge badge-{kind}">{kind}</span>'
+    return (
+        f'<span class="avatar tone-{int(m["tone"])}" aria-hidden="true">{escape(m["initial"])}</span>'
+        f'<div class="msg-main"><p class="msg-head"><span class="who">{who}</span>{badges} '
+        f'<span class="msg-meta">{time_link}'
+    )
+
+
+def _time(m: MessageView, title: str = "") -> str:
+    """The time, linking to the message in the transcript (``title``: what the link says)."""
+    if title:
+        return (
+            f'<a class="time" href="#{escape(m["anchor"])}" title="{title}"><time '
+            f'datetime="{escape(m["iso"])}">{escape(m["clock"])}</time></a>'
+        )
+    return (
+        f'<a class="time" href="#{escape(m["anchor"])}"><time datetime="{escape(m["iso"])}" '
+        f'title="{escape(m["full"])}">{escape(m["clock"])}</time></a>'
+    )
+
+
+def _body(m: MessageView) -> str:
+    return _REMOVED if m["removed"] else f'<p class="body" dir="auto">{linkify(m["text"])}</p>'
+
+
+def transcript_item(m: MessageView) -> Markup:
+    """The message's ``<li>`` in the transcript: everything about it, with its anchor."""
+    classes = f"msg kind-{escape(m['kind'])}"
+    if m["is_host"]:
+        classes += " is-host"
+    if m["removed"]:
+        classes += " is-removed"
+    original = ""
+    if m["url"]:
+        original = (
+            f'<span class="original-link"> <span aria-hidden="true">·</span> <a class="original" '
+            f'href="{escape(m["url"])}" rel="{LINK_REL}">View on {escape(m["platform"])}</a></span>'
+        )
+    foot = ""
+    if m["reply_to"] or m["answers"] or m["corrected"]:
+        if m["reply_to"]:
+            who = escape(m["reply_author"] or "an earlier message")
+            foot += f'<a href="#{escape(m["reply_to"])}">↩ in reply to <bdi>{who}</bdi></a>'
+        for label, section in m["answers"]:
+            said = f"answers <bdi>{escape(label)}</bdi>"
+            if section:
+                foot += f'<a class="answers-link" href="#{escape(section)}">{said}</a>'
+            else:
+                foot += f'<span class="muted">{said}</span>'
+        if m["corrected"]:
+            foot += '<span class="muted">attribution corrected by a host</span>'
+        foot = f'<p class="msg-foot">{foot}</p>'
+    return Markup(
+        f'<li id="{escape(m["anchor"])}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
+        f"{_body(m)}{foot}</div></li>\n"
+    )
+
+
+def answer_item(m: MessageView) -> Markup:
+    """The answer's ``<li>`` under its prompt: who, when (linking to it in the transcript) and
+    what, no more (the transcript has the rest: avatar, handle, reply, original link)."""
+    classes = "msg kind-answer" + (" is-removed" if m["removed"] else "")
+    name = escape(m["name"] or m["author"])
+    host = ' <span class="badge badge-host">host</span>' if m["is_host"] else ""
+    return Markup(
+        f'<li class="{classes}"><p class="msg-head"><bdi class="name">{name}</bdi>{host} '
+        f'{_time(m, "Show in the transcript")}</p>{_body(m)}</li>\n'
+    )
