@@ -150,7 +150,8 @@ def _participants(export: Export, tz: tzinfo) -> list[str]:
         "| Participant | Role | Messages | Answers | Questions | First seen |",
         "|---|---|---:|---:|---:|---|",
     ]
-    for p in sorted(export.get("participants") or (), key=lambda p: -int(p.get("messages") or 0)):
+    people = (p for p in export.get("participants") or () if p.get("role") != "bot")  # not bots
+    for p in sorted(people, key=lambda p: -int(p.get("messages") or 0)):
         who = (
             f"{md_inline(p.get('name'))} ({md_inline(p.get('handle'))})"
             if p.get("name")

@@ -296,8 +296,8 @@ def _question_views(export: Export, ctx: _Context) -> list[QuestionView]:
 
 
 def _participant_views(export: Export, ctx: _Context) -> list[ParticipantView]:
-    people = sorted(
-        export.get("participants") or (),
+    people = sorted(  # people, not bots: a participant is the same on every page (the stats too)
+        (p for p in export.get("participants") or () if p.get("role") != "bot"),
         key=lambda p: (-int(p.get("messages") or 0), str(p.get("handle")).casefold()),
     )
     views: list[ParticipantView] = []

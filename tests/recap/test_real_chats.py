@@ -41,7 +41,7 @@ def test_a_real_chat_renders_and_matches_its_export(
     for article, prompt in zip(find_all(page, "article", "prompt"), export["prompts"], strict=True):
         assert len(find_all(article, "li", "msg")) == len(prompt["answers"])
     people = find_all(page, "table", "people")[0].findall("./tbody/tr")
-    assert len(people) == len(export["participants"])
+    assert len(people) == sum(p["role"] != "bot" for p in export["participants"])  # people, not bots
     body = text_of(page)
     assert export["session"]["title"] in body
     for m in export["messages"][:20]:  # text shown as written (first line of each)

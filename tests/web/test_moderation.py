@@ -85,6 +85,7 @@ async def test_moderation_leaves_the_transcript_clean(
     export = build_export(served.store, SID)
     assert {m["kind"] for m in export["messages"]} <= {"answer", "question", "bot", "prompt"}
     assert export["stats"]["participants"] == 2  # Jane and Sam: the bot is no one, the host said nothing
+    assert "2 participants, most active first" in page  # the recap's list: people, not the bot
     api = await (await client.get(f"/api/sessions/{SID}/messages")).json()
     assert not any(n in m["text"] for m in api["messages"] for n in NOISE)
     found = await (await client.get("/search", params={"q": "upvoted"})).text()
