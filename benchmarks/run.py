@@ -105,6 +105,22 @@ def bench_rerender(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
     return figures
 
 
+def bench_search(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    """Search latency over archives of ``sizes`` messages (100 weekly chats each)."""
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        db = _archive(size, sessions=100)
+        result = fresh("search", db, 30)
+        figures[str(size)] = {k: v for k, v in result.items() if k not in ("seconds",)}
+        common, rare, before = result["common"], result["rare"], result["before_common_ranked_all"]
+        print(
+            f"search {size:>9,}: common p50 {common['p50']} ms p99 {common['p99']} ms; "
+            f"rare p50 {rare['p50']} ms p99 {rare['p99']} ms; "
+            f"before (every match ranked) p50 {before['p50']} p99 {before['p99']} ms"
+        )
+    return figures
+
+
 TITLES = {"import": "Import into a fresh archive", "recap": "HTML + JSON recap of one session"}
 
 
@@ -126,8 +142,14 @@ BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
     "import": bench_import,
     "recap": bench_recap,
     "rerender": bench_rerender,
+    "search": bench_search,
 }
-DEFAULT_SIZES = {"import": "1000,10000,100000", "recap": "1000,10000,100000", "rerender": "100000"}
+DEFAULT_SIZES = {
+    "import": "1000,10000,100000",
+    "recap": "1000,10000,100000",
+    "rerender": "100000",
+    "search": "100000,1000000",
+}
 
 
 def main() -> None:

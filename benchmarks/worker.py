@@ -169,6 +169,62 @@ def rerender(db: str, rendered: str, work: str) -> dict[str, Any]:
     }
 
 
+COMMON = ("budget", "benchchat", "meeting agenda", '"budget meeting"', "power*")
+RARE = ("welcome", "p1234")
+OLD_SQL = (  # the search before: every match ranked
+    "select m.uid, snippet(messages_fts, 0, '[', ']', '…', 12) from messages_fts "
+    "join messages m on m.rowid = messages_fts.rowid where messages_fts match ? "
+    "and m.session_id is not null and m.deleted_at is null order by rank limit 50"
+)
+
+
+def search(db: str, runs: str = "30") -> dict[str, Any]:
+    """Search latency over the archive: common words (a quarter of all messages or more), rare
+    ones, a later page; and the query the store ran before, for comparison. Milliseconds."""
+    from chatbot.store import Store, fts_query
+
+    store = Store(db)
+    n = int(runs)
+    figures: dict[str, Any] = {"messages": store.db.execute("select count(*) from messages").fetchone()[0]}
+
+    def timed(fn: Callable[[], object]) -> list[float]:
+        fn()  # warm: the first query of a fresh process reads the index from disk
+        out = []
+        for _ in range(n):
+            t = time.perf_counter()
+            fn()
+            out.append((time.perf_counter() - t) * 1000)
+        return out
+
+    from benchmarks.harness import spread
+
+    for label, queries, offset in (
+        ("common", COMMON, 0),
+        ("rare", RARE, 0),
+        ("common_page_5", COMMON[:2], 80),
+    ):
+        times: list[float] = []
+        totals = {}
+        for q in queries:
+            times += timed(lambda q=q, at=offset: store.search_page(q, offset=at, limit=20))
+            totals[q] = store.search_page(q).total
+        figures[label] = {**spread(times), "totals": totals}
+    before: list[float] = []
+    for q in COMMON[:2]:
+        match = fts_query(q)
+        before += timed(lambda m=match: store.db.execute(OLD_SQL, [m]).fetchall())
+    figures["before_common_ranked_all"] = spread(before)
+    counts = {
+        q: store.db.execute(
+            "select count(*) from messages_fts where messages_fts match ?", [fts_query(q)]
+        ).fetchone()[0]
+        for q in COMMON + RARE
+    }
+    figures["matches"] = counts
+    store.close()
+    return {"seconds": 0.0, **figures}
+
+
 TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "floor-insert": floor_insert,
     "floor-render": floor_render,
@@ -176,6 +232,7 @@ TASKS: dict[str, Callable[..., dict[str, Any]]] = {
     "recap": recap,
     "render-every": render_every,
     "rerender": rerender,
+    "search": search,
 }
 
 

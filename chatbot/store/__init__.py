@@ -29,6 +29,7 @@ from chatbot.store.rows import (
     uid_of,
 )
 from chatbot.store.schema import SCHEMA_VERSION, migrations, open_database, schema_version
+from chatbot.store.search import Search, SearchPage, fts_query
 from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerRow, LedgerStatus, RunnerState
 from chatbot.store.usage import Usage, UsageRow
 
@@ -42,10 +43,12 @@ __all__ = [
     "MessageNotFound",
     "NotFound",
     "RunnerState",
+    "SearchPage",
     "SessionNotFound",
     "Store",
     "StoreError",
     "UsageRow",
+    "fts_query",
     "iso",
     "message_from_row",
     "message_row",
@@ -58,7 +61,7 @@ __all__ = [
 ]
 
 
-class Store(Reads, LiveWrites, CommandLog, Usage):
+class Store(Reads, Search, LiveWrites, CommandLog, Usage):
     """All reads and writes of the archive. Keep calls short: SQLite is synchronous."""
 
     def __init__(self, path: str | Path) -> None:

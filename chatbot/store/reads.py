@@ -228,20 +228,3 @@ class Reads:
         if row is None:
             return None
         return {"timeline": json.loads(row[0]), "cursors": json.loads(row[1]), "recap_at": row[2]}
-
-    # -- search -----------------------------------------------------------------------------------------
-    def search(self, query: str, *, limit: int = 50) -> Iterator[dict[str, Any]]:
-        """Full-text search over every session's messages (FTS5 query syntax escaped); messages
-        deleted on the platform are not found."""
-        terms = [t.replace('"', '""') for t in query.split() if t.strip()]
-        if not terms:
-            return iter(())
-        match = " ".join(f'"{t}"' for t in terms)
-        sql = (
-            "select m.uid, m.id, m.session_id, m.ts, m.handle, m.name, m.text, m.hidden, "
-            "snippet(messages_fts, 0, '\x02', '\x03', '…', 12) as snippet "
-            "from messages_fts join messages m on m.rowid = messages_fts.rowid "
-            "where messages_fts match ? and m.session_id is not null and m.deleted_at is null "
-            "order by rank limit ?"
-        )
-        return iter(self.db.query(sql, [match, limit]))

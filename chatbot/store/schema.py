@@ -14,7 +14,7 @@ from sqlite_utils.migrations import Migrations
 
 from chatbot.store.errors import StoreError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 migrations = Migrations("chatbot")
 
 
@@ -290,6 +290,14 @@ def m007_fts_follows_text(db: sqlite_utils.Database) -> None:
     which made an import's derived writes cost more than its messages."""
     db.execute("DROP TRIGGER IF EXISTS [messages_au]")
     db.execute(FTS_UPDATE_TRIGGER)
+
+
+@migrations()
+def m008_fts_vocabulary(db: sqlite_utils.Database) -> None:
+    """The full-text index's own word list (an ``fts5vocab`` view of it, no storage of its own):
+    search turns ``budg*`` into the few words that start so, which FTS5 then reads newest first
+    and stops, where a prefix query would gather every match of every such word first."""
+    db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS [messages_vocab] USING fts5vocab([messages_fts], 'row')")
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

@@ -10,7 +10,6 @@ from typing import Any
 from aiohttp import web
 from markupsafe import Markup, escape
 
-from chatbot.core.engine import handle_key
 from chatbot.recap import html_id
 from chatbot.web.context import CTX, WebContext, render
 
@@ -157,40 +156,70 @@ async def feed(request: web.Request) -> web.StreamResponse:
     return web.FileResponse(path, headers={"Content-Type": "application/atom+xml; charset=utf-8"})
 
 
-def search_hits(ctx: WebContext, query: str) -> list[dict[str, Any]]:
-    """Full-text hits with highlighted snippets; hidden messages and people never appear."""
+#: Hits on a search page.
+SEARCH_PAGE = 20
+
+
+def search_hits(ctx: WebContext, query: str, *, page: int = 1, include_bots: bool = False) -> dict[str, Any]:
+    """A page of full-text hits, best first, with highlighted snippets, the total and the pages
+    (``chatbot.store.search``: hidden messages and removed people never appear; bots' lines and
+    commands only when asked). A hit links to its message in the recap, or to the live view while
+    its chat runs and has no recap yet; its time is in its chat's zone."""
     store = ctx.store
-    hidden_msgs, hidden_people = store.redactions()
-    opted = {(session_id, handle_key(handle)) for session_id, handle in store.opted_out()}
-    rows = {r["id"]: r for r in store.sessions()}
+    found = store.search_page(
+        query, offset=(page - 1) * SEARCH_PAGE, limit=SEARCH_PAGE, include_bots=include_bots
+    )
+    sessions = {r["id"]: r for r in store.sessions()}
+    live = {sid for sid, s in ctx.sessions.items() if s.state()["status"] != "ended"}
     hits = []
-    for r in store.search(query, limit=ctx.limits.search_limit):
-        who = handle_key(r["handle"] or "")
-        if r["hidden"] or r["uid"] in hidden_msgs or who in hidden_people or (r["session_id"], who) in opted:
-            continue
-        session = rows.get(r["session_id"])
+    for r in found.hits:
+        session = sessions.get(r["session_id"])
         if session is None:
             continue
+        recap = recap_href(ctx, session["slug"])
+        if recap is not None:
+            href = f"{recap}#{html_id(r['id'], 'm-')}"
+        elif r["session_id"] in live:
+            href = f"/live/{r['session_id']}"
+        else:
+            href = f"/api/sessions/{r['session_id']}"
         hits.append(
             {
                 "snippet": highlight(r["snippet"] or ""),
                 "handle": r["handle"],
                 "name": r["name"] or "",
                 "ts": r["ts"],
+                "zone": session["timezone"] or "UTC",
                 "session": session["title"] or session["hashtag"],
                 "hashtag": session["hashtag"],
-                "href": f"/recaps/{session['slug']}.html#{html_id(r['id'], 'm-')}",
+                "href": href,
+                "live": r["session_id"] in live and recap is None,
+                "kind": r["kind"] or "",
             }
         )
-    return hits
+    pages = max(1, -(-found.total // SEARCH_PAGE))
+    return {
+        "hits": hits,
+        "total": found.total,
+        "more": found.more,
+        "first": found.offset + 1 if hits else 0,
+        "last": found.offset + len(hits),
+        "page": page,
+        "pages": pages,
+    }
 
 
 async def search(request: web.Request) -> web.StreamResponse:
-    """GET /search?q=."""
+    """GET /search?q=[&page=N][&bots=1]."""
     query = request.query.get("q", "").strip()[:200]
-    hits = search_hits(request.app[CTX], query) if query else []
+    include_bots = request.query.get("bots") == "1"
+    try:
+        page = min(max(int(request.query.get("page", "1")), 1), 1000)
+    except ValueError:
+        page = 1
+    results = search_hits(request.app[CTX], query, page=page, include_bots=include_bots) if query else None
     title = f"Search: {query}" if query else "Search"
-    return render(request, "search.html", title=title, query=query, hits=hits)
+    return render(request, "search.html", title=title, query=query, results=results, bots=include_bots)
 
 
 async def healthz(request: web.Request) -> web.StreamResponse:

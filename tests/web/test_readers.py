@@ -107,7 +107,7 @@ async def test_search_highlights_escapes_and_links(client: ClientSession, archiv
     assert r.status == 200
     assert "<mark>tweet</mark>" in page
     assert "&lt;b&gt;answers&lt;/b&gt;" in page and "<b>answers" not in page
-    assert f'href="/recaps/{archived.slug}.html#m-{archived.ids[0]}"' in page
+    assert f'href="/live/{SID}"' in page and "live now" in page  # running, no recap yet: the live view
     assert f'href="/recaps/{archived.old_slug}.html#m-o1"' in page
     assert "secrets" not in page and "Mallory" not in page  # hidden participant
     empty = await (await client.get("/search", params={"q": '"; drop table messages; --'})).text()
