@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from chatbot.core import commands
+from chatbot.core import commands, meeting
 from chatbot.core import conventions as conv
 from chatbot.core.commands import Args, CommandRefused, CommandSpec
 from chatbot.core.model import Author, Kind, Message, SessionSpec
@@ -147,6 +147,7 @@ class SessionEngine:
     _vouched: set[str] = field(default_factory=set)  # participant keys a platform vouched for as hosts
     _bots: set[str] = field(default_factory=set)
     _optouts: set[str] = field(default_factory=set)
+    _chairs: set[str] | None = None  # a meeting's chairs since its #startmeeting (None: not seen)
 
     def __post_init__(self) -> None:
         self.queue = QuestionQueue(max_open_per_participant=self.spec.max_open_questions_per_participant)
@@ -219,6 +220,8 @@ class SessionEngine:
             return self._host_message(
                 m, p, conv.parse(m.text, style=self.spec.style, bot_handles=()), bot=True
             )
+        if self.spec.style == "meeting" and (said := meeting.read(m.text)) is not None:
+            return self._meeting_command(m, p, said)
         parsed = conv.parse(
             m.text, style=self.spec.style, question_tag=self.spec.question_tag, bot_handles=self.bot_handles
         )
@@ -250,6 +253,48 @@ class SessionEngine:
         if self.spec.style == "meeting" and self._current_topic and not bot:
             return self._answer(m, p, (self._current_topic,))
         return Outcome(m, kind, p.key)
+
+    # -- meetings (MeetBot) -------------------------------------------------------------------
+    def is_chair(self, m: Message) -> bool:
+        """A meeting's chair: who started it and whom a chair named since (the hosts, in a log
+        that does not hold its #startmeeting)."""
+        if self._chairs is None:
+            return self.is_host(m)
+        return handle_key(m.author.handle) in self._chairs
+
+    def _meeting_command(self, m: Message, p: Participant, said: meeting.Said) -> Outcome:
+        """A MeetBot command: chairs' commands change the meeting, items are kept (flagged
+        ``item:<kind>``, under the topic they fall in); a command is never an answer."""
+        chair = self.is_chair(m)
+        plain = Kind.HOST if self.is_host(m) else Kind.CHAT
+        topic = (self._current_topic,) if self._current_topic else ()
+        if said.chair_only and not chair:  # MeetBot ignores it: an ordinary line
+            ordinary = topic and (said.item or said.verb == "topic")
+            return self._answer(m, p, topic) if ordinary else Outcome(m, plain, p.key)
+        if said.verb == "startmeeting" and self._chairs is None:
+            self._chairs = {handle_key(m.author.handle)}
+            p.role = "host"
+        elif said.verb in ("chair", "unchair"):
+            named = {handle_key(n) for n in meeting.names(said.text)}
+            chairs = self._chairs if self._chairs is not None else set(self._hosts)
+            self._chairs = chairs | named if said.verb == "chair" else chairs - named
+            for other in self.participants.values():
+                if said.verb == "chair" and handle_key(other.handle) in named:
+                    other.role = "host"
+        elif said.verb == "topic" and said.text:
+            key = str(len(self.prompts) + 1)
+            self._post_prompt(m, key, said.text)
+            self._current_topic = key
+            return Outcome(m, Kind.PROMPT, p.key, prompt=key)
+        elif said.verb == "undo":
+            return Outcome(m, plain, p.key, flags=("item:undo",))
+        elif said.item is not None:
+            flags = (f"item:{said.item}",)
+            if topic:
+                p.answers += 1
+                return Outcome(m, Kind.ANSWER, p.key, answers=topic, flags=flags)
+            return Outcome(m, plain, p.key, flags=flags)
+        return Outcome(m, plain, p.key)
 
     def _post_prompt(self, m: Message, key: str, text: str) -> None:
         label = conv.prompt_label(key, self.spec.style)

@@ -249,6 +249,7 @@ def find_sessions(
             platforms=platforms or ((platform_hint,) if platform_hint else ("web",)),
             style=style,
             max_open_questions_per_participant=0,
+            extra={"channel": guess.channel} if guess.channel else {},
         )
         sessions.append(Found(spec, tuple(b.span for b in parts)))
     return sessions, stray

@@ -14,6 +14,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from chatbot.core import meeting
 from chatbot.core.model import Author
 from chatbot.importers._common import Collector, links_in, unique
 from chatbot.importers.base import ImportFailed
@@ -23,6 +24,7 @@ _STARTED = re.compile(r"Meeting started \w{3} (\w{3}) +(\d{1,2}) (\d\d):(\d\d):(
 _NAME_SET = re.compile(r"The meeting name has been set to '([^']+)'")
 _FILE_STAMP = re.compile(r"^(.*?)[._-]?(\d{4})-(\d\d)-(\d\d)(?:-(\d\d)\.(\d\d))?")
 _COMMAND = re.compile(r"^#(\w+)\b\s*(.*)$")
+_HEADING = re.compile(r"^(#[^\s:]+): ")
 _UNSAFE = re.compile(r"[^\w.-]+")  # kept out of ids (they end up in URLs and anchors)
 _NICK_CHARS = r"\w\-\[\]\\`^{}|"
 
@@ -69,6 +71,19 @@ def _file_stamp(path: Path) -> tuple[str, datetime] | None:
     return m[1], start
 
 
+def _channel(path: Path, from_file: str | None) -> str | None:
+    """The IRC channel: the heading of MeetBot's minutes beside the log (``#fedora-meeting: ...``),
+    else the log's file name (``opencontainers.2017-05-10-21.03.log.txt``) unless ``#meetingname``
+    gave the file its name."""
+    minutes = path.with_name(path.name.removesuffix(".log.txt") + ".txt")
+    if minutes != path and minutes.is_file():
+        with minutes.open(encoding="utf-8", errors="replace") as f:
+            for line in (f.readline() for _ in range(4)):
+                if m := _HEADING.match(line):
+                    return m[1]
+    return f"#{from_file}" if from_file else None
+
+
 def parse(text: str, c: Collector) -> None:
     """Every line as a message from its nick; hints: style "meeting", title, hosts (chairs)."""
     entries = _entries(text, c)
@@ -91,13 +106,15 @@ def parse(text: str, c: Collector) -> None:
             name = m[1] if m else name
         elif cmd := _COMMAND.match(body):
             verb, arg = cmd[1].lower(), cmd[2].strip()
-            if verb == "startmeeting":
+            if verb == "startmeeting" and not hosts:
                 title = title or arg or None
                 hosts.append(nick)
+            elif nick not in hosts:  # MeetBot takes the rest from chairs only
+                continue
             elif verb == "chair":
-                hosts.extend(arg.replace(",", " ").split())
+                hosts.extend(n for n in meeting.names(arg) if n not in hosts)
             elif verb == "unchair":
-                hosts = [h for h in hosts if h not in arg.replace(",", " ").split()]
+                hosts = [h for h in hosts if h not in meeting.names(arg)]
             elif verb == "meetingname" and arg:
                 renamed = arg
     stamp = _file_stamp(c.path)
@@ -114,6 +131,7 @@ def parse(text: str, c: Collector) -> None:
     prefix = f"{_UNSAFE.sub('_', name)}.{start:%Y-%m-%d-%H.%M}"
     hints = c.result.hints
     hints.style, hints.title, hints.hosts = "meeting", title or name, unique(hosts)
+    hints.channel = _channel(c.path, from_file if from_file not in (name, renamed) else None)
     speakers = sorted({e[2] for e in entries}, key=len, reverse=True)
     nick_re = re.compile(
         rf"(?<![{_NICK_CHARS}])({'|'.join(map(re.escape, speakers))})(?![{_NICK_CHARS}])", re.I

@@ -17,6 +17,7 @@ from datetime import datetime, tzinfo
 from typing import Any, overload
 from zoneinfo import ZoneInfo
 
+from chatbot.core import meeting
 from chatbot.core.conventions import prompt_label
 from chatbot.core.engine import ACK
 from chatbot.recap.source import Recap
@@ -24,6 +25,7 @@ from chatbot.recap.types import (
     Export,
     ExportAnswer,
     ExportAttachment,
+    ExportItem,
     ExportMessage,
     ExportParticipant,
     ExportPrompt,
@@ -32,6 +34,7 @@ from chatbot.recap.types import (
     ExportStats,
     ExportStatusChange,
     ExportUsage,
+    SessionKind,
 )
 from chatbot.store import Store
 
@@ -240,7 +243,10 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
         "hosts": list(spec.hosts),
         "style": spec.style,
         "status": row["status"],
+        "kind": _kind(spec.style, spec.extra.get("kind")),
     }
+    if spec.extra.get("channel"):
+        session["channel"] = spec.extra["channel"]
     head: Export = {
         "schema": SCHEMA,
         "session": session,
@@ -250,11 +256,49 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
         "participants": people,
         "messages": [],
     }
+    if spec.style == "meeting":
+        head["items"] = _items(s)
     usage = _usage(store, sid)
     if usage:
         head["usage"] = usage
     keys = [p["key"] for p in prompts]
     return Recap(head, counted, s.messages, lambda i: s.answers(keys[i]))
+
+
+def _kind(style: str, kind: str | None) -> SessionKind:
+    """A meeting (MeetBot), a channel's whole export, or a hashtag chat."""
+    return "meeting" if style == "meeting" else "channel" if kind == "channel" else "chat"
+
+
+def _items(s: _Session) -> list[ExportItem]:
+    """A meeting's minutes items in time order (a chair's ``#undo`` takes back the last one)."""
+    out: list[ExportItem] = []
+    rows = s.store.db.query(
+        "select * from messages where session_id = ? and flags like '%\"item:%' order by ts, uid", [s.sid]
+    )
+    for r in rows:
+        if not s.in_transcript(r):
+            continue
+        kind = next(f[5:] for f in _list(r["flags"]) if f.startswith("item:"))
+        if kind == "undo":
+            if out:
+                out.pop()
+            continue
+        m = s.message(r)
+        said = meeting.read(r["text"] or "")
+        if m["removed"] or said is None:
+            continue
+        keys = s.keys(r)
+        out.append(
+            {
+                "kind": kind,  # the engine flags ItemKind only
+                "text": said.text,
+                "author": m["author"],
+                "ts": m["ts"],
+                "prompt": s.label(keys[0]) if keys else None,
+            }
+        )
+    return out
 
 
 def _list(text: str | None) -> list[Any]:

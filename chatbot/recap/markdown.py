@@ -18,6 +18,7 @@ from chatbot.recap import (
     chat_zone,
     clean_text,
     duration_label,
+    minutes,
     parse_ts,
     safe_url,
     strip_label,
@@ -25,7 +26,7 @@ from chatbot.recap import (
     when_label,
 )
 from chatbot.recap.source import Recap
-from chatbot.recap.types import Export, ExportSession, ExportStats
+from chatbot.recap.types import Export, ExportItem, ExportSession, ExportStats
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
@@ -95,9 +96,53 @@ def _header(session: ExportSession, stats: ExportStats) -> list[str]:
     ]
 
 
+def _meeting_header(export: Export) -> list[str]:
+    session = export["session"]
+    where = f" in {md_inline(session['channel'])}" if session.get("channel") else ""
+    chairs = ", ".join(md_inline(h) for h in session.get("hosts") or ())
+    return [
+        f"# {md_inline(session.get('title') or session.get('hashtag'))}",
+        "",
+        f"**Meeting{where}** · {when_label(session)}" + (f" · chaired by {chairs}" if chairs else ""),
+        "",
+        "## Meeting figures",
+        "",
+        "| | |",
+        "|---|---:|",
+        *(f"| {label} | {value} |" for label, value in minutes.figures(export)),
+    ]
+
+
+def _item_lines(items: list[ExportItem], tz: tzinfo) -> list[str]:
+    return [
+        f"- {md_inline(minutes.item_line(i))} ({md_inline(i.get('author'))}, "
+        f"{_clock(i.get('ts'), tz, '%H:%M:%S')})"
+        for i in items
+    ]
+
+
+def _minutes(export: Export, tz: tzinfo) -> list[str]:
+    """A meeting's action items, by person, and the people present, as MeetBot's minutes list them."""
+    if not minutes.is_meeting(export):
+        return []
+    actions = minutes.actions(export)
+    out = ["", "## Action items", ""]
+    out += [f"- {md_inline(a.get('text'))}" for a in actions] or ["- (none)"]
+    out += ["", "## Action items, by person", ""]
+    for nick, texts in minutes.by_person(export):
+        out += [f"- {md_inline(nick)}", *(f"  - {md_inline(t)}" for t in texts)]
+    out += ["", "## People present (lines said)", ""]
+    out += [f"- {md_inline(h)} ({n})" for h, n in minutes.people_present(export)]
+    return out
+
+
 def _prompts(recap: Recap, tz: tzinfo, removed: set[str]) -> Iterator[str]:
     export = recap.head
-    out = ["", "## Prompts and answers"]
+    meeting = minutes.is_meeting(export)
+    items = minutes.items_under(export)
+    out = ["", "## Topics" if meeting else "## Prompts and answers"]
+    if items.get(None):
+        out += ["", *_item_lines(items[None], tz)]
     platform = PLATFORM_NAMES.get(str(export["session"].get("platform") or ""), "the original platform")
     for i, prompt in enumerate(export.get("prompts") or ()):
         answers = list(recap.answers(i))  # one prompt's at a time
@@ -110,6 +155,8 @@ def _prompts(recap: Recap, tz: tzinfo, removed: set[str]) -> Iterator[str]:
             f"*Posted {_clock(prompt.get('posted_at'), tz)} by {md_inline(prompt.get('author'))}* · {count}"
             + _link(f"View on {platform}", prompt.get("url")),
         ]
+        if items.get(prompt.get("label")):
+            out += ["", *_item_lines(items[str(prompt.get("label"))], tz)]
         for answer in answers:
             gone = answer.get("removed") or str(answer.get("message_id")) in removed
             head = f"> {_who(answer.get('author'), answer.get('name'))} · {_clock(answer.get('ts'), tz)}"
@@ -190,10 +237,12 @@ def markdown_chunks(recap: Recap) -> Iterator[str]:
     start = parse_ts(session.get("started_at"), tz)
     zone = clean_text(session.get("timezone")) + (f" ({utc_offset(start)})" if start else "")
     removed = {str(m.get("id")) for m in recap.messages() if m.get("removed")}
+    meeting = minutes.is_meeting(export)
     lines = itertools.chain(
-        _header(session, export["stats"]),
+        _meeting_header(export) if meeting else _header(session, export["stats"]),
         _prompts(recap, tz, removed),
-        _questions(export, tz),
+        _minutes(export, tz),
+        [] if meeting and not export.get("questions") else _questions(export, tz),
         _participants(export, tz),
         _transcript(recap, tz, zone),
         ["", "---", "", f"Recap archived by chatbot. Times in {zone}."],
