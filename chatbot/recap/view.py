@@ -25,6 +25,7 @@ from chatbot.recap import (
     clean_text,
     duration_label,
     html_id,
+    minutes,
     parse_ts,
     safe_url,
     stamp,
@@ -37,6 +38,7 @@ from chatbot.recap.source import Recap
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
+    ExportItem,
     ExportMessage,
     ExportPrompt,
     ExportStats,
@@ -45,7 +47,9 @@ from chatbot.recap.types import (
 )
 from chatbot.recap.viewtypes import (
     Avatar,
+    ItemView,
     MessageView,
+    MinutesView,
     ParticipantView,
     PromptView,
     QuestionView,
@@ -396,7 +400,9 @@ def page_view(
         "offset": utc_offset(start) if start else "UTC+00:00",
         "hosts": [clean_text(h) for h in session.get("hosts") or ()],
         "platforms": [PLATFORM_NAMES.get(str(p), clean_text(p)) for p in session.get("platforms") or ()],
-        "stats": [
+        "stats": [(k, v) for k, v in minutes.figures(export)]
+        if minutes.is_meeting(export)
+        else [
             ("Messages", stats.get("messages", recap.message_count)),
             ("Participants", stats.get("participants", len(participants))),
             ("Prompts", stats.get("prompts", len(prompts))),
@@ -421,6 +427,32 @@ def page_view(
         "index_href": index_href,
         "deleted_note": deleted_note(stats),
         "usage": [usage_line(u) for u in export.get("usage") or ()],
+        "kind": clean_text(session.get("kind")) or ("meeting" if minutes.is_meeting(export) else "chat"),
+        "channel": clean_text(session.get("channel")),
+        "minutes": _minutes_view(export, tz) if minutes.is_meeting(export) else None,
+    }
+
+
+def _minutes_view(export: Export, tz: tzinfo) -> MinutesView:
+    """A meeting's items per topic, its action items (by person too) and who was present."""
+
+    def item(i: ExportItem) -> ItemView:
+        moment = parse_ts(i.get("ts"), tz)
+        return {
+            "kind": minutes.ITEM_NAMES.get(str(i.get("kind")), clean_text(i.get("kind")).upper()),
+            "text": clean_text(i.get("text")),
+            "author": clean_text(i.get("author")),
+            "clock": moment.strftime("%H:%M:%S") if moment else "",
+            "iso": moment.isoformat() if moment else "",
+        }
+
+    under = minutes.items_under(export)
+    return {
+        "before": [item(i) for i in under.get(None, [])],
+        "topic_items": [[item(i) for i in under.get(p["label"], [])] for p in export.get("prompts") or ()],
+        "actions": [clean_text(a.get("text")) for a in minutes.actions(export)],
+        "by_person": [(clean_text(n), [clean_text(t) for t in ts]) for n, ts in minutes.by_person(export)],
+        "present": [(clean_text(h), n) for h, n in minutes.people_present(export)],
     }
 
 

@@ -97,6 +97,26 @@ class ParticipantView(Avatar):
     questions: int
 
 
+class ItemView(TypedDict):
+    """A meeting's minutes item as the page lists it."""
+
+    kind: str  # MeetBot's word: "LINK", "ACTION"...
+    text: str
+    author: str
+    clock: str  # 21:04:40
+    iso: str
+
+
+class MinutesView(TypedDict):
+    """A meeting's minutes as MeetBot lists them (``chatbot.recap.minutes``)."""
+
+    before: list[ItemView]  # items before the first topic
+    topic_items: list[list[ItemView]]  # each prompt's items, in the prompts' order
+    actions: list[str]
+    by_person: list[tuple[str, list[str]]]  # nick (or UNASSIGNED) and their action items
+    present: list[tuple[str, int]]  # people present and their lines, bots too
+
+
 class SessionView(TypedDict):
     """Everything the session page shows."""
 
@@ -121,6 +141,9 @@ class SessionView(TypedDict):
     index_href: str | None
     deleted_note: str  # how many messages were deleted on the platform, and by whom ("" when none)
     usage: list[str]  # what hosting cost on each paid platform, one line each (the footer)
+    kind: str  # "chat", "meeting" or "channel" (the export's session.kind)
+    channel: str  # the IRC or Discord channel ("" when none)
+    minutes: MinutesView | None  # a meeting's minutes
 
 
 class IndexEntry(TypedDict):

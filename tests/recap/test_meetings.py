@@ -197,3 +197,15 @@ def test_a_meeting_page_says_meeting_and_lists_the_minutes(shared_data: Path, tm
 def test_meetbot_commands_are_read(text: str) -> None:
     said = meeting.read(text)
     assert said is not None and said.item is None
+
+
+def test_a_meeting_page_in_html(shared_data: Path, tmp_path: Path) -> None:
+    from chatbot.recap.html import render_session
+
+    _, export = _import(shared_data, OCI, tmp_path)
+    page = render_session(export)
+    assert "chat recap" not in page and "Question queue" not in page
+    assert 'meeting in <bdi class="hashtag">#opencontainers</bdi>' in page
+    assert "<dt>Topics</dt><dd>18</dd>" in page and "<dt>Questions</dt>" not in page
+    assert page.count('<span class="item-kind">LINK:</span>') == 21
+    assert "People present (lines said)" in page and "<bdi>collabot</bdi> (4)" in page
