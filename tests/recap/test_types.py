@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints, is_typeddict
 from zoneinfo import ZoneInfo
 
+import jsonschema
 import pytest
 
 from chatbot.core.model import Attachment, Author, Kind, QuestionStatus, Reaction
@@ -18,6 +19,7 @@ from chatbot.recap import types as export_types
 from chatbot.recap.export import build_export
 from chatbot.recap.feed import feed_view, index_entry, index_view, search_records
 from chatbot.recap.html import session_view
+from chatbot.recap.schema import export_schema, schema_text
 from chatbot.recap.types import Export
 from chatbot.recap.viewtypes import FeedView, IndexEntry, IndexRow, SearchRecord, SessionView
 from chatbot.store import Store
@@ -33,6 +35,16 @@ REAL_CHATS = [
     ("dcef-example-guild/Example guild - Text Channels - chill talk [1012224565567125544].json", None),
     ("dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json", None),
 ]
+
+
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "docs" / "recap-export.schema.json"
+VALIDATOR = jsonschema.Draft202012Validator(export_schema())
+
+
+def schema_errors(export: object) -> list[str]:
+    """Where an export (as a reader loads it) breaks the documented JSON Schema."""
+    loaded = json.loads(json.dumps(export))
+    return [f"{'/'.join(map(str, e.absolute_path))}: {e.message}" for e in VALIDATOR.iter_errors(loaded)]
 
 
 def optional_paths(hint: Any, path: str = "export") -> set[str]:
@@ -84,6 +96,27 @@ def test_the_literals_follow_the_core() -> None:
 def test_our_fixture_matches_the_types() -> None:
     export = json.loads(EXPORT_FIXTURE.read_text(encoding="utf-8"))
     assert mismatches(export, Export, "export") == []
+    assert schema_errors(export) == []
+
+
+def test_the_documented_schema_is_the_types_schema() -> None:
+    """docs/recap-export.schema.json is made from the types (python -m chatbot.recap.schema)."""
+    jsonschema.Draft202012Validator.check_schema(export_schema())
+    assert SCHEMA_FILE.read_text(encoding="utf-8").strip() == schema_text()
+    docs = (SCHEMA_FILE.parent / "api.md").read_text(encoding="utf-8")
+    assert "recap-export.schema.json" in docs
+
+
+def test_the_schema_refuses_what_the_types_refuse() -> None:
+    export = json.loads(EXPORT_FIXTURE.read_text(encoding="utf-8"))
+    export["session"]["kind"] = "party"
+    export["messages"][0]["colour"] = "red"
+    export["items"] = [{"kind": "action", "text": "x", "author": "a", "ts": "t"}]
+    assert sorted(schema_errors(export)) == [
+        "items/0: 'prompt' is a required property",
+        "messages/0: Additional properties are not allowed ('colour' was unexpected)",
+        "session/kind: 'party' is not one of ['chat', 'meeting', 'channel']",
+    ]
 
 
 def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None:
@@ -110,6 +143,7 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     store.db["questions"].update((SPEC.id, 1), {"history": json.dumps([steps[0], aired, *steps[1:]])})
     export = build_export(store, SPEC.id, include_deleted=True)
     assert mismatches(export, Export, "export") == []
+    assert schema_errors(export) == []
     left_out = build_export(store, SPEC.id)  # the deleted question left out, and counted
     missing = optional_paths(Export) - present_paths(export) - present_paths(left_out)
     assert missing == {
@@ -130,6 +164,7 @@ def test_exports_of_real_chats_match_the_types(
         export = build_export(store, sid, include_deleted=True)
         assert export["messages"]
         assert mismatches(export, Export, "export") == [], sid
+        assert schema_errors(export) == [], sid
         as_read = json.loads(json.dumps(export))  # as a reader of the file loads it
         assert mismatches(as_read, Export, "export") == [], sid
 
