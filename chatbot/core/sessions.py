@@ -24,6 +24,8 @@ from chatbot.core import conventions as conv
 from chatbot.core.engine import handle_key
 from chatbot.core.model import Message, SessionSpec
 
+#: A channel mention DiscordChatExporter could not resolve: no hashtag.
+DELETED_CHANNEL = "#deleted-channel"
 #: A host's message followed by this much silence announces the chat; it does not start it.
 ANNOUNCED = timedelta(minutes=10)
 
@@ -113,7 +115,7 @@ class _Tally:
         key = handle_key(m.handle)
         if not m.is_repost:
             if count_tags:
-                for tag in set(conv.hashtags(m.text)):
+                for tag in set(conv.hashtags(m.text.replace(DELETED_CHANNEL, ""))):
                     folded = tag.casefold()
                     self.tags[folded] += 1
                     self.spellings.setdefault(folded, Counter())[tag] += 1
@@ -208,6 +210,8 @@ def find_sessions(
     style = infer_style(tally, host_keys, guess)
 
     bursts = tally.bursts
+    if _whole_channel(tally, host_keys, guess):
+        return [_channel_record(tally, guess, hashtag, style, tz)], []
     big = [b for b in bursts if b.count >= min_messages] or [max(bursts, key=lambda b: b.count)]
     # One chat a local day: a second burst the same day (the chat going on after a break) joins it.
     by_day: dict[object, list[_Burst]] = {}
@@ -280,6 +284,38 @@ def infer_sessions(
     ]
     taken = {id(m) for s in sessions for m in s.messages}
     return sessions, [m for m in ordered if id(m) not in taken]
+
+
+def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess) -> bool:
+    """A Discord channel or thread export that holds no hosted chat (no prompt by its hosts, no
+    hashtag of its own): it is one record of the whole export, as DiscordChatExporter shows it."""
+    if not guess.channel or guess.hashtag or guess.style == "meeting":
+        return False
+    if any(b.platforms - {"discord"} for b in tally.bursts):
+        return False
+    prompts = sum(tally.q_prompts[h] + tally.t_prompts[h] for h in hosts)
+    return prompts == 0 and not tally.prompters
+
+
+def _channel_record(tally: _Tally, guess: Guess, hashtag: str, style: str, tz: ZoneInfo) -> Found:
+    bursts = tally.bursts
+    start, end = bursts[0].first, bursts[-1].last
+    local = start.astimezone(tz)
+    name = guess.channel or "channel"
+    spec = SessionSpec(
+        id=f"{slugify(name)}-{local:%Y-%m-%d}",
+        hashtag=hashtag,
+        title=guess.title or f"#{name}",
+        start=local,
+        timezone=tz.key,
+        duration_minutes=max(1.0, (end - start).total_seconds() / 60),
+        hosts=guess.hosts,  # nobody hosted it
+        platforms=("discord",),
+        style=style,
+        max_open_questions_per_participant=0,
+        extra={"channel": f"#{name.lstrip('#')}", "kind": "channel"},
+    )
+    return Found(spec, tuple(b.span for b in bursts))
 
 
 def _announced_chat(

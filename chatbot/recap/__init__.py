@@ -87,21 +87,39 @@ def _trim_url(url: str) -> str:
     return url
 
 
+_MENTION = re.compile(r"(?<![\w@/.])@[\w][\w.\-]*(?<![.\-])")
+
+
+def _mentions(text: str) -> Markup:
+    """Escape plain text, marking @mentions (``<span class="mention">``)."""
+    if "@" not in text:
+        return escape(text)
+    parts: list[Markup] = []
+    pos = 0
+    for match in _MENTION.finditer(text):
+        parts.append(escape(text[pos : match.start()]))
+        parts.append(Markup('<span class="mention">{}</span>').format(match.group()))
+        pos = match.end()
+    parts.append(escape(text[pos:]))
+    return Markup("").join(parts)
+
+
 def linkify(value: object) -> Markup:
-    """Escape user text, then make http(s) URLs clickable; nothing else ever becomes a link."""
+    """Escape user text, then make http(s) URLs clickable (nothing else ever becomes a link) and
+    mark @mentions."""
     text = clean_text(value)
     if "://" not in text:  # no URL in it: most messages
-        return escape(text)
+        return _mentions(text)
     parts: list[Markup] = []
     pos = 0
     for match in _URL.finditer(text):
         url = _trim_url(match.group())
         if len(url) <= len("https://"):
             continue
-        parts.append(escape(text[pos : match.start()]))
+        parts.append(_mentions(text[pos : match.start()]))
         parts.append(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url))
         pos = match.start() + len(url)
-    parts.append(escape(text[pos:]))
+    parts.append(_mentions(text[pos:]))
     return Markup("").join(parts)
 
 

@@ -59,6 +59,41 @@ def _body(m: MessageView) -> str:
     return _REMOVED if m["removed"] else f'<p class="body" dir="auto">{linkify(m["text"])}</p>'
 
 
+def _extras(m: MessageView) -> str:
+    """Attachments, reactions: what a Discord message carries besides its text."""
+    out = ""
+    if m["attachments"]:
+        items = ""
+        for a in m["attachments"]:
+            name = escape(a["filename"])
+            size = escape(a["size"])
+            label = f"<bdi>{name}</bdi>" + (f' <span class="muted">({size})</span>' if size else "")
+            mark = f'<span class="file-kind">{"image" if a["image"] else "file"}</span> '
+            if a["url"]:
+                label = f'<a href="{escape(a["url"])}" rel="{LINK_REL}">{label}</a>'
+            items += f"<li>{mark}{label}</li>"
+        out += f'<ul class="attachments" aria-label="Attachments">{items}</ul>'
+    if m["reactions"]:
+        chips = "".join(
+            f'<li><span class="emoji">{escape(emoji)}</span> <span class="count">{count}</span></li>'
+            for emoji, count in m["reactions"]
+        )
+        out += f'<ul class="reactions" aria-label="Reactions">{chips}</ul>'
+    return out
+
+
+def _reply(m: MessageView) -> str:
+    """Where a reply points: the message it answers (quoted), or a note that it is not here."""
+    if m["reply_to"]:
+        who = escape(m["reply_author"] or "an earlier message")
+        said = escape(m["reply_quote"])
+        quote = f' <q class="reply-quote" dir="auto">{said}</q>' if said else ""
+        return f'<a href="#{escape(m["reply_to"])}">↩ in reply to <bdi>{who}</bdi></a>{quote}'
+    if m["reply_outside"]:
+        return '<span class="muted">↩ in reply to a message outside this recap</span>'
+    return ""
+
+
 def transcript_item(m: MessageView) -> Markup:
     """The message's ``<li>`` in the transcript: everything about it, with its anchor."""
     classes = f"msg kind-{escape(m['kind'])}"
@@ -73,10 +108,10 @@ def transcript_item(m: MessageView) -> Markup:
             f'href="{escape(m["url"])}" rel="{LINK_REL}">View on {escape(m["platform"])}</a></span>'
         )
     foot = ""
-    if m["reply_to"] or m["answers"] or m["corrected"]:
-        if m["reply_to"]:
-            who = escape(m["reply_author"] or "an earlier message")
-            foot += f'<a href="#{escape(m["reply_to"])}">↩ in reply to <bdi>{who}</bdi></a>'
+    if m["edited"]:
+        original += f' <span class="edited">(edited {escape(m["edited"])})</span>'
+    if m["reply_to"] or m["reply_outside"] or m["answers"] or m["corrected"]:
+        foot += _reply(m)
         for label, section in m["answers"]:
             said = f"answers <bdi>{escape(label)}</bdi>"
             if section:
@@ -88,7 +123,7 @@ def transcript_item(m: MessageView) -> Markup:
         foot = f'<p class="msg-foot">{foot}</p>'
     return Markup(
         f'<li id="{escape(m["anchor"])}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
-        f"{_body(m)}{foot}</div></li>\n"
+        f"{_body(m)}{_extras(m)}{foot}</div></li>\n"
     )
 
 
@@ -100,5 +135,5 @@ def answer_item(m: MessageView) -> Markup:
     host = ' <span class="badge badge-host">host</span>' if m["is_host"] else ""
     return Markup(
         f'<li class="{classes}"><p class="msg-head"><bdi class="name">{name}</bdi>{host} '
-        f'{_time(m, "Show in the transcript")}</p>{_body(m)}</li>\n'
+        f"{_time(m, 'Show in the transcript')}</p>{_body(m)}</li>\n"
     )

@@ -26,7 +26,8 @@ from chatbot.recap import (
     when_label,
 )
 from chatbot.recap.source import Recap
-from chatbot.recap.types import Export, ExportItem, ExportSession, ExportStats
+from chatbot.recap.types import Export, ExportItem, ExportMessage, ExportSession, ExportStats
+from chatbot.recap.view import attachment_view, quote_of
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
@@ -210,8 +211,10 @@ def _participants(export: Export, tz: tzinfo) -> list[str]:
     return out
 
 
-def _transcript(recap: Recap, tz: tzinfo, zone: str) -> Iterator[str]:
+def _transcript(recap: Recap, tz: tzinfo, zone: str, ids: set[str], wanted: set[str]) -> Iterator[str]:
+    """``ids``: every message's id; ``wanted``: those some message replies to."""
     yield from ["", "## Transcript", "", f"Times in {zone}.", ""]
+    quotes: dict[str, str] = {}
     for m in recap.messages():
         head = f"- {_clock(m.get('ts'), tz, '%H:%M:%S')} {_who(m.get('author'), m.get('name'))}: "
         if m.get("removed"):
@@ -219,8 +222,36 @@ def _transcript(recap: Recap, tz: tzinfo, zone: str) -> Iterator[str]:
             continue
         first, *rest = _lines(m.get("text"), "  ")
         out = [head + first.lstrip(), *rest]
+        if m.get("edited_at"):
+            out[-1] += f" *(edited {_clock(m.get('edited_at'), tz)})*"
         out[-1] += _link("link", m.get("url"))
+        out += _extras(m, quotes, ids)
+        if (mid := str(m.get("id"))) in wanted and mid not in quotes:
+            quotes[mid] = quote_of(clean_text(m.get("text")), m)
         yield from out
+
+
+def _extras(m: ExportMessage, quotes: dict[str, str], ids: set[str]) -> list[str]:
+    """A message's reply, attachments and reactions, as lines under it."""
+    out = []
+    if (to := m.get("reply_to")) is not None:
+        said = quotes.get(str(to))
+        if said:
+            out.append(f"  ↩ in reply to: {md_inline(said)}")
+        elif str(to) in ids:
+            out.append("  ↩ in reply to a message in this recap")
+        else:
+            out.append("  ↩ in reply to a message outside this recap")
+    for a in m.get("attachments") or ():
+        view = attachment_view(a)
+        size = f" ({view['size']})" if view["size"] else ""
+        what = "image" if view["image"] else "file"
+        name = md_inline(view["filename"])
+        out.append(f"  {what}: " + (f"[{name}]({view['url']})" if view["url"] else name) + size)
+    if m.get("reactions"):
+        counts = (f"{md_inline(r.get('emoji'))} {int(r.get('count') or 0)}" for r in m.get("reactions") or ())
+        out.append("  reactions: " + ", ".join(counts))
+    return out
 
 
 def render_markdown(export: Export) -> str:
@@ -236,7 +267,15 @@ def markdown_chunks(recap: Recap) -> Iterator[str]:
     tz = chat_zone(session)
     start = parse_ts(session.get("started_at"), tz)
     zone = clean_text(session.get("timezone")) + (f" ({utc_offset(start)})" if start else "")
-    removed = {str(m.get("id")) for m in recap.messages() if m.get("removed")}
+    removed: set[str] = set()
+    ids: set[str] = set()
+    wanted: set[str] = set()
+    for m in recap.messages():  # one pass: what the prompts and the transcript refer to
+        ids.add(str(m.get("id")))
+        if m.get("removed"):
+            removed.add(str(m.get("id")))
+        if m.get("reply_to") is not None:
+            wanted.add(str(m.get("reply_to")))
     meeting = minutes.is_meeting(export)
     lines = itertools.chain(
         _meeting_header(export) if meeting else _header(session, export["stats"]),
@@ -244,7 +283,7 @@ def markdown_chunks(recap: Recap) -> Iterator[str]:
         _minutes(export, tz),
         [] if meeting and not export.get("questions") else _questions(export, tz),
         _participants(export, tz),
-        _transcript(recap, tz, zone),
+        _transcript(recap, tz, zone, ids, wanted),
         ["", "---", "", f"Recap archived by chatbot. Times in {zone}."],
     )
     return (line + "\n" for line in lines)

@@ -7,6 +7,7 @@ prompt at a time, so that a chat of 100,000 messages is rendered in the memory a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
@@ -38,6 +39,7 @@ from chatbot.recap.source import Recap
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
+    ExportAttachment,
     ExportItem,
     ExportMessage,
     ExportPrompt,
@@ -46,6 +48,7 @@ from chatbot.recap.types import (
     MessageKind,
 )
 from chatbot.recap.viewtypes import (
+    AttachmentView,
     Avatar,
     ItemView,
     MessageView,
@@ -100,6 +103,8 @@ class _Context:
     days: dict[object, str] = field(default_factory=dict)
     words: dict[object, str] = field(default_factory=dict)  # kinds, prompt labels
     answered: dict[tuple[str, ...], list[tuple[str, str | None]]] = field(default_factory=dict)
+    wanted: frozenset[str] = frozenset()  # ids of the messages some message replies to
+    quotes: dict[str, str] = field(default_factory=dict)  # their starts, as the page passes them
 
     def anchor(self, message_id: str) -> str:
         return self.anchors.get(message_id) or html_id(message_id, "m-")
@@ -167,6 +172,9 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
     reply_to = raw.get("reply_to")
     reply = ctx.seen.get(str(reply_to)) if reply_to is not None else None
     labels = raw.get("answers_prompts") or ()
+    text = "" if removed else clean_text(raw.get("text"))
+    if mid in ctx.wanted and mid not in ctx.quotes:
+        ctx.quotes[mid] = quote_of(text, raw)
     return {
         "id": mid,
         "anchor": ctx.anchor(mid),
@@ -174,7 +182,7 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
         "author": author,
         "name": name,
         "platform": ctx.place(raw.get("platform")),
-        "text": "" if removed else clean_text(raw.get("text")),
+        "text": text,
         "removed": removed,
         "kind": ctx.word(raw.get("kind") or "answer"),
         "url": None if removed else safe_url(raw.get("url")),
@@ -185,7 +193,52 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
         "is_host": is_host,
         "initial": face["initial"],
         "tone": face["tone"],
+        "attachments": [] if removed else [attachment_view(a) for a in raw.get("attachments") or ()],
+        "reactions": []
+        if removed
+        else [(clean_text(r.get("emoji")), int(r.get("count") or 0)) for r in raw.get("reactions") or ()],
+        "edited": "" if removed else ctx.stamp(raw.get("edited_at"))["clock"],
+        "reply_quote": ctx.quotes.get(str(reply_to), "") if reply else "",
+        "reply_outside": reply_to is not None and reply is None,
     }
+
+
+_IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|avif|bmp|svg)$", re.IGNORECASE)
+
+
+def attachment_view(a: ExportAttachment) -> AttachmentView:
+    """An attachment as the page lists it: name, size, a link where it is on the web."""
+    name = clean_text(a.get("filename")) or "attachment"
+    kind = str(a.get("content_type") or "")
+    return {
+        "filename": name,
+        "url": safe_url(a.get("url")),
+        "size": size_label(a.get("size")),
+        "image": kind.startswith("image/") or bool(_IMAGE.search(name)),
+    }
+
+
+def size_label(size: object) -> str:
+    """``42.9 kB`` (decimal units, as Discord shows them); "" when unknown."""
+    if not isinstance(size, int) or isinstance(size, bool) or size < 0:
+        return ""
+    if size < 1000:
+        return f"{size} B"
+    for unit in ("kB", "MB", "GB"):
+        size_f = size / 1000
+        if size_f < 1000 or unit == "GB":
+            return f"{size_f:.1f} {unit}"
+        size = int(size_f)
+    return ""
+
+
+def quote_of(text: str, raw: ExportMessage) -> str:
+    """The start of a message as a reply shows it (its first attachment's name when it has no text)."""
+    if not text:
+        files = raw.get("attachments") or ()
+        return clean_text(files[0].get("filename")) if files else ""
+    line = " ".join(text.split())
+    return line if len(line) <= 90 else line[:89].rstrip() + "…"
 
 
 def _answer_message(answer: ExportAnswer, original: _Seen | None) -> ExportMessage:
@@ -384,7 +437,8 @@ def page_view(
         platform=str(session.get("platform") or ""),
     )
     seen, anchors, times = _seen(recap, ctx)
-    ctx = replace(ctx, seen=seen, anchors=anchors)
+    wanted = frozenset(str(r.reply_to) for r in seen.values() if r.reply_to is not None)
+    ctx = replace(ctx, seen=seen, anchors=anchors, wanted=wanted, quotes={})
     prompts = _prompt_views(recap, ctx, keep=keep)
     participants = _participant_views(export, ctx)
     marks = [(p["label"], t) for p in prompts if (t := parse_ts(p["iso"], tz)) is not None]

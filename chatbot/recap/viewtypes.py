@@ -34,6 +34,13 @@ class PageAssets(TypedDict):
     csp: str
 
 
+class AttachmentView(TypedDict):
+    filename: str
+    url: str | None  # an http(s) address only (a local copy's path is shown, not linked)
+    size: str  # "42.9 kB" ("" when unknown)
+    image: bool
+
+
 class MessageView(Stamp, Avatar):
     """A transcript message, a prompt's answer or the prompt itself."""
 
@@ -51,6 +58,11 @@ class MessageView(Stamp, Avatar):
     answers: list[tuple[str, str | None]]  # (prompt label, its section id)
     corrected: bool
     is_host: bool
+    attachments: list[AttachmentView]
+    reactions: list[tuple[str, int]]  # (emoji, count)
+    edited: str  # when it was last edited, as a clock (21:06; "" when never)
+    reply_quote: str  # the start of the message replied to ("" when unknown)
+    reply_outside: bool  # it replies to a message this recap does not hold
 
 
 class PromptView(MessageView):

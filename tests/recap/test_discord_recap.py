@@ -1,0 +1,80 @@
+"""A Discord export's recap shows what DiscordChatExporter shows: attachments (name, size, image or
+file), every reaction with its count, "(edited HH:MM)", replies quoting what they answer (or saying
+it is outside the recap), mentions marked, the channel; a channel export that holds no hosted chat
+is one record of the whole export, with nothing left out."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from chatbot.core.model import Author, Message
+from chatbot.core.sessions import Guess, infer_sessions
+from chatbot.importing import import_files
+from chatbot.recap.export import build_export
+from chatbot.recap.html import render_session
+from chatbot.recap.markdown import render_markdown
+from chatbot.recap.types import Export
+from chatbot.store import Store
+
+GENERAL = "dcef-example-guild/Example guild - Text Channels - general [1012224565567721552].json"
+
+
+def _general(shared_data: Path, tmp_path: Path) -> tuple[int, Export]:
+    store = Store(tmp_path / "a.db")
+    report = import_files(store, [shared_data / GENERAL])
+    (sid,) = report.sessions
+    return report.unassigned, build_export(store, sid)
+
+
+def test_a_channel_export_without_a_hosted_chat_is_one_record_of_all_of_it(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    left_out, export = _general(shared_data, tmp_path)
+    raw = json.loads((shared_data / GENERAL).read_text(encoding="utf-8"))
+    assert left_out == 0
+    chat = [m for m in raw["messages"] if m["type"] == "Default"]  # not joins, not thread openings
+    assert export["stats"]["messages"] == len(export["messages"]) == len(chat) == 31
+    assert export["session"]["kind"] == "channel" and export["session"]["channel"] == "#general"
+    assert export["session"]["hosts"] == []  # nobody hosted it
+    assert "channel record" in render_session(export)
+
+
+def test_attachments_reactions_edits_and_replies_are_shown(shared_data: Path, tmp_path: Path) -> None:
+    _, export = _general(shared_data, tmp_path)
+    page = render_session(export)
+    image = '<span class="file-kind">image</span> <bdi>dce-export-more.png</bdi> <span class="muted">(42.9'
+    assert image in page
+    assert '<span class="file-kind">file</span> <bdi>book_scanner.mp4</bdi>' in page
+    assert '<span class="emoji">:kekw:</span> <span class="count">2</span>' in page
+    assert '<span class="emoji">👀</span> <span class="count">1</span>' in page
+    assert "(edited 14:23)" in page
+    assert '<q class="reply-quote" dir="auto">' in page
+    md = render_markdown(export)
+    assert "  image: dce-export-more.png (42.9 kB)" in md
+    assert "  reactions: :kekw: 2" in md
+    assert "*(edited 14:23)*" in md
+    assert "  ↩ in reply to: " in md
+
+
+def test_a_reply_to_a_message_outside_the_recap_says_so(shared_data: Path, tmp_path: Path) -> None:
+    _, export = _general(shared_data, tmp_path)
+    export["messages"][5]["reply_to"] = "999"
+    assert "in reply to a message outside this recap" in render_session(export)
+    assert "↩ in reply to a message outside this recap" in render_markdown(export)
+    export["messages"][5]["text"] = "hey @Adam, see https://example.org/@x and mail a@b.org"
+    page = render_session(export)
+    assert '<span class="mention">@Adam</span>, see <a href="https://example.org/@x"' in page
+    assert "a@b.org" in page and '<span class="mention">@b' not in page
+
+
+def test_an_unresolved_channel_mention_is_no_hashtag() -> None:
+    t0 = datetime(2023, 1, 6, 14, 0, tzinfo=UTC)
+    said = [
+        Message(f"{n}", "x", t0 + timedelta(minutes=n), Author(f"u{n % 3}", f"@u{n % 3}"), text)
+        for n, text in enumerate(["see #deleted-channel for that"] * 8 + ["ok #realchat", "fine"])
+    ]
+    (found,), _ = infer_sessions(said, ZoneInfo("UTC"), Guess())
+    assert found.spec.hashtag == "#realchat"
