@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from chatbot.core import commands, meeting
 from chatbot.core import conventions as conv
@@ -20,6 +20,16 @@ from chatbot.core.queue import QuestionQueue, QueueRefused
 #: The flag of the bot's message that answered one person in public (a confirmation, a refusal):
 #: it stays in the record, but transcripts, recaps and counts leave it out with the commands.
 ACK = "ack"
+
+
+#: How long after a host's plain question a reply mentioning a host still answers it.
+INFERRED_WINDOW = timedelta(minutes=20)
+
+
+def _plain_question(m: Message) -> bool:
+    """A post of its own (no reply, not addressed to someone) that asks something."""
+    text = m.text.strip()
+    return not m.reply_to and not text.startswith(("@", "RT @")) and "?" in text
 
 
 def handle_key(handle: str) -> str:
@@ -148,6 +158,7 @@ class SessionEngine:
     _bots: set[str] = field(default_factory=set)
     _optouts: set[str] = field(default_factory=set)
     _chairs: set[str] | None = None  # a meeting's chairs since its #startmeeting (None: not seen)
+    _asked: str | None = None  # the latest inferred prompt (a host's plain question)
 
     def __post_init__(self) -> None:
         self.queue = QuestionQueue(max_open_per_participant=self.spec.max_open_questions_per_participant)
@@ -250,9 +261,32 @@ class SessionEngine:
                 return Outcome(m, Kind.PROMPT, p.key, prompt=key)
         if parsed.answers:  # a host answering a prompt counts like anyone else
             return self._answer(m, p, parsed.answers)
+        inferred = not bot and parsed.prompt is None and self._infers_prompts()
+        if inferred and m.ts >= self.spec.start and _plain_question(m):
+            key = str(len(self.prompts) + 1)
+            self._post_prompt(m, key, m.text.strip())
+            self._asked = key
+            return Outcome(m, Kind.PROMPT, p.key, prompt=key, flags=("inferred",))
         if self.spec.style == "meeting" and self._current_topic and not bot:
             return self._answer(m, p, (self._current_topic,))
         return Outcome(m, kind, p.key)
+
+    # -- prompts without numbers (a host's plain questions) ------------------------------------
+    def _infers_prompts(self) -> bool:
+        """A chat whose hosts ask in plain posts (``extra["prompts"] = "inferred"``, set where
+        the record shows no numbered prompt): their questions during the chat are its prompts."""
+        return self.spec.extra.get("prompts") == "inferred"
+
+    def _answers_asked(self, m: Message) -> bool:
+        """A reply to the latest inferred prompt by mention of a host, soon after it was asked
+        (a reply by id is found like any other)."""
+        asked = self.prompts[self._asked] if self._asked else None
+        if asked is None or not timedelta(0) <= m.ts - asked.posted_at <= INFERRED_WINDOW:
+            return False
+        named = {handle_key(h) for h in m.mentions} | {
+            handle_key(w) for w in m.text.split() if w.startswith("@")
+        }
+        return bool(named & self._hosts)
 
     # -- meetings (MeetBot) -------------------------------------------------------------------
     def is_chair(self, m: Message) -> bool:
@@ -313,6 +347,8 @@ class SessionEngine:
                     break
         if not keys and self.spec.style == "meeting" and self._current_topic:
             keys.append(self._current_topic)
+        if not keys and self._asked is not None and self._answers_asked(m):
+            keys.append(self._asked)
         if parsed.question is not None or (parsed.command is not None and parsed.command.name == "ask"):
             return self._ask(m, p, parsed, tuple(keys))
         if keys:

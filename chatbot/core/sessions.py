@@ -26,6 +26,10 @@ from chatbot.core.model import Message, SessionSpec
 
 #: A channel mention DiscordChatExporter could not resolve: no hashtag.
 DELETED_CHANNEL = "#deleted-channel"
+#: A day of a channel with this many messages or more (well above its usual days) is a live event.
+EVENT = 50
+#: How many of a burst's first messages are kept to find the host's opening post (the title).
+OPENING = 60
 #: A host's message followed by this much silence announces the chat; it does not start it.
 ANNOUNCED = timedelta(minutes=10)
 
@@ -90,8 +94,9 @@ class _Burst:
     platforms: set[str] = field(default_factory=set)
     # The leading messages while each is followed by ANNOUNCED or more of silence (the candidates
     # for announcements), up to the first one that is not; ``lead_open``: all of them so far.
-    lead: list[tuple[datetime, str]] = field(default_factory=list)
+    lead: list[tuple[datetime, str, bool]] = field(default_factory=list)  # when, who, a reply
     lead_open: bool = True
+    opening: list[tuple[datetime, str, str]] = field(default_factory=list)  # the first few: when, who, what
 
     @property
     def span(self) -> Span:
@@ -141,8 +146,10 @@ class _Tally:
             burst.authors.add(key)
             if len(burst.authors) > self.most_hosts:
                 burst.authors = None
+        if len(burst.opening) < OPENING:
+            burst.opening.append((m.ts, key, m.text))
         if burst.lead_open:
-            burst.lead.append((m.ts, key))
+            burst.lead.append((m.ts, key, m.is_reply or "@" in m.text))
 
 
 def infer_hashtag(tally: _Tally, guess: Guess) -> str:
@@ -210,7 +217,7 @@ def find_sessions(
     style = infer_style(tally, host_keys, guess)
 
     bursts = tally.bursts
-    if _whole_channel(tally, host_keys, guess):
+    if _whole_channel(tally, host_keys, guess, tz):
         return [_channel_record(tally, guess, hashtag, style, tz)], []
     big = [b for b in bursts if b.count >= min_messages] or [max(bursts, key=lambda b: b.count)]
     # One chat a local day: a second burst the same day (the chat going on after a break) joins it.
@@ -241,7 +248,11 @@ def find_sessions(
         if used_ids[sid] > 1:
             sid = f"{sid}-{local:%H%M}"
         platforms = tuple(sorted({p for b in parts for p in b.platforms}))
-        title = guess.title or f"{hashtag} chat"
+        title = guess.title or _opening(parts, host_keys, start) or f"{hashtag} chat"
+        numbered = any(tally.q_prompts[h] + tally.t_prompts[h] for h in host_keys)
+        extra = {"prompts": "inferred"} if hosts and style != "meeting" and not numbered else {}
+        if guess.channel:
+            extra["channel"] = guess.channel
         spec = SessionSpec(
             id=sid,
             hashtag=hashtag,
@@ -253,7 +264,7 @@ def find_sessions(
             platforms=platforms or ((platform_hint,) if platform_hint else ("web",)),
             style=style,
             max_open_questions_per_participant=0,
-            extra={"channel": guess.channel} if guess.channel else {},
+            extra=extra,
         )
         sessions.append(Found(spec, tuple(b.span for b in parts)))
     return sessions, stray
@@ -286,15 +297,41 @@ def infer_sessions(
     return sessions, [m for m in ordered if id(m) not in taken]
 
 
-def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess) -> bool:
+_TRAILING_TAGS = re.compile(r"(?:\s+(?:#\w+|https?://\S+))+\s*$")
+
+
+def _opening(parts: list[_Burst], hosts: set[str], start: datetime) -> str:
+    """The title a host gave the chat: their first post of its own from its start on (its
+    trailing hashtags and links left off; its first sentence when long)."""
+    for burst in parts:
+        for ts, key, text in burst.opening:
+            said = " ".join(text.split())
+            if ts >= start and key in hosts and said and not said.startswith(("@", "RT ")):
+                said = _TRAILING_TAGS.sub("", said).strip() or said
+                if len(said) > 100:
+                    cut = re.search(r"[.!?](?=\s)", said)
+                    said = said[: cut.end()] if cut and cut.end() <= 100 else said[:99].rstrip() + "…"
+                return said
+    return ""
+
+
+def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess, tz: ZoneInfo) -> bool:
     """A Discord channel or thread export that holds no hosted chat (no prompt by its hosts, no
-    hashtag of its own): it is one record of the whole export, as DiscordChatExporter shows it."""
+    hashtag of its own, no live event: a day of EVENT or more messages, three times the other
+    days' median at least): it is one record of the whole export, as DiscordChatExporter shows it."""
     if not guess.channel or guess.hashtag or guess.style == "meeting":
         return False
     if any(b.platforms - {"discord"} for b in tally.bursts):
         return False
-    prompts = sum(tally.q_prompts[h] + tally.t_prompts[h] for h in hosts)
-    return prompts == 0 and not tally.prompters
+    if sum(tally.q_prompts[h] + tally.t_prompts[h] for h in hosts) or tally.prompters:
+        return False
+    days: Counter[object] = Counter()
+    for b in tally.bursts:
+        days[b.first.astimezone(tz).date()] += b.count
+    busiest, most = days.most_common(1)[0]
+    others = sorted(n for day, n in days.items() if day != busiest)
+    usual = others[len(others) // 2] if others else 0
+    return not (most >= EVENT and most >= 3 * usual)
 
 
 def _channel_record(tally: _Tally, guess: Guess, hashtag: str, style: str, tz: ZoneInfo) -> Found:
@@ -336,15 +373,16 @@ def _announced_chat(
 
 
 def _chat_start(chat: list[_Burst], hosts: set[str]) -> datetime:
-    """When the chat began: after the hosts' leading announcements ("at the top of the hour"):
-    the first message that is not a host's followed by ANNOUNCED or more of silence."""
+    """When the chat began: after the hosts' leading announcements ("at the top of the hour") and
+    the replies to them hours before (``@host see you there``): the first message that is neither
+    followed by ANNOUNCED or more of silence."""
     for n, burst in enumerate(chat):
-        for i, (ts, key) in enumerate(burst.lead):
+        for i, (ts, key, replying) in enumerate(burst.lead):
             last_of_lead = i == len(burst.lead) - 1
             if last_of_lead and burst.lead_open and n == len(chat) - 1:
                 return ts  # the chat's last message
             silence_after = not (last_of_lead and not burst.lead_open)
-            if not (key in hosts and silence_after):
+            if not ((key in hosts or replying) and silence_after):
                 return ts
     return chat[-1].last
 

@@ -118,6 +118,7 @@ class _Session:
             "reply_to": r["reply_to"],
             "url": None if removed else r["url"],
             "removed": removed,
+            "links": [] if removed else _list(r["links"]),
             "attachments": [] if removed else _attachments(r["attachments"]),
             "reactions": [] if removed else _list(r["reactions"]),
             "edited_at": None if removed else _in_zone(r["edited_at"], tz),
@@ -196,6 +197,8 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
                 "answers": [],
             }
         )
+        if spec.extra.get("prompts") == "inferred":
+            prompts[-1]["inferred"] = True
 
     participants, removed_keys = s.participants, s.removed_keys
     rows = store.question_rows(sid, include_deleted=include_deleted)
@@ -217,7 +220,7 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
     ]
     answered = [q["minutes_to_answer"] for q in questions if q["minutes_to_answer"] is not None]
     stats: ExportStats = {
-        "messages": counted - reposts,
+        "messages": counted,
         "participants": sum(1 for p in participants if p["messages"] > 0 and p["role"] != "bot"),
         "prompts": len(prompts),
         "answers": answered_messages,

@@ -60,8 +60,13 @@ def _body(m: MessageView) -> str:
 
 
 def _extras(m: MessageView) -> str:
-    """Attachments, reactions: what a Discord message carries besides its text."""
+    """Links, attachments, reactions: what a message carries besides its text."""
     out = ""
+    if m["links"]:
+        items = "".join(
+            f'<li><a href="{escape(u)}" rel="{LINK_REL}">{escape(u)}</a></li>' for u in m["links"]
+        )
+        out += f'<ul class="links" aria-label="Links">{items}</ul>'
     if m["attachments"]:
         items = ""
         for a in m["attachments"]:

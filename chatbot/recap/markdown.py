@@ -27,7 +27,7 @@ from chatbot.recap import (
 )
 from chatbot.recap.source import Recap
 from chatbot.recap.types import Export, ExportItem, ExportMessage, ExportSession, ExportStats
-from chatbot.recap.view import attachment_view, quote_of
+from chatbot.recap.view import attachment_view, extra_links, quote_of
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
@@ -153,7 +153,9 @@ def _prompts(recap: Recap, tz: tzinfo, removed: set[str]) -> Iterator[str]:
             "",
             f"### {md_inline(label)}: {md_inline(strip_label(clean_text(prompt.get('text')), label))}",
             "",
-            f"*Posted {_clock(prompt.get('posted_at'), tz)} by {md_inline(prompt.get('author'))}* · {count}"
+            f"*Posted {_clock(prompt.get('posted_at'), tz)} by {md_inline(prompt.get('author'))}*"
+            + (" · *inferred: a host's question*" if prompt.get("inferred") else "")
+            + f" · {count}"
             + _link(f"View on {platform}", prompt.get("url")),
         ]
         if items.get(prompt.get("label")):
@@ -233,7 +235,7 @@ def _transcript(recap: Recap, tz: tzinfo, zone: str, ids: set[str], wanted: set[
 
 def _extras(m: ExportMessage, quotes: dict[str, str], ids: set[str]) -> list[str]:
     """A message's reply, attachments and reactions, as lines under it."""
-    out = []
+    out = [f"  link: <{url}>" for url in extra_links(m, clean_text(m.get("text")))]
     if (to := m.get("reply_to")) is not None:
         said = quotes.get(str(to))
         if said:

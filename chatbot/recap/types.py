@@ -41,7 +41,7 @@ class ExportSession(TypedDict):
 
 
 class ExportStats(TypedDict):
-    messages: int  # reposts left out
+    messages: int  # the messages listed, reposts among them (``reposts`` counts those)
     participants: int  # those with at least one message
     prompts: int
     answers: int
@@ -75,6 +75,7 @@ class ExportPrompt(TypedDict):
     message_id: str | None  # the prompt's own message, when it is in the transcript
     url: str | None
     answers: list[ExportAnswer]
+    inferred: NotRequired[bool]  # a host's plain question taken for a prompt (the chat numbered none)
 
 
 class ExportStatusChange(TypedDict):
@@ -144,6 +145,7 @@ class ExportMessage(TypedDict):
     url: str | None
     removed: bool  # hidden or its author opted out: no text, name or handle
     reply_to: NotRequired[str | None]
+    links: NotRequired[list[str]]  # the links it carried (expanded; a file's Link(s) column)
     attachments: NotRequired[list[ExportAttachment]]
     reactions: NotRequired[list[ExportReaction]]
     edited_at: NotRequired[str | None]

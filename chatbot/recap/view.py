@@ -193,6 +193,7 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
         "is_host": is_host,
         "initial": face["initial"],
         "tone": face["tone"],
+        "links": [] if removed else extra_links(raw, text),
         "attachments": [] if removed else [attachment_view(a) for a in raw.get("attachments") or ()],
         "reactions": []
         if removed
@@ -204,6 +205,17 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
 
 
 _IMAGE = re.compile(r"\.(?:png|jpe?g|gif|webp|avif|bmp|svg)$", re.IGNORECASE)
+
+
+def extra_links(raw: ExportMessage, text: str) -> list[str]:
+    """The links a message carried that its text does not show (X shortens them, a sheet's
+    Link(s) column holds them apart), http(s) only."""
+    out = []
+    for link in raw.get("links") or ():
+        url = safe_url(link)
+        if url and url not in text and url not in out:
+            out.append(url)
+    return out
 
 
 def attachment_view(a: ExportAttachment) -> AttachmentView:
@@ -309,6 +321,7 @@ def _prompt_views(recap: Recap, ctx: _Context, *, keep: bool) -> list[PromptView
                 "answers_html": Markup("".join(html)),
                 "answerers": len(answerers),
                 "in_transcript": view["id"] in ctx.seen,
+                "inferred": bool(prompt.get("inferred")),
             }
         )
     return views

@@ -58,6 +58,7 @@ class MessageView(Stamp, Avatar):
     answers: list[tuple[str, str | None]]  # (prompt label, its section id)
     corrected: bool
     is_host: bool
+    links: list[str]  # links it carried that its text does not show
     attachments: list[AttachmentView]
     reactions: list[tuple[str, int]]  # (emoji, count)
     edited: str  # when it was last edited, as a clock (21:06; "" when never)
@@ -74,6 +75,7 @@ class PromptView(MessageView):
     answers_html: Markup  # the answers' markup (``chatbot.recap.fragments``), a prompt at a time
     answerers: int
     in_transcript: bool
+    inferred: bool  # a host's plain question taken for a prompt
 
 
 class QuestionView(TypedDict):

@@ -80,7 +80,7 @@ def test_each_weekly_chat_is_one_session_and_chatter_between_stays_outside() -> 
     spec = found[0].spec
     assert (spec.hashtag, spec.title, spec.timezone, spec.platforms) == (
         "#LocalGovChat",
-        "#LocalGovChat chat",
+        "Welcome to #LocalGovChat! Say hi and where you're from.",  # the host's opening post
         "America/New_York",
         ("x",),
     )
