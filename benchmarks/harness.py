@@ -69,6 +69,16 @@ def commit() -> str:
     return rev + ("+dirty" if dirty else "")
 
 
+def fresh_module(module: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
+    """Run ``python -m module args`` in a fresh interpreter; its JSON answer (its last line)."""
+    cmd = [sys.executable, "-m", module, *map(str, args)]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
+
+
 def fresh(task: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
     """Run one worker task in a fresh interpreter; its JSON answer (the last line it prints).
 

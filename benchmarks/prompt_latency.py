@@ -10,7 +10,8 @@ the room (answers to the current prompt, chat, questions with #ask, upvotes). Me
 - the store's live transactions: how many, and how long each holds the loop.
 
 Writes ``benchmarks/results/prompt_latency.json`` and prints a summary. Not a test: run it by
-hand (``python benchmarks/prompt_latency.py``); it takes ``--minutes`` plus a few seconds.
+hand (``python benchmarks/prompt_latency.py``; ``--short``: a minute at 1,000 messages a second);
+it takes ``--minutes`` plus a few seconds.
 """
 
 from __future__ import annotations
@@ -226,7 +227,17 @@ def cli() -> None:
     ap.add_argument("--rate", type=float, default=250.0, help="incoming messages a second (default 250)")
     ap.add_argument("--every", type=float, default=20.0, help="seconds between prompts (default 20)")
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--short",
+        action="store_true",
+        help="the short run: 1 minute at 1,000 messages/s, a prompt every 10 s (issue 13's target: "
+        "prompt lateness p99 under 100 ms); results to results/prompt_latency_short.json",
+    )
     args = ap.parse_args()
+    if args.short:
+        args.minutes, args.rate, args.every = 1.0, 1000.0, 10.0
+        if args.out == RESULTS:
+            args.out = RESULTS.with_name("prompt_latency_short.json")
     result = asyncio.run(main(args.minutes, args.rate, args.every))
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import synth
-from benchmarks.harness import RESULTS, SCRATCH, chart, fresh, median_run, save
+from benchmarks.harness import RESULTS, SCRATCH, chart, fresh, fresh_module, median_run, save
 
 
 def _chat(size: int, sessions: int = 1) -> Path:
@@ -121,6 +121,38 @@ def bench_search(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
     return figures
 
 
+def bench_live(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    """The live path: ingest rate one message at a time (``sizes``: messages said), resident memory
+    of one 100k-message chat and of 20 chats at once, web-room fan-out to 200 and 1,000 clients."""
+    figures: dict[str, Any] = {}
+    for size in sizes:
+        for per_tick in (1, 10):
+            runs = [
+                fresh_module("benchmarks.live", "ingest", "--messages", size, "--per-tick", per_tick)
+                for _ in range(repeat)
+            ]
+            rates = sorted(r["messages_per_s"] for r in runs)
+            figures[f"ingest_{size}_per_tick_{per_tick}"] = {
+                "messages_per_s": rates[len(rates) // 2],
+                "runs": rates,
+                "peak_mb": runs[0]["peak_mb"],
+            }
+            print(
+                f"ingest {size:,} said {per_tick} a loop turn: {rates[len(rates) // 2]:,} messages/s {rates}"
+            )
+    for sessions in (1, 20):
+        mem = fresh_module("benchmarks.live", "memory", "--messages", 100_000, "--sessions", sessions)
+        figures[f"memory_{sessions}_sessions"] = mem
+        print(
+            f"memory, {sessions} session(s), {mem['messages']:,} messages: {mem['rss_mb_hosting_loaded']} MB"
+        )
+    for clients in (200, 1000):
+        fan = fresh_module("benchmarks.fanout", "--clients", clients, "--posts", 20)
+        figures[f"fanout_{clients}"] = fan
+        print(f"fan-out to {clients} clients: p50 {fan['ms']['p50']} ms, p99 {fan['ms']['p99']} ms")
+    return figures
+
+
 TITLES = {"import": "Import into a fresh archive", "recap": "HTML + JSON recap of one session"}
 
 
@@ -143,6 +175,7 @@ BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
     "recap": bench_recap,
     "rerender": bench_rerender,
     "search": bench_search,
+    "live": bench_live,
 }
 DEFAULT_SIZES = {
     "import": "1000,10000,100000",

@@ -11,6 +11,7 @@ time and never raises.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -128,6 +129,7 @@ def _skip_lead(s: str, pos: int) -> int:
     return m.end() if m is not None else pos
 
 
+@functools.lru_cache(maxsize=32)
 def _style(style: str) -> str:
     folded = style.strip().casefold()
     for known in STYLES:
@@ -186,6 +188,7 @@ def hashtags(text: str) -> list[str]:
     return [text[a:b] for a, b in _hashtag_spans(text)]
 
 
+@functools.lru_cache(maxsize=4096)
 def _tag_key(tag: str) -> str:
     return unicodedata.normalize("NFC", tag.strip().lstrip("#")).casefold()
 
@@ -222,6 +225,12 @@ def _norm_handle(handle: str) -> str:
     if m:
         return m[1]
     return h.lstrip(".@").rstrip(".-").casefold()
+
+
+@functools.lru_cache(maxsize=64)
+def _bot_keys(bot_handles: tuple[str, ...]) -> frozenset[str]:
+    """The bots' handles as mentions name them (the same few, message after message)."""
+    return frozenset(_norm_handle(h) for h in bot_handles if h.strip())
 
 
 def _is_bot(handle: str, bots: frozenset[str]) -> bool:
@@ -434,7 +443,7 @@ def parse(
     if repost is not None:
         return Parsed(is_repost=True, body=s[repost.end() :].strip())
 
-    bots = frozenset(_norm_handle(h) for h in bot_handles if h.strip())
+    bots = _bot_keys(tuple(bot_handles))
     pos = 0
     mentions: list[str] = []
     while (m := _MENTION.match(s, pos)) is not None and m.end() > pos:

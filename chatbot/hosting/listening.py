@@ -4,6 +4,7 @@ each platform's history after a restart or a failed reader, within its history b
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("chatbot.hosting")
 
 BATCH = 500  # incoming messages recorded per transaction at most
+GATHER = 0.005  # seconds a batch keeps taking what arrives, tick after tick
 
 
 class Listening:
@@ -54,10 +56,22 @@ class Listening:
         return len(missed)
 
     async def ingest_loop(self) -> None:
+        """Events recorded in batches: what is waiting, and what keeps arriving tick after tick
+        for up to ``GATHER`` seconds (messages come one event at a time; a transaction, with its
+        fsync, costs as much as a hundred of them), up to ``BATCH``."""
+        inbox = self.r._inbox
+        loop = asyncio.get_running_loop()
         while True:
-            batch = [await self.r._inbox.get()]
-            while len(batch) < BATCH and not self.r._inbox.empty():
-                batch.append(self.r._inbox.get_nowait())
+            batch = [await inbox.get()]
+            until = loop.time() + GATHER
+            while len(batch) < BATCH:
+                while len(batch) < BATCH and not inbox.empty():
+                    batch.append(inbox.get_nowait())
+                if len(batch) >= BATCH or loop.time() >= until:
+                    break
+                await asyncio.sleep(0)  # one more turn of the loop: what it brings joins the batch
+                if inbox.empty():
+                    break  # a quiet turn: nothing more is on its way now
             await self.handle(batch)
 
     async def handle(self, events: Sequence[Event]) -> None:

@@ -10,15 +10,18 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from chatbot.core.engine import Outcome, SessionEngine
-from chatbot.store.rows import iso, message_row, outcome_columns, participant_row
+from chatbot.store.rows import OUTCOME_COLUMNS, iso, message_row, outcome_columns, participant_row
 from chatbot.store.types import LedgerConfirm, LedgerIntent, LedgerRow, LedgerStatus, RunnerState
 from chatbot.store.writes import Writes
 
 
 class LiveWrites(Writes):
     """``Writes`` plus the live runner's transaction and ledger settlement."""
+
+    _staging = False  # the temporary table of a batch's messages exists on this connection
 
     def write_live(
         self,
@@ -50,8 +53,7 @@ class LiveWrites(Writes):
                 rows = [
                     {**message_row(o.message, session_id=session_id), **outcome_columns(o)} for o in outcomes
                 ]
-                derived = ("session_id", *outcome_columns(outcomes[0]))
-                self.upsert_rows("messages", rows, ("uid",), only=derived)
+                self._upsert_messages(rows)
                 people = [engine.participants[k] for k in dict.fromkeys(o.participant for o in outcomes)]
                 self.upsert_rows(
                     "participants", [participant_row(session_id, p) for p in people], ("session_id", "key")
@@ -99,6 +101,31 @@ class LiveWrites(Writes):
                         iso(datetime.now(UTC)),
                     ],
                 )
+
+    def _upsert_messages(self, rows: list[dict[str, Any]]) -> None:
+        """The messages of a batch, in one statement: each row goes to a temporary table first,
+        then all of them into ``messages`` at once. Row by row, each statement would make FTS5
+        write its pending index to disk (it does so at every statement's savepoint): 30 us a
+        message, where one statement for the batch costs 12. A stored message keeps what it had;
+        only its session and what the engine made of it are updated."""
+        cols = list(rows[0])
+        names = ", ".join(f"[{c}]" for c in cols)
+        conn = self.db.conn
+        if not self._staging:
+            conn.execute(
+                f"create temp table if not exists live_batch as select {names} from messages where 0"
+            )
+            self._staging = True
+        conn.execute("delete from temp.live_batch")
+        conn.executemany(
+            f"insert into temp.live_batch ({names}) values ({', '.join('?' * len(cols))})",
+            [[r[c] for c in cols] for r in rows],
+        )
+        updates = ", ".join(f"[{c}] = excluded.[{c}]" for c in ("session_id", *OUTCOME_COLUMNS))
+        conn.execute(
+            f"insert into messages ({names}) select {names} from temp.live_batch where true order by rowid "
+            f"on conflict(uid) do update set {updates}"
+        )
 
     def ledger_status(self, session_id: str, key: str, platform: str, status: LedgerStatus) -> None:
         """Settle a ledger row without a platform id (``dropped``: never sent, no longer wanted)."""

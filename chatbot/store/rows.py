@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, fields
@@ -164,7 +165,9 @@ def reactions_of(text: str | None) -> tuple[Reaction, ...]:
 OUTCOME_COLUMNS = ("kind", "answers", "prompt_key", "question", "flags")
 
 
+@functools.lru_cache(maxsize=1024)
 def _json_list(items: tuple[str, ...]) -> str:
+    """A tuple of strings as a JSON list (the same few come back message after message)."""
     return json.dumps(list(items)) if items else "[]"
 
 
@@ -178,8 +181,11 @@ def outcome_columns(o: Outcome) -> dict[str, Any]:
     return dict(zip(OUTCOME_COLUMNS, outcome_values(o), strict=True))
 
 
+_PARTICIPANT_FIELDS = tuple(f.name for f in fields(Participant))
+
+
 def participant_row(session_id: str, p: Participant) -> dict[str, Any]:
-    row = {f.name: getattr(p, f.name) for f in fields(p)}
+    row = {name: getattr(p, name) for name in _PARTICIPANT_FIELDS}
     row.update(session_id=session_id, first_seen=iso(p.first_seen), opted_out=int(p.opted_out))
     return row
 
