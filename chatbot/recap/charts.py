@@ -119,6 +119,9 @@ def activity_chart(
     def x_at(moment: datetime) -> float:
         return left + (moment - start).total_seconds() / 60 / size * bar_w
 
+    placed, rows = _place_labels([(chart_label(label, 8), x_at(t)) for label, t in marks])
+    extra = max(0, rows - 2) * LABEL_ROW  # more rows of labels: the chart grows above the bars
+    top, height = top + extra, height + extra
     body: list[Markup] = []
     for value in sorted({0, math.ceil(y_max / 2), y_max}):
         y = top + plot_h - value / y_max * plot_h
@@ -165,25 +168,18 @@ def activity_chart(
             )
         )
         tick += timedelta(minutes=step)
-    last_x = -1e9
-    row = 0
-    for label, moment in marks:
-        x = x_at(moment)
-        row = row + 1 if x - last_x < 40 else 0
-        last_x = x
+    for (text, x, row), (label, moment) in zip(placed, marks, strict=True):
         body.append(
             _el(
                 "line",
                 {"x1": _num(x), "x2": _num(x), "y1": top - 4, "y2": top + plot_h, "class": "prompt-line"},
+                _el("title", None, f"{chart_label(label, 40)} at {moment:%H:%M}"),
             )
         )
-        body.append(
-            _el(
-                "text",
-                {"x": _num(x + 3), "y": 15 + (row % 2) * 16, "class": "prompt-label"},
-                chart_label(label, 8),
+        if row is not None:
+            body.append(
+                _el("text", {"x": _num(x + 3), "y": 15 + row * LABEL_ROW, "class": "prompt-label"}, text)
             )
-        )
     peak_at = start + timedelta(minutes=peak_bin * size)
     title = f"Messages per {unit}"
     desc = (
@@ -197,6 +193,33 @@ def activity_chart(
         + (f" {outside} messages outside the chat's hours are not shown." if outside else "")
     )
     return _svg(width, height, f"{title}. {desc}", desc, "activity", *body)
+
+
+#: A prompt label's row height and the widest a character of it is drawn (14px bold), in px.
+LABEL_ROW, LABEL_CHAR = 16, 9.0
+#: At most this many rows of prompt labels; a label that fits in none is left to its line's title.
+LABEL_ROWS = 5
+
+
+def label_width(text: str) -> float:
+    return len(text) * LABEL_CHAR + 4
+
+
+def _place_labels(labels: Sequence[tuple[str, float]]) -> tuple[list[tuple[str, float, int | None]], int]:
+    """Each (label, line's x) in the first row where it clears the label before it (none when no
+    row has room): labels never overlap, however close their prompts. Returns the placements and
+    how many rows they use."""
+    ends: list[float] = []  # where each row's last label ends
+    placed: list[tuple[str, float, int | None]] = []
+    for text, x in labels:
+        row = next((r for r, end in enumerate(ends) if x + 3 >= end), None)
+        if row is None and len(ends) < LABEL_ROWS:
+            ends.append(-math.inf)
+            row = len(ends) - 1
+        if row is not None:
+            ends[row] = x + 3 + label_width(text)
+        placed.append((text, x, row))
+    return placed, max(len(ends), 1)
 
 
 def _zone_name(moment: datetime) -> str:

@@ -74,3 +74,37 @@ def test_window_leaves_out_messages_before_the_chat() -> None:
     assert "1 messages outside the chat's hours" in root.findtext(f"{SVG}desc")
     axis = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "axis"]
     assert "15:00" not in axis and "21:00" in axis
+
+
+def _label_boxes(root: ET.Element) -> list[tuple[float, float, float]]:
+    """(left, right, baseline) of each prompt label, at 8.5 px a character of 14 px bold text."""
+    return [
+        (float(t.get("x") or 0), float(t.get("x") or 0) + len(t.text or "") * 8.5, float(t.get("y") or 0))
+        for t in root.iter(f"{SVG}text")
+        if t.get("class") == "prompt-label"
+    ]
+
+
+def test_prompt_labels_never_overlap_even_seconds_apart() -> None:
+    """A meeting sets topics seconds apart (T8 and T9 ten seconds apart in the OCI meeting)."""
+    times = [START + timedelta(minutes=m) for m in range(90)]
+    marks = [(f"T{n}", START + timedelta(minutes=30, seconds=5 * n)) for n in range(1, 6)]
+    marks += [(f"T{n}", START + timedelta(minutes=n * 4 + 10)) for n in range(6, 21)]
+    root = svg(activity_chart(times, marks, NY))
+    boxes = _label_boxes(root)
+    assert len(boxes) == len(marks)  # every label drawn: five rows hold them
+    for i, (left, right, y) in enumerate(boxes):
+        for left2, right2, y2 in boxes[i + 1 :]:
+            assert y != y2 or right <= left2 or right2 <= left, "labels overlap"
+    lines = [ln for ln in root.iter(f"{SVG}line") if ln.get("class") == "prompt-line"]
+    assert min(float(ln.get("y1") or 0) for ln in lines) > max(y for _, _, y in boxes)  # labels above
+    assert len(lines) == len(marks) and lines[0].findtext(f"{SVG}title") == "T1 at 21:30"
+
+
+def test_labels_with_no_room_left_are_left_to_their_lines() -> None:
+    marks = [(f"Q{n}", START + timedelta(seconds=n)) for n in range(1, 30)]
+    root = svg(activity_chart([START, START + timedelta(minutes=60)], marks, NY))
+    boxes = _label_boxes(root)
+    assert 0 < len(boxes) < len(marks)
+    for i, (left, right, y) in enumerate(boxes):
+        assert all(y != y2 or right <= l2 or r2 <= left for l2, r2, y2 in boxes[i + 1 :])
