@@ -53,6 +53,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for p in paths:
         if not p.is_file():
             raise UsageError(f"{p}: no such file")
+    from chatbot.recap.publish import outside_recaps
+
     store = _store(args.db, config)
     try:
         report = import_files(
@@ -62,6 +64,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             tz=_zone(args.timezone),
             warn=lambda w: print(f"warning: {w}", file=sys.stderr),
         )
+        outside = outside_recaps(store) if report.unassigned else ""
     finally:
         store.close()
     for path, fmt, read, new in report.files:
@@ -74,6 +77,8 @@ def cmd_import(args: argparse.Namespace) -> int:
             else ""
         )
     )
+    if outside:
+        print(outside)
     return 0
 
 

@@ -87,15 +87,23 @@ def index_view(entries: Iterable[IndexEntry]) -> list[IndexRow]:
     return rows
 
 
-def render_index_page(entries: Iterable[IndexEntry], *, title: str = "Chat recaps") -> str:
+def render_index_page(entries: Iterable[IndexEntry], *, title: str = "Chat recaps", outside: str = "") -> str:
     """The archive index page: every recap newest first, a search form and the feed link."""
     assets = page_assets("index.js", script_src=" 'self' file:", form_action="'self'")
-    return environment().get_template("index.html").render(rows=index_view(entries), title=title, **assets)
+    return (
+        environment()
+        .get_template("index.html")
+        .render(rows=index_view(entries), title=title, outside=outside, **assets)
+    )
 
 
-def render_index(entries: Iterable[IndexEntry], out_dir: Path, *, title: str = "Chat recaps") -> Path:
-    """Write ``index.html`` into ``out_dir``."""
-    return write_atomic(Path(out_dir) / "index.html", render_index_page(entries, title=title))
+def render_index(
+    entries: Iterable[IndexEntry], out_dir: Path, *, title: str = "Chat recaps", outside: str = ""
+) -> Path:
+    """Write ``index.html`` into ``out_dir`` (``outside``: what of the archive no recap holds)."""
+    return write_atomic(
+        Path(out_dir) / "index.html", render_index_page(entries, title=title, outside=outside)
+    )
 
 
 # -- static search --------------------------------------------------------------------------

@@ -199,6 +199,7 @@ def render_all(
     base_url: str | None = None,
     title: str = "Chat recaps",
     total: int | None = None,
+    outside: str = "",
 ) -> RenderReport:
     """Write each session's files unless unchanged (or ``force``), then ``index.html``,
     ``search-index.js`` and ``feed.xml`` over every recap whose page is in ``out_dir``.
@@ -208,6 +209,7 @@ def render_all(
     None means all) limits which of them are rendered. A session's formats already on disk are
     rewritten with the ones asked for. ``progress(done, total)`` is called after each session
     (``total``: how many ``exports`` there are, when they are not a sized collection).
+    ``outside``: what the index says of the archive's messages no recap holds (``outside_recaps``).
     """
     if unknown := set(formats) - set(FORMATS):
         raise ValueError(f"unknown recap format(s) {', '.join(sorted(unknown))}; use {', '.join(FORMATS)}")
@@ -256,7 +258,7 @@ def render_all(
         if shard.stem not in listed:  # its recap is gone: so are its messages from the search
             shard.unlink()
     entries = [m["entry"] for m in listed.values()]
-    report.files.append(render_index(entries, out, title=title))
+    report.files.append(render_index(entries, out, title=title, outside=outside))
     searchable = [slug for slug in sorted(listed) if (out / search_shard(slug)).is_file()]
     report.files.append(write_search_index(searchable, out))
     report.files.append(write_feed(entries, out, base_url=base_url, title=title))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from chatbot.recap.export import recap_of
@@ -49,5 +50,26 @@ def publish(
         formats=tuple(formats),
         total=len(wanted),
         progress=progress_bar if progress and len(wanted) > 1 else None,
+        outside=outside_recaps(store),
     )
     return str(report)
+
+
+def outside_recaps(store: Store) -> str:
+    """What of the archive no recap holds, and where it came from: ``31 messages of the archive
+    are in no recap: 29 from 1.csv (31 Jul 2019 to 6 Aug 2019), 2 from 2.csv (16 Aug 2019).``
+    ("" when every message is in one)."""
+    rows = store.db.execute(
+        "select coalesce(source, ''), count(*), min(ts), max(ts) from messages "
+        "where session_id is null group by 1 order by 3"
+    ).fetchall()
+    total = sum(n for _, n, _, _ in rows)
+    if not total:
+        return ""
+    parts = []
+    for source, n, first, last in rows:
+        days = [f"{datetime.fromisoformat(t):%-d %b %Y}" for t in (first, last)]
+        when = days[0] if days[0] == days[1] else f"{days[0]} to {days[1]}"
+        parts.append(f"{n:,} from {Path(source).name or 'a live chat'} ({when})")
+    were = "message of the archive is" if total == 1 else "messages of the archive are"
+    return f"{total:,} {were} in no recap: {', '.join(parts)}."

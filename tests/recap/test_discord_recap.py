@@ -10,12 +10,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from chatbot.core.model import Author, Message
 from chatbot.core.sessions import Guess, infer_sessions
 from chatbot.importing import import_files
 from chatbot.recap.export import build_export
 from chatbot.recap.html import render_session
 from chatbot.recap.markdown import render_markdown
+from chatbot.recap.publish import outside_recaps
 from chatbot.recap.types import Export
 from chatbot.store import Store
 
@@ -78,3 +81,25 @@ def test_an_unresolved_channel_mention_is_no_hashtag() -> None:
     ]
     (found,), _ = infer_sessions(said, ZoneInfo("UTC"), Guess())
     assert found.spec.hashtag == "#realchat"
+
+
+def test_the_import_and_the_index_say_what_stays_outside_every_recap(
+    shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A channel with a live event day (the Komodo AMA): the other days' talk is in no recap, and
+    the import and the archive's index say how many messages and from which file and days."""
+    from chatbot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    base = shared_data / "komodo-discord-ama" / "csv" / "ama-archive" / "atomicdex_ama_august2019"
+    assert main(["--db", "a.db", "import", str(base / "1.csv")]) == 0
+    said = capsys.readouterr().out
+    store = Store(tmp_path / "a.db")
+    outside = outside_recaps(store)
+    (n,) = store.db.execute("select count(*) from messages where session_id is null").fetchone()
+    store.close()
+    assert n > 0 and outside.startswith(f"{n} messages of the archive are in no recap: {n} from 1.csv (")
+    assert f"; {n} message(s) outside any chat kept in the archive" in said and outside in said
+    assert main(["--db", "a.db", "recap", "--format", "html"]) == 0
+    index = (tmp_path / "transcripts" / "index.html").read_text(encoding="utf-8")
+    assert f'<p class="outside-note">{outside}</p>' in index
