@@ -73,7 +73,7 @@ def import_files(
             return report
         for group in _groups(files):
             hints = group[0].result.hints
-            guess = Guess(hints.hashtag, hints.title, hints.hosts, hints.style, hints.channel)
+            guess = Guess(hints.hashtag, hints.title, hints.hosts, hints.style, hints.channel, hints.topic)
             assumed = group[0].result.assumed_timezone
             offsets = sum((f.offsets for f in group), Counter[timedelta | None]())
             zone_used = zone or (assumed if isinstance(assumed, ZoneInfo) else None) or zone_of(offsets)

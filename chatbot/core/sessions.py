@@ -47,6 +47,7 @@ class Guess:
     hosts: tuple[str, ...] = ()
     style: str | None = None
     channel: str | None = None
+    topic: str | None = None  # the channel's topic
 
 
 class Line(NamedTuple):
@@ -252,7 +253,9 @@ def find_sessions(
         numbered = any(tally.q_prompts[h] + tally.t_prompts[h] for h in host_keys)
         extra = {"prompts": "inferred"} if hosts and style != "meeting" and not numbered else {}
         if guess.channel:
-            extra["channel"] = guess.channel
+            extra["channel"] = "#" + guess.channel.lstrip("#")
+        if guess.topic:
+            extra["topic"] = guess.topic
         spec = SessionSpec(
             id=sid,
             hashtag=hashtag,
@@ -350,7 +353,8 @@ def _channel_record(tally: _Tally, guess: Guess, hashtag: str, style: str, tz: Z
         platforms=("discord",),
         style=style,
         max_open_questions_per_participant=0,
-        extra={"channel": f"#{name.lstrip('#')}", "kind": "channel"},
+        extra={"channel": f"#{name.lstrip('#')}", "kind": "channel"}
+        | ({"topic": guess.topic} if guess.topic else {}),
     )
     return Found(spec, tuple(b.span for b in bursts))
 

@@ -29,6 +29,7 @@ class Hints:
     hosts: tuple[str, ...] = ()  # handles known to chair/host (MeetBot #startmeeting + #chair)
     style: str | None = None  # "meeting" for MeetBot logs
     channel: str | None = None
+    topic: str | None = None  # a Discord channel's topic
 
 
 @dataclass

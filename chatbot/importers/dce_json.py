@@ -144,6 +144,7 @@ def parse(text: str, c: Collector) -> None:
     gid, cid = id_str(guild.get("id")), id_str(channel.get("id"))
     cname, gname = str(channel.get("name") or ""), str(guild.get("name") or "")
     c.result.hints.channel = cname or None
+    c.result.hints.topic = str(channel.get("topic") or "").strip() or None
     c.result.hints.title = " - ".join(x for x in (gname, cname) if x) or None
     where = f"{gid if gid and gid != '0' else '@me'}/{cid}"
     line = _Lines(text)

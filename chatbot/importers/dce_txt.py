@@ -70,6 +70,7 @@ def _header(lines: list[str], c: Collector) -> int:
             fields[key.strip().lower()] = value.strip()
     channel, guild = fields.get("channel", ""), fields.get("guild", "")
     c.result.hints.channel = channel or None
+    c.result.hints.topic = fields.get("topic") or None
     c.result.hints.title = " - ".join(x for x in (guild, channel) if x) or None
     return end + 1
 

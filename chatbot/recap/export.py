@@ -250,6 +250,8 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
     }
     if spec.extra.get("channel"):
         session["channel"] = spec.extra["channel"]
+    if spec.extra.get("topic"):
+        session["topic"] = spec.extra["topic"]
     head: Export = {
         "schema": SCHEMA,
         "session": session,

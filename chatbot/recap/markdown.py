@@ -83,11 +83,16 @@ def _header(session: ExportSession, stats: ExportStats) -> list[str]:
         ("Median time to answer", duration_label(stats.get("median_minutes_to_answer"))),
         ("Reposts", stats.get("reposts", 0)),
     ]
+    channel = ""
+    if session.get("channel"):
+        topic = f": {md_inline(session['topic'])}" if session.get("topic") else ""
+        channel = f" · in {md_inline(session['channel'])}{topic}"
     return [
         f"# {md_inline(session.get('title') or session.get('hashtag'))}",
         "",
         f"**{md_inline(session.get('hashtag'))}** · {when_label(session)}"
-        + (f" · hosted by {hosts}" if hosts else ""),
+        + (f" · hosted by {hosts}" if hosts else "")
+        + channel,
         "",
         "## Stats",
         "",

@@ -38,6 +38,7 @@ class ExportSession(TypedDict):
     status: str
     kind: NotRequired[SessionKind]
     channel: NotRequired[str]
+    topic: NotRequired[str]  # the channel's topic, where it has one
 
 
 class ExportStats(TypedDict):

@@ -496,6 +496,7 @@ def page_view(
         "usage": [usage_line(u) for u in export.get("usage") or ()],
         "kind": clean_text(session.get("kind")) or ("meeting" if minutes.is_meeting(export) else "chat"),
         "channel": clean_text(session.get("channel")),
+        "topic": clean_text(session.get("topic")),
         "minutes": _minutes_view(export, tz) if minutes.is_meeting(export) else None,
     }
 

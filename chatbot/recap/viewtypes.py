@@ -157,6 +157,7 @@ class SessionView(TypedDict):
     usage: list[str]  # what hosting cost on each paid platform, one line each (the footer)
     kind: str  # "chat", "meeting" or "channel" (the export's session.kind)
     channel: str  # the IRC or Discord channel ("" when none)
+    topic: str  # the channel's topic ("" when none)
     minutes: MinutesView | None  # a meeting's minutes
 
 

@@ -42,7 +42,13 @@ def test_a_channel_export_without_a_hosted_chat_is_one_record_of_all_of_it(
     assert export["stats"]["messages"] == len(export["messages"]) == len(chat) == 31
     assert export["session"]["kind"] == "channel" and export["session"]["channel"] == "#general"
     assert export["session"]["hosts"] == []  # nobody hosted it
-    assert "channel record" in render_session(export)
+    assert export["session"]["topic"] == "Welcome to the Example guild!"  # the channel's own
+    page, md = render_session(export), render_markdown(export)
+    assert "channel record" in page
+    assert (
+        '<p class="channel">In <bdi class="handle-strong">#general</bdi>: <span dir="auto">Welcome to' in page
+    )
+    assert " · in #general: Welcome to the Example guild!" in md
 
 
 def test_attachments_reactions_edits_and_replies_are_shown(shared_data: Path, tmp_path: Path) -> None:

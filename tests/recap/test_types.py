@@ -149,6 +149,7 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     assert missing == {
         "export.items",  # meetings only
         "export.session.channel",  # an IRC or Discord channel
+        "export.session.topic",  # and its topic
         "export.prompts[].inferred",  # chats without numbered prompts
     }
     assert mismatches(build_export(store, SPEC.id), Export, "export") == []
