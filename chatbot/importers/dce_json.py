@@ -185,7 +185,7 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
         return
     content = str(m.get("content") or "")
     reference = _dict(m.get("reference"))
-    attachments = _attachments(m.get("attachments"))
+    attachments = _attachments(m.get("attachments")) + _stickers(m.get("stickers")) + _embeds(m.get("embeds"))
     edited = optional_time(c, m.get("timestampEdited"), at, f"message {mid}: timestampEdited")
     c.add(
         at,
@@ -207,6 +207,30 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
         attachments=attachments,
         reactions=_reactions(m.get("reactions")),
         edited_at=edited,
+    )
+
+
+def _stickers(items: object) -> tuple[Attachment, ...]:
+    """``stickers[]`` as the images they are (content type ``image/<format>; sticker``)."""
+    return tuple(
+        attachment(
+            x.get("sourceUrl"), x.get("name"), None, f"image/{str(x.get('format') or 'png').lower()}; sticker"
+        )
+        for x in (items if isinstance(items, list) else [])
+        if isinstance(x, dict) and (x.get("name") or x.get("sourceUrl"))
+    )
+
+
+def _format(sticker: dict[str, Any]) -> str:
+    return str(sticker.get("format") or "png").lower()
+
+
+def _embeds(items: object) -> tuple[Attachment, ...]:
+    """``embeds[]`` with a link (a page's preview): its title and address (content type ``embed``)."""
+    return tuple(
+        attachment(x.get("url"), str(x.get("title") or "").strip() or x.get("url"), None, "embed")
+        for x in (items if isinstance(items, list) else [])
+        if isinstance(x, dict) and str(x.get("url") or "").startswith(_HTTP)
     )
 
 

@@ -73,7 +73,7 @@ def _extras(m: MessageView) -> str:
             name = escape(a["filename"])
             size = escape(a["size"])
             label = f"<bdi>{name}</bdi>" + (f' <span class="muted">({size})</span>' if size else "")
-            mark = f'<span class="file-kind">{"image" if a["image"] else "file"}</span> '
+            mark = f'<span class="file-kind">{escape(a["mark"])}</span> '
             if a["url"]:
                 label = f'<a href="{escape(a["url"])}" rel="{LINK_REL}">{label}</a>'
             items += f"<li>{mark}{label}</li>"

@@ -252,7 +252,7 @@ def _extras(m: ExportMessage, quotes: dict[str, str], ids: set[str]) -> list[str
     for a in m.get("attachments") or ():
         view = attachment_view(a)
         size = f" ({view['size']})" if view["size"] else ""
-        what = "image" if view["image"] else "file"
+        what = view["mark"]
         name = md_inline(view["filename"])
         out.append(f"  {what}: " + (f"[{name}]({view['url']})" if view["url"] else name) + size)
     if m.get("reactions"):

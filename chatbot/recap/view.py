@@ -227,6 +227,13 @@ def attachment_view(a: ExportAttachment) -> AttachmentView:
         "url": safe_url(a.get("url")),
         "size": size_label(a.get("size")),
         "image": kind.startswith("image/") or bool(_IMAGE.search(name)),
+        "mark": "sticker"
+        if kind.endswith("sticker")
+        else "link"
+        if kind == "embed"
+        else "image"
+        if kind.startswith("image/") or _IMAGE.search(name)
+        else "file",
     }
 
 

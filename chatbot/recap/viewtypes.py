@@ -39,6 +39,7 @@ class AttachmentView(TypedDict):
     url: str | None  # an http(s) address only (a local copy's path is shown, not linked)
     size: str  # "42.9 kB" ("" when unknown)
     image: bool
+    mark: str  # what it is: "image", "file", "sticker" or "link" (an embedded page)
 
 
 class MessageView(Stamp, Avatar):

@@ -60,6 +60,9 @@ def test_attachments_reactions_edits_and_replies_are_shown(shared_data: Path, tm
     assert '<span class="emoji">:kekw:</span> <span class="count">2</span>' in page
     assert '<span class="emoji">👀</span> <span class="count">1</span>' in page
     assert "(edited 14:23)" in page
+    assert '<span class="file-kind">sticker</span> <bdi>pepecute</bdi>' in page
+    wiki = '<a href="https://github.com/Tyrrrz/DiscordChatExporter/wiki" rel="nofollow ugc noopener">'
+    assert f'<span class="file-kind">link</span> {wiki}<bdi>Home · Tyrrrz/DiscordChatExporter' in page
     assert '<q class="reply-quote" dir="auto">' in page
     md = render_markdown(export)
     assert "  image: dce-export-more.png (42.9 kB)" in md
