@@ -119,12 +119,13 @@ class _Tally:
 
     def add(self, m: Line, gap: timedelta, count_tags: bool) -> None:
         key = handle_key(m.handle)
-        if not m.is_repost:
-            if count_tags:
-                for tag in set(conv.hashtags(m.text.replace(DELETED_CHANNEL, ""))):
-                    folded = tag.casefold()
-                    self.tags[folded] += 1
+        if count_tags:  # posts carrying each tag, reposts among them
+            for tag in set(conv.hashtags(m.text.replace(DELETED_CHANNEL, ""))):
+                folded = tag.casefold()
+                self.tags[folded] += 1
+                if not m.is_repost:  # as people wrote it themselves
                     self.spellings.setdefault(folded, Counter())[tag] += 1
+        if not m.is_repost:
             q = conv.looks_like_prompt(m.text, "Q") and conv.parse(m.text, style="Q").prompt
             if q:
                 self.q_prompts[key] += 1
@@ -161,8 +162,11 @@ def infer_hashtag(tally: _Tally, guess: Guess) -> str:
         words = [w for w in re.split(r"\W+", guess.title.casefold()) if w and not w.isdigit()]
         if words:
             return "#" + "_".join(words)
-    if tally.tags:
-        top = tally.tags.most_common(1)[0][0]
+    # The tag most posts share (a sheet without its query row), reposts counted, among the tags
+    # people wrote themselves: a tag only retweets carry (a campaign's flood) is not the chat's.
+    written = [(n, tag) for tag, n in tally.tags.items() if tag in tally.spellings]
+    if written:
+        top = max(written, key=lambda item: (item[0], tally.spellings[item[1]].total()))[1]
         return tally.spellings[top].most_common(1)[0][0]
     base = guess.channel or guess.title or "chat"
     return "#" + (re.sub(r"[^\w]+", "", base.replace(" ", "_")) or "chat")

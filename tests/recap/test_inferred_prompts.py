@@ -6,6 +6,7 @@ not move the start, the title is the host's opening tweet."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -103,3 +104,20 @@ def test_replies_by_id_or_by_mention_soon_after_answer_the_question() -> None:
     assert [o.answers for o in out[1:3]] == [("1",), ("1",)]
     assert out[3].kind == Kind.HOST  # a question to one person is no prompt
     assert out[4].answers == ()  # 40 minutes on: chat
+
+
+def test_a_tags_sheet_without_its_query_row_takes_the_hashtag_its_tweets_share(tmp_path: Path) -> None:
+    """Retweets included: two originals say #rocks, one #LichenChat, five retweet that one."""
+    head = "id_str,from_user,text,created_at,time,in_reply_to_status_id_str\n"
+    when = "Fri Mar 06 18:0{n}:30 +0000 2026,06/03/2026 18:0{n}:30"
+    rows = [
+        f"1,host,Q1: Which lichen? #LichenChat,{when.format(n=0)},",
+        f"2,ann,A1: crusty ones #rocks,{when.format(n=1)},1",
+        f"3,bob,A1: leafy #rocks,{when.format(n=2)},1",
+    ]
+    rows += [f"{n},fan{n},RT @host: Q1: Which lichen? #LichenChat,{when.format(n=n)}," for n in range(4, 9)]
+    sheet = tmp_path / "tags.csv"
+    sheet.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    store = Store(tmp_path / "a.db")
+    (sid,) = import_files(store, [sheet]).sessions
+    assert build_export(store, sid)["session"]["hashtag"] == "#LichenChat"

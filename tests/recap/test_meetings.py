@@ -121,6 +121,19 @@ def test_the_oci_meeting_recap_lists_what_meetbots_minutes_list(shared_data: Pat
     assert mine["topics"] == theirs["topics"]
     assert mine["by_person"] == theirs["by_person"]
     assert mine["people"] == theirs["people"]
+    roles = {p["handle"]: p["role"] for p in export["participants"]}
+    assert (roles["collabot"], roles["wking"], roles["mrunalp"], roles["tianon"]) == (
+        "bot",
+        "host",
+        "host",
+        "participant",
+    )
+    bot_lines = [m for m in export["messages"] if m["author"] == "collabot"]
+    assert bot_lines and all(m["kind"] == "bot" and not m["answers_prompts"] for m in bot_lines)
+    commands = [
+        m for m in export["messages"] if m["text"].startswith(("#chair", "#startmeeting", "#endmeeting"))
+    ]
+    assert len(commands) == 3 and not any(m["answers_prompts"] for m in commands)
     assert export["session"]["kind"] == "meeting"
     assert export["session"]["channel"] == "#opencontainers"
     assert export["session"]["title"] == "2017-05-10 runtime-spec 1.0 preparation"
