@@ -52,15 +52,17 @@ def _started(entry: IndexEntry) -> datetime:
     return parse_ts(entry["session"].get("started_at"), chat_zone(entry["session"])) or _EPOCH
 
 
-def _counts(stats: ExportStats) -> list[str]:
-    """``39 messages``, ``6 participants`` and, when there were any, prompts and questions."""
+def _counts(stats: ExportStats, kind: object = "chat") -> list[str]:
+    """``39 messages``, ``6 participants`` and, when there were any, prompts (a meeting's topics)
+    and questions."""
     counts = [
         plural(int(stats.get("messages") or 0), "message"),
         plural(int(stats.get("participants") or 0), "participant"),
     ]
+    prompt = "topic" if kind == "meeting" else "prompt"
     counts += [
         plural(int(n), word)
-        for word, n in (("prompt", stats.get("prompts")), ("question", stats.get("questions")))
+        for word, n in ((prompt, stats.get("prompts")), ("question", stats.get("questions")))
         if n
     ]
     return counts
@@ -77,11 +79,15 @@ def index_view(entries: Iterable[IndexEntry]) -> list[IndexRow]:
                 "slug": slug,
                 "href": f"{slug}.html",
                 "title": clean_text(session.get("title")) or clean_text(session.get("hashtag")) or slug,
-                "hashtag": clean_text(session.get("hashtag")),
+                # a meeting or a channel's record is known by its channel, a chat by its hashtag
+                "hashtag": clean_text(
+                    session.get("channel") if session.get("kind") in ("meeting", "channel") else None
+                )
+                or clean_text(session.get("hashtag")),
                 "when": when_label(session),
                 "start_iso": _started(entry).isoformat(),
                 "hosts": [clean_text(h) for h in session.get("hosts") or ()],
-                "counts": _counts(entry["stats"]),
+                "counts": _counts(entry["stats"], session.get("kind")),
             }
         )
     return rows

@@ -222,3 +222,12 @@ def test_a_meeting_page_in_html(shared_data: Path, tmp_path: Path) -> None:
     assert "<dt>Topics</dt><dd>18</dd>" in page and "<dt>Questions</dt>" not in page
     assert page.count('<span class="item-kind">LINK:</span>') == 21
     assert "People present (lines said)" in page and "<bdi>collabot</bdi> (4)" in page
+
+
+def test_the_index_lists_a_meeting_by_its_channel_and_topics(shared_data: Path, tmp_path: Path) -> None:
+    from chatbot.recap.feed import index_entry, index_view
+
+    _, export = _import(shared_data, OCI, tmp_path)
+    (row,) = index_view([index_entry(export)])
+    assert row["hashtag"] == "#opencontainers"
+    assert row["counts"] == ["120 messages", "5 participants", "18 topics"]
