@@ -52,7 +52,10 @@ def machine() -> dict[str, Any]:
 
 
 def commit() -> str:
-    """The commit measured (``+dirty`` when the working tree had changes)."""
+    """The commit measured (``+dirty`` when the working tree had changes); with
+    ``$CHATBOT_BENCH_CODE``, what ``$CHATBOT_BENCH_LABEL`` says that checkout is."""
+    if os.environ.get("CHATBOT_BENCH_CODE"):
+        return os.environ.get("CHATBOT_BENCH_LABEL") or f"code in {os.environ['CHATBOT_BENCH_CODE']}"
     try:
         rev = subprocess.run(
             ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
@@ -72,7 +75,9 @@ def commit() -> str:
 def fresh_module(module: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
     """Run ``python -m module args`` in a fresh interpreter; its JSON answer (its last line)."""
     cmd = [sys.executable, "-m", module, *map(str, args)]
-    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
+    code = os.environ.get("CHATBOT_BENCH_CODE")  # another checkout measured instead (see ``fresh``)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)} if code else None
+    done = subprocess.run(cmd, cwd=code or ROOT, env=env, capture_output=True, text=True, timeout=timeout)
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
     answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])

@@ -205,6 +205,7 @@ async def main(minutes: float, rate: float, every: float) -> dict[str, Any]:
     store.close()
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": _commit(),
         "machine": {"python": sys.version.split()[0], "platform": host_platform.platform()},
         "settings": {"minutes": minutes, "rate_per_s": rate, "prompt_every_s": every},
         "prompt_lateness_ms": summary(lateness.get("prompt", [])),
@@ -219,6 +220,29 @@ async def main(minutes: float, rate: float, every: float) -> dict[str, Any]:
         },
         "elapsed_s": round(elapsed, 1),
     }
+
+
+def _commit() -> str:
+    """The commit of the chatbot package measured (``+dirty`` with changes not committed)."""
+    import subprocess
+
+    import chatbot
+
+    where = Path(chatbot.__file__).resolve().parent
+    try:
+        rev = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "."],
+            cwd=where,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"not a git checkout: {where}"
+    return rev + ("+dirty" if dirty else "")
 
 
 def cli() -> None:
