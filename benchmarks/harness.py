@@ -73,7 +73,10 @@ def commit() -> str:
 
 
 def fresh_module(module: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
-    """Run ``python -m module args`` in a fresh interpreter; its JSON answer (its last line)."""
+    """Run ``python -m module args`` in a fresh interpreter; its JSON answer (its last line).
+
+    ``$CHATBOT_BENCH_CODE`` names another checkout whose ``chatbot`` package is measured instead
+    (an earlier commit, for the figures before a change): the module runs there."""
     cmd = [sys.executable, "-m", module, *map(str, args)]
     code = os.environ.get("CHATBOT_BENCH_CODE")  # another checkout measured instead (see ``fresh``)
     env = {**os.environ, "PYTHONPATH": str(ROOT)} if code else None
@@ -85,18 +88,8 @@ def fresh_module(module: str, *args: object, timeout: float = 3600) -> dict[str,
 
 
 def fresh(task: str, *args: object, timeout: float = 3600) -> dict[str, Any]:
-    """Run one worker task in a fresh interpreter; its JSON answer (the last line it prints).
-
-    ``$CHATBOT_BENCH_CODE`` names another checkout whose ``chatbot`` package is measured instead
-    (an earlier commit, for the figures before a change): the worker runs there."""
-    cmd = [sys.executable, "-m", "benchmarks.worker", task, *map(str, args)]
-    code = os.environ.get("CHATBOT_BENCH_CODE")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)} if code else None
-    done = subprocess.run(cmd, cwd=code or ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    if done.returncode != 0:
-        raise RuntimeError(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-    answer: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return answer
+    """Run one worker task (``benchmarks.worker``) in a fresh interpreter; its JSON answer."""
+    return fresh_module("benchmarks.worker", task, *args, timeout=timeout)
 
 
 def median_run(task: str, *args: object, repeat: int = 3) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from benchmarks import synth
 from chatbot.clock import SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
@@ -27,20 +28,7 @@ from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.memory import MemoryPlatform, MemoryRoom
 from chatbot.store import Store
 
-WORDS = [
-    "budget",
-    "residents",
-    "council",
-    "permits",
-    "parking",
-    "trust",
-    "staff",
-    "training",
-    "library",
-    "roads",
-    "outreach",
-    "survey",
-]
+WORDS = synth.WORDS[:12]
 
 
 def rss_mb() -> float:

@@ -29,6 +29,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a file: the repo's root
+from benchmarks import synth
+from benchmarks.harness import commit
 from chatbot.clock import SystemClock
 from chatbot.config import SessionConfig
 from chatbot.core.model import PromptSpec, SessionSpec
@@ -37,32 +40,7 @@ from chatbot.platforms.memory import MemoryPlatform, MemoryRoom
 from chatbot.store import Store
 
 RESULTS = Path(__file__).parent / "results" / "prompt_latency.json"
-WORDS = [
-    "budget",
-    "residents",
-    "council",
-    "permits",
-    "parking",
-    "trust",
-    "staff",
-    "training",
-    "library",
-    "roads",
-    "outreach",
-    "survey",
-    "feedback",
-    "transparency",
-    "meeting",
-    "agenda",
-    "video",
-    "thread",
-    "reply",
-    "privacy",
-    "tone",
-    "policy",
-    "answer",
-    "town",
-]
+WORDS = synth.WORDS
 
 
 def pct(values: list[float], q: float) -> float:
@@ -205,7 +183,7 @@ async def main(minutes: float, rate: float, every: float) -> dict[str, Any]:
     store.close()
     return {
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
-        "commit": _commit(),
+        "commit": commit(),
         "machine": {"python": sys.version.split()[0], "platform": host_platform.platform()},
         "settings": {"minutes": minutes, "rate_per_s": rate, "prompt_every_s": every},
         "prompt_lateness_ms": summary(lateness.get("prompt", [])),
@@ -220,29 +198,6 @@ async def main(minutes: float, rate: float, every: float) -> dict[str, Any]:
         },
         "elapsed_s": round(elapsed, 1),
     }
-
-
-def _commit() -> str:
-    """The commit of the chatbot package measured (``+dirty`` with changes not committed)."""
-    import subprocess
-
-    import chatbot
-
-    where = Path(chatbot.__file__).resolve().parent
-    try:
-        rev = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no", "."],
-            cwd=where,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return f"not a git checkout: {where}"
-    return rev + ("+dirty" if dirty else "")
 
 
 def cli() -> None:
