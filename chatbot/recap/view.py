@@ -60,6 +60,8 @@ from chatbot.recap.viewtypes import (
     Stamp,
 )
 
+#: A channel's whole record is shown in pages of this many messages (the first open) when longer.
+PAGE_SIZE = 1000
 #: Ids the session page uses itself; a prompt label that sanitizes to one of these gets a prefix.
 _PAGE_IDS = frozenset({"main", "stats", "activity", "prompts", "questions", "participants", "transcript"})
 
@@ -505,6 +507,7 @@ def page_view(
         "channel": clean_text(session.get("channel")),
         "topic": clean_text(session.get("topic")),
         "minutes": _minutes_view(export, tz) if minutes.is_meeting(export) else None,
+        "page_size": PAGE_SIZE if session.get("kind") == "channel" and recap.message_count > PAGE_SIZE else 0,
     }
 
 

@@ -160,6 +160,7 @@ class SessionView(TypedDict):
     channel: str  # the IRC or Discord channel ("" when none)
     topic: str  # the channel's topic ("" when none)
     minutes: MinutesView | None  # a meeting's minutes
+    page_size: int  # a long channel record's transcript in pages of this many messages (0: one)
 
 
 class IndexEntry(TypedDict):

@@ -45,4 +45,13 @@
   window.addEventListener("afterprint", () => {
     while (opened.length) opened.pop().open = false;
   });
+  /* A link to a message on a closed page of a long transcript opens that page. */
+  const reveal = () => {
+    const id = decodeURIComponent(location.hash.slice(1));
+    for (let node = id && document.getElementById(id); node; node = node.parentElement) {
+      if (node.tagName === "DETAILS") node.open = true;
+    }
+  };
+  window.addEventListener("hashchange", reveal);
+  reveal();
 })();
