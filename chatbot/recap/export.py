@@ -83,17 +83,29 @@ class _Session:
         ).fetchall()
         self.commands = {mid for mid, _ in commands}  # every command typed in the chat
         self.commands_kept = {mid for mid, deleted in commands if not deleted}  # not deleted since
-        self._labels: dict[str, str] = {}
+        self._answered: dict[str, tuple[list[str], tuple[str, ...]]] = {}  # stored answers -> keys, labels
 
-    def label(self, key: str) -> str:
-        if key not in self._labels:
-            self._labels[key] = prompt_label(key, self.spec.style)
-        return self._labels[key]
+    def answered(self, r: Row) -> tuple[list[str], tuple[str, ...]]:
+        """The prompt keys a message answers (as a host corrected them, if one did) and their
+        labels; the stored lists repeat from message to message, so each is read once."""
+        uid = r["uid"]
+        if uid in self.corrections:
+            keys = self.corrections[uid]
+            return keys, tuple(prompt_label(k, self.spec.style) for k in keys)
+        stored = r["answers"] or "[]"
+        known = self._answered.get(stored)
+        if known is None:
+            keys = _list(stored)
+            known = self._answered[stored] = (keys, tuple(prompt_label(k, self.spec.style) for k in keys))
+        return known
 
     def keys(self, r: Row) -> list[str]:
         """The prompt keys a message answers (as a host corrected them, if one did)."""
-        uid = r["uid"]
-        return self.corrections[uid] if uid in self.corrections else _list(r["answers"])
+        return self.answered(r)[0]
+
+    def label(self, key: str) -> str:
+        """A prompt key's label (``1`` -> ``Q1``)."""
+        return prompt_label(key, self.spec.style)
 
     def in_transcript(self, r: Row) -> bool:
         """Said by someone (``said``), and not deleted on the platform unless asked for."""
@@ -114,7 +126,7 @@ class _Session:
             "platform": r["platform"],
             "text": "" if removed else r["text"],
             "kind": r["kind"] or "chat",
-            "answers_prompts": [self.label(k) for k in self.keys(r)],
+            "answers_prompts": list(self.answered(r)[1]),
             "reply_to": r["reply_to"],
             "url": None if removed else r["url"],
             "removed": removed,
