@@ -160,6 +160,7 @@ class Visit:
 
 PAGES = [
     "index", "room", "room-questions", "room-host", "live", "dashboard", "login", "search", "recap-not-yet",
+    "confirm-end",
 ]  # fmt: skip
 
 
@@ -195,6 +196,15 @@ async def test_every_page_during_the_chat(site: Site, page: str, width: str) -> 
         elif page == "recap-not-yet":
             await v.goto(f"/recaps/{site.served.runner.slug}.html")
             await v.page.wait_for_selector("a[href='/live/" + site.sid + "']")
+        elif page == "confirm-end":  # what a host without JavaScript sees before End: asked once
+            await v.login()
+            async with v.page.expect_navigation():
+                await v.page.evaluate(  # the End form sent as a browser without JavaScript sends it
+                    """() => { const b = document.querySelector("button[data-action=end]");
+                               HTMLFormElement.prototype.submit.call(b.form); }"""
+                )
+            assert "Are you sure?" in await v.page.title()
+            assert site.served.state()["status"] != "ended"  # nothing happened yet
         await v.check(page, status=404 if page == "recap-not-yet" else 200)
 
 
