@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chatbot.core.model import Author, Message
+from chatbot.core.model import Author, Message, well_formed
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,9 @@ class Edited:
     text: str
     at: datetime
     by: Author | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", well_formed(self.text))
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class CommandGiven:
     actor: Author
     at: datetime
     reply_token: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "args", tuple(well_formed(a) for a in self.args))
 
 
 Event = Message | Edited | Deleted | Reacted | Tallied | CommandGiven

@@ -6,6 +6,7 @@ Which platforms there are (names, titles, limits) is for the registry to say:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -34,6 +35,16 @@ class QuestionStatus(StrEnum):
     ROUTED = "routed"
 
 
+# A code point in the surrogate range left alone in a str: what a JSON "\ud800" escape decodes to.
+# It cannot be written as UTF-8 (SQLite, files, sockets), so it never gets past the model.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD (the rest untouched)."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
+
+
 @dataclass(frozen=True)
 class Author:
     """Who wrote a message. ``id`` is stable on the platform; ``handle`` keeps its platform form
@@ -46,6 +57,12 @@ class Author:
     name: str = ""
     is_bot: bool = False
     is_host: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("id", "handle", "name"):
+            value = getattr(self, name)
+            if isinstance(value, str) and (clean := well_formed(value)) is not value:
+                object.__setattr__(self, name, clean)
 
     @property
     def display(self) -> str:
@@ -102,6 +119,8 @@ class Message:
             raise ValueError(f"message {self.id}: timestamp {self.ts.isoformat()} has no time zone")
         if not self.id:
             raise ValueError("message without an id")
+        if (clean := well_formed(self.text)) is not self.text:  # one bad frame must not stop a chat
+            object.__setattr__(self, "text", clean)
 
 
 @dataclass(frozen=True)

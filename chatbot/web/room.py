@@ -187,6 +187,8 @@ def _handle(
         frame = json.loads(data)
     except ValueError:
         return "frames must be JSON", ""
+    except RecursionError:  # thousands of nested [ or {: refused like any other bad frame
+        return "frames must be JSON objects, not nested this deep", ""
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         return 'frames must be JSON objects with a string "type"', ""
     raw_ref = frame.get("ref", "")

@@ -262,3 +262,24 @@ async def test_room_stop_closes_sockets(client: ClientSession, served: Served) -
     while msg.type == aiohttp.WSMsgType.TEXT:
         msg = await asyncio.wait_for(ws.receive(), 2)
     assert ws.close_code == 1001
+
+
+async def test_one_hostile_frame_stops_nothing(
+    client: ClientSession, new_client: NewClient, served: Served
+) -> None:
+    """A lone surrogate (it cannot be stored as UTF-8) once killed the session for everyone, and
+    again after every restart; thousands of nested brackets raised an uncaught RecursionError."""
+    jane = await joined(client, "Jane")
+    sam = await joined(new_client(), "Sam")
+    await jane.send_str('{"type": "post", "text": "A1: \\ud800 broken half of an emoji"}')
+    shown = (await receive(sam, "message"))["message"]
+    assert shown["text"] == "A1: \ufffd broken half of an emoji"
+    await jane.send_str("[" * 14_000)
+    assert "nested" in (await receive(jane, "error"))["error"]
+    await sam.send_json({"type": "post", "text": "A1: and the chat goes on"})
+    await until(lambda: len(served.stored()) == 2, "both answers are stored")
+    assert [m.text for m in served.stored()] == [
+        "A1: \ufffd broken half of an emoji",
+        "A1: and the chat goes on",
+    ]
+    assert served.runner._failure is None
