@@ -119,7 +119,7 @@ def activity_chart(
     def x_at(moment: datetime) -> float:
         return left + (moment - start).total_seconds() / 60 / size * bar_w
 
-    placed, rows = _place_labels([(chart_label(label, 8), x_at(t)) for label, t in marks])
+    placed, rows = _place_labels([(chart_label(label, 8), x_at(t)) for label, t in marks], width)
     extra = max(0, rows - 2) * LABEL_ROW  # more rows of labels: the chart grows above the bars
     top, height = top + extra, height + extra
     body: list[Markup] = []
@@ -168,7 +168,7 @@ def activity_chart(
             )
         )
         tick += timedelta(minutes=step)
-    for (text, x, row), (label, moment) in zip(placed, marks, strict=True):
+    for (text, x, at, row), (label, moment) in zip(placed, marks, strict=True):
         body.append(
             _el(
                 "line",
@@ -178,7 +178,7 @@ def activity_chart(
         )
         if row is not None:
             body.append(
-                _el("text", {"x": _num(x + 3), "y": 15 + row * LABEL_ROW, "class": "prompt-label"}, text)
+                _el("text", {"x": _num(at), "y": 15 + row * LABEL_ROW, "class": "prompt-label"}, text)
             )
     peak_at = start + timedelta(minutes=peak_bin * size)
     title = f"Messages per {unit}"
@@ -205,20 +205,24 @@ def label_width(text: str) -> float:
     return len(text) * LABEL_CHAR + 4
 
 
-def _place_labels(labels: Sequence[tuple[str, float]]) -> tuple[list[tuple[str, float, int | None]], int]:
+def _place_labels(
+    labels: Sequence[tuple[str, float]], limit: float
+) -> tuple[list[tuple[str, float, float, int | None]], int]:
     """Each (label, line's x) in the first row where it clears the label before it (none when no
-    row has room): labels never overlap, however close their prompts. Returns the placements and
-    how many rows they use."""
+    row has room): labels never overlap, however close their prompts. A label starts just right of
+    its line, or ends at ``limit`` (the chart's right edge) when it would run past it. Returns
+    (label, line's x, label's start, row) for each, and how many rows they use."""
     ends: list[float] = []  # where each row's last label ends
-    placed: list[tuple[str, float, int | None]] = []
+    placed: list[tuple[str, float, float, int | None]] = []
     for text, x in labels:
-        row = next((r for r, end in enumerate(ends) if x + 3 >= end), None)
+        at = min(x + 3, limit - label_width(text))
+        row = next((r for r, end in enumerate(ends) if at >= end), None)
         if row is None and len(ends) < LABEL_ROWS:
             ends.append(-math.inf)
             row = len(ends) - 1
         if row is not None:
-            ends[row] = x + 3 + label_width(text)
-        placed.append((text, x, row))
+            ends[row] = at + label_width(text)
+        placed.append((text, x, at, row))
     return placed, max(len(ends), 1)
 
 

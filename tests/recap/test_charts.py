@@ -108,3 +108,14 @@ def test_labels_with_no_room_left_are_left_to_their_lines() -> None:
     assert 0 < len(boxes) < len(marks)
     for i, (left, right, y) in enumerate(boxes):
         assert all(y != y2 or right <= l2 or r2 <= left for l2, r2, y2 in boxes[i + 1 :])
+
+
+def test_a_label_near_the_right_edge_stays_inside_the_chart() -> None:
+    """A topic set in the chat's last minute: its label ends at the chart's edge, not past it
+    (the OCI meeting's last topics were cut off on a phone)."""
+    times = [START + timedelta(minutes=m) for m in range(60)]
+    marks = [("T1", START + timedelta(minutes=30)), ("T12", START + timedelta(minutes=59, seconds=50))]
+    root = svg(activity_chart(times, marks, NY))
+    width = float((root.get("viewBox") or "").split()[2])
+    boxes = _label_boxes(root)
+    assert len(boxes) == 2 and all(right <= width for _, right, _ in boxes)
