@@ -111,8 +111,7 @@ def test_labels_with_no_room_left_are_left_to_their_lines() -> None:
 
 
 def test_a_label_near_the_right_edge_stays_inside_the_chart() -> None:
-    """A topic set in the chat's last minute: its label ends at the chart's edge, not past it
-    (the OCI meeting's last topics were cut off on a phone)."""
+    """A topic set in the chat's last minute: its label ends at the chart's edge, not past it."""
     times = [START + timedelta(minutes=m) for m in range(60)]
     marks = [("T1", START + timedelta(minutes=30)), ("T12", START + timedelta(minutes=59, seconds=50))]
     root = svg(activity_chart(times, marks, NY))
