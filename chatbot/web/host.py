@@ -29,7 +29,7 @@ from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import RoomError, host_author, typed_command
 from chatbot.web.context import CTX, recap_path, render
 from chatbot.web.liveview import find_live, stream_state
-from chatbot.web.security import AUTH, HOST_COOKIE, same_origin
+from chatbot.web.security import AUTH, HOST_COOKIE, client_address, same_origin
 
 MAX_FIELD = 200  # characters of one form field passed on to the command table
 MAX_TEXT = 4000  # characters of what the host says in the room (the room refuses over its limit)
@@ -232,7 +232,7 @@ async def login(request: web.Request) -> web.StreamResponse:
     auth = request.app[AUTH]
     if not same_origin(request):
         raise web.HTTPForbidden(text="cross-site request refused")
-    if not auth.allow_attempt(request.remote or "?"):
+    if not auth.allow_attempt(client_address(request)):
         raise web.HTTPTooManyRequests(text="too many login attempts; wait a minute")
     form = await request.post()
     token, target = form.get("token"), _safe_next(form.get("next"))

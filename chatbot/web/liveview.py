@@ -19,6 +19,7 @@ from aiohttp import web
 from chatbot.hosting.live import LiveSession
 from chatbot.hosting.payloads import LiveState
 from chatbot.web.context import CLOSING, CTX, WAKERS, recap_path, render
+from chatbot.web.security import client_address
 
 log = logging.getLogger(__name__)
 HEARTBEAT_SECONDS = 5.0
@@ -84,7 +85,7 @@ async def live_events(request: web.Request) -> web.StreamResponse:
 async def stream_state(request: web.Request, live: LiveSession, *, public: bool) -> web.StreamResponse:
     """Server-sent ``state`` events for one browser until the session ends or the server stops."""
     ctx, closing = request.app[CTX], request.app[CLOSING]
-    address = request.remote or "?"
+    address = client_address(request)
     if ctx.streams.get(address, 0) >= ctx.limits.max_streams_per_address:
         raise web.HTTPTooManyRequests(text="too many open live streams from your address")
     response = web.StreamResponse(

@@ -29,6 +29,7 @@ from chatbot.web.context import CTX, SOCKETS, recap_path, render
 from chatbot.web.security import (
     AUTH,
     TokenBucket,
+    client_address,
     give_participant_cookie,
     participant_secret,
     same_origin,
@@ -107,7 +108,7 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="no participant cookie: open the room page first")
     host = request.app[AUTH].session(request) is not None
     try:
-        listener = room.connect(request.remote or "?", host=host)
+        listener = room.connect(client_address(request), host=host)
     except RoomFull as full:
         raise web.HTTPTooManyRequests(text=str(full)) from None
     except RoomError as closed:

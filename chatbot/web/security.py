@@ -152,6 +152,11 @@ def same_origin(request: web.Request) -> bool:
     return urlsplit(source).netloc.casefold() == request.host.casefold()
 
 
+def client_address(request: web.Request) -> str:
+    """The address a request comes from: the one key for every per-address limit."""
+    return request.remote or "?"
+
+
 def participant_secret(request: web.Request) -> str | None:
     value = request.cookies.get(PARTICIPANT_COOKIE, "")
     return value if 30 <= len(value) <= 64 and value.replace("-", "").replace("_", "").isalnum() else None
