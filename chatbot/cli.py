@@ -68,7 +68,12 @@ def cmd_import(args: argparse.Namespace) -> int:
     finally:
         store.close()
     for path, fmt, read, new in report.files:
-        print(f"{path}: {fmt}, {read} messages read, {new} new")
+        skipped = report.skipped.get(path, 0)
+        print(
+            f"{path}: {fmt}, {read} messages read, {new} new, {skipped} record(s) skipped (see the warnings)"
+            if skipped
+            else f"{path}: {fmt}, {read} messages read, {new} new, none skipped"
+        )
     print(
         f"{len(report.sessions)} session(s): {', '.join(report.sessions) or '-'}"
         + (

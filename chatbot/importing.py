@@ -33,6 +33,7 @@ class ImportReport:
     sessions: list[str] = field(default_factory=list)
     unassigned: int = 0
     warnings: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)  # path: records left out as unreadable
 
 
 def sha256_of(path: Path) -> str:
@@ -123,6 +124,7 @@ def _read(
     report.warnings.extend(result.warnings)
     store.record_import(result.sha256 or sha256_of(path), str(path), result.format, result.read)
     report.files.append((str(path), result.format, result.read, bulk.last_rowid() - before))
+    report.skipped[str(path)] = result.skipped
     return _File(number, path, result, offsets)
 
 

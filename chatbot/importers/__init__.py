@@ -12,7 +12,6 @@ Formats: "jsonl" (ours), "x-v2", "x-v1", "dce-json", "dce-csv", "dce-txt", "tags
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import tzinfo
 from pathlib import Path
@@ -28,7 +27,15 @@ from chatbot.importers import (
     xv1,
     xv2,
 )
-from chatbot.importers._common import Collector, TextLines, read_text
+from chatbot.importers._common import (
+    RECORD_ERRORS,
+    Collector,
+    TextLines,
+    loads,
+    read_text,
+    well_formed_hints,
+    why,
+)
 from chatbot.importers.base import Hints, ImportFailed, ImportResult, Sink
 from chatbot.importers.detect import classify_json, detect_text
 
@@ -64,12 +71,25 @@ def load(path: Path, *, tz: tzinfo | None = None) -> ImportResult:
     text, warnings = read_text(path)
     fmt = detect_text(text, path)
     c = Collector(path, fmt, tz, warnings)
-    FORMATS[fmt](text, c)
+    _parse(fmt, text, c)
     result = c.result
     if not result.messages and result.warnings:
         raise ImportFailed(_nothing_imported(path, result.warnings))
     result.messages.sort(key=lambda m: m.ts)
     return result
+
+
+def _parse(fmt: str, text: str | TextLines, c: Collector) -> None:
+    """Read the file as ``fmt`` into ``c``. Each importer skips a bad record with a warning; what
+    still escapes it (a file whose whole shape is wrong) is ImportFailed, one line, never a traceback."""
+    try:
+        if isinstance(text, TextLines):
+            jsonl.parse_lines(text, c)
+        else:
+            FORMATS[fmt](text, c)
+    except RECORD_ERRORS as e:
+        raise ImportFailed(f"{c.path}: cannot be read as {fmt} ({why(e)}); nothing imported") from None
+    well_formed_hints(c.result.hints)
 
 
 def _nothing_imported(path: Path, warnings: list[str]) -> str:
@@ -90,7 +110,7 @@ def stream(path: Path, *, tz: tzinfo | None = None, sink: Sink, batch: int = 500
     try:
         if lines.usable and _is_json_lines(lines):
             c = Collector(path, "jsonl", tz, sink=sink, batch=batch)
-            jsonl.parse_lines(lines, c)
+            _parse("jsonl", lines, c)
             c.flush()
             c.result.warnings[:0] = lines.warnings
             result = c.result
@@ -112,6 +132,6 @@ def _is_json_lines(lines: TextLines) -> bool:
     line is one: a JSON document spread over lines does not start with a whole record)."""
     first = lines.first()
     try:
-        return bool(first) and classify_json(json.loads(first)) == "jsonl"
+        return bool(first) and classify_json(loads(first)) == "jsonl"
     except ValueError:
         return False

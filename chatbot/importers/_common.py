@@ -5,17 +5,36 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import re
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from chatbot.core.model import Attachment, Author, Message, Reaction
-from chatbot.importers.base import ImportFailed, ImportResult, Sink
+from chatbot.core.model import Attachment, Author, Message, Reaction, well_formed
+from chatbot.importers.base import Hints, ImportFailed, ImportResult, Sink
 
 MAX_TEXT = 100_000  # characters kept of one message's text
+#: Years a message's time may have (in UTC): outside them a record is skipped, since its time
+#: is surely wrong and would overflow when shifted across zones or padded into a session window.
+MIN_YEAR, MAX_YEAR = 1900, 2200
+#: The largest count kept (likes, sizes): SQLite's biggest integer; more is a damaged record.
+MAX_COUNT = 2**63 - 1
+NOT_UNICODE = "text that is not valid Unicode (lone surrogates); replaced by U+FFFD"
+#: What one odd record may raise while it is read: skipped with a warning, never fatal.
+RECORD_ERRORS = (
+    AttributeError,
+    KeyError,
+    TypeError,
+    ValueError,  # UnicodeError, and int('9' * 5001) beyond Python's digit limit, included
+    IndexError,
+    OverflowError,  # a year 9999 time shifted by its offset, a timestamp far out of range
+    RecursionError,  # a value nested thousands deep
+)
 
 
 def _utc() -> tzinfo:
@@ -28,6 +47,7 @@ def _utc() -> tzinfo:
 
 ASSUMED_UTC = _utc()
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")  # what a JSON "\ud800" escape decodes to
 _URL = re.compile(r"https?://[^\s<>\"'\]\[)(]+")
 _X_MENTION = re.compile(r"(?<![\w@/.])@(\w{1,15})(?!\w)")
 _TRAILING_PUNCT = ".,;:!?'\"…"
@@ -36,6 +56,70 @@ _TRAILING_PUNCT = ".,;:!?'\"…"
 def zone_name(tz: tzinfo) -> str:
     """A zone's name for messages (``America/New_York``, ``UTC``)."""
     return str(getattr(tz, "key", None) or tz)
+
+
+_TOO_LONG = "a number of more than {} digits"
+_TOO_DEEP = "nested too deeply to read"
+
+
+def loads(text: str) -> Any:
+    """``json.loads``, with a value nested too deeply to read being a ValueError like any bad JSON."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # int('9' * 5001): more digits than Python reads
+        raise ValueError(_TOO_LONG.format(sys.get_int_max_str_digits())) from None
+    except RecursionError:
+        raise ValueError(_TOO_DEEP) from None
+
+
+def raw_decode(dec: json.JSONDecoder, text: str, pos: int) -> tuple[Any, int]:
+    """``dec.raw_decode``; a value nested too deeply, or a number too long, is a JSONDecodeError
+    at its start like any bad JSON."""
+    try:
+        return dec.raw_decode(text, pos)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        raise json.JSONDecodeError(_TOO_LONG.format(sys.get_int_max_str_digits()), text, pos) from None
+    except RecursionError:
+        raise json.JSONDecodeError(_TOO_DEEP, text, pos) from None
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a warning, cut to ``limit`` characters (a record may hold megabytes)."""
+    try:
+        text = repr(value) if not isinstance(value, list | dict) else f"a JSON {type(value).__name__}"
+    except (RecursionError, ValueError):
+        text = f"a {type(value).__name__}"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def why(e: BaseException) -> str:
+    """An exception as a warning's reason: its kind and message, cut short."""
+    text = str(e)
+    return f"{type(e).__name__}: {text if len(text) <= 120 else text[:119] + '…'}"
+
+
+def time_problem(ts: datetime) -> str | None:
+    """Why ``ts`` cannot be a message's time (out of range), or None when it can."""
+    try:
+        year = ts.astimezone(UTC).year
+    except (OverflowError, ValueError):
+        year = ts.year
+    if MIN_YEAR <= year <= MAX_YEAR:
+        return None
+    return f"time {ts.isoformat()} is outside the years {MIN_YEAR + 1}-{MAX_YEAR - 1}"
+
+
+def well_formed_hints(hints: Hints) -> None:
+    """Lone surrogates in what a file says about its chat replaced by U+FFFD (as in messages)."""
+    for name in ("hashtag", "title", "style", "channel", "topic"):
+        value = getattr(hints, name)
+        if isinstance(value, str):
+            setattr(hints, name, well_formed(value))
+    hints.hosts = tuple(well_formed(h) for h in hints.hosts)
 
 
 def read_text(path: Path) -> tuple[str, list[str]]:
@@ -191,10 +275,10 @@ def as_int(value: object) -> int:
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
-        return max(value, 0)
+        return min(max(value, 0), MAX_COUNT)
     try:
-        return max(int(str(value).strip() or 0), 0)
-    except ValueError:
+        return min(max(int(str(value).strip() or 0), 0), MAX_COUNT)
+    except (ValueError, RecursionError):  # digits beyond Python's limit count as unreadable too
         return 0
 
 
@@ -211,10 +295,14 @@ def optional_time(c: Collector, value: object, line: int | None, what: str) -> d
     if not value:
         return None
     try:
-        return c.localize(datetime.fromisoformat(str(value).strip()), line)
+        ts = c.localize(datetime.fromisoformat(str(value).strip()), line)
     except ValueError:
-        c.warn(line, f"{what} {value!r} is not ISO 8601; left out")
+        c.warn(line, f"{what} {shown(value)} is not ISO 8601; left out")
         return None
+    if problem := time_problem(ts):
+        c.warn(line, f"{what}: {problem}; left out")
+        return None
+    return ts
 
 
 class Collector:
@@ -285,6 +373,9 @@ class Collector:
         """
         text = "" if text is None else text if isinstance(text, str) else str(text)
         text = text.replace("\r\n", "\n")
+        if _LONE_SURROGATE.search(text):
+            text = well_formed(text)
+            self.warn(line, f"message {well_formed(msg_id)}: {NOT_UNICODE}")
         if "\x00" in text:
             text = text.replace("\x00", "")
             self.warn(line, f"message {msg_id}: NUL characters in its text; removed")
@@ -293,12 +384,19 @@ class Collector:
             text = text[:MAX_TEXT]
         return text
 
+    def skip(self, line: int | None, problem: str) -> None:
+        """Record that one record was left out (``problem`` says why, ending in "skipped")."""
+        self.result.skipped += 1
+        self.warn(line, problem)
+
     def guard(self, line: int | None, read: Callable[..., None], *args: Any) -> None:
         """Run ``read(*args)`` for one record; an odd shape there is a warning, never an exception."""
         try:
             read(*args)
-        except (AttributeError, KeyError, TypeError, ValueError, IndexError) as e:
-            self.warn(line, f"record not understood ({type(e).__name__}: {e}); skipped")
+        except RECORD_ERRORS as e:
+            self.skip(
+                line, f"record not understood ({type(e).__name__}: {shown(str(e), 120)[1:-1]}); skipped"
+            )
 
     def add(
         self,
@@ -318,12 +416,23 @@ class Collector:
             at = f" (first at line {first})" if first else ""
             self.warn(line, f"duplicate message id {id}{at}; kept the first")
             return None
+        if problem := time_problem(ts):
+            self.skip(line, f"message {well_formed(id)}: {problem}; skipped")
+            return None
         clean = self.clean(text, line, id)
         try:
             msg = Message(id=id, platform=platform, ts=ts, author=author, text=clean, **fields)  # type: ignore[arg-type]
         except (TypeError, ValueError) as e:
-            self.warn(line, f"message {id}: {e}; skipped")
+            self.skip(line, f"message {well_formed(id)}: {e}; skipped")
             return None
+        if not 0 <= msg.likes <= MAX_COUNT:
+            msg = replace(msg, likes=min(max(msg.likes, 0), MAX_COUNT))
+        if _LONE_SURROGATE.search(_strings_of(msg)):
+            msg = _well_formed(msg)
+            self.warn(
+                line,
+                f"message {msg.id}: text that is not valid Unicode (lone surrogates); replaced by U+FFFD",
+            )
         if self._sink is not None:
             self._pending.append((line, msg))
             if len(self._pending) >= self._batch:
@@ -344,6 +453,67 @@ class Collector:
             at = f" (first at line {first})" if first else ""
             self.warn(line, f"duplicate message id {msg_id}{at}; kept the first")
         self.result.read += len(batch) - len(duplicates)
+
+
+def _strings_of(m: Message) -> str:
+    """Every text field of ``m`` but its text and author (those repair themselves), joined."""
+    return "\x1f".join(
+        [
+            m.id,
+            m.platform,
+            m.channel,
+            m.url or "",
+            m.reply_to or "",
+            m.quote_of or "",
+            *m.mentions,
+            *m.links,
+            *(f"{a.filename}\x1f{a.url}\x1f{a.content_type}" for a in m.attachments),
+            *(r.emoji for r in m.reactions),
+            *(f"{e.url}\x1f{e.title}\x1f{e.description}" for e in getattr(m, "embeds", ())),
+        ]
+    )
+
+
+def _well_formed(m: Message) -> Message:
+    """``m`` with every lone surrogate in its fields replaced by U+FFFD."""
+
+    def opt(value: str | None) -> str | None:
+        return None if value is None else well_formed(value)
+
+    return replace(
+        m,
+        id=well_formed(m.id),
+        platform=well_formed(m.platform),
+        channel=well_formed(m.channel),
+        url=opt(m.url),
+        reply_to=opt(m.reply_to),
+        quote_of=opt(m.quote_of),
+        mentions=tuple(well_formed(x) for x in m.mentions),
+        links=tuple(well_formed(x) for x in m.links),
+        attachments=tuple(
+            replace(
+                a,
+                filename=well_formed(a.filename),
+                url=well_formed(a.url),
+                content_type=well_formed(a.content_type),
+            )
+            for a in m.attachments
+        ),
+        reactions=tuple(Reaction(well_formed(r.emoji), r.count) for r in m.reactions),
+        **_well_formed_embeds(m),
+    )
+
+
+def _well_formed_embeds(m: Message) -> dict[str, Any]:
+    """The ``embeds`` of ``m`` repaired, as a keyword for ``replace`` (none when it has none)."""
+    embeds = getattr(m, "embeds", ())
+    if not embeds:
+        return {}
+    fixed = [
+        replace(e, url=well_formed(e.url), title=well_formed(e.title), description=well_formed(e.description))
+        for e in embeds
+    ]
+    return {"embeds": tuple(fixed)}
 
 
 UPVOTES = frozenset({"⬆", "⬆️", "👍", "thumbsup", "+1", "arrow_up", "thumbup"})

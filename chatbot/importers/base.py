@@ -40,4 +40,5 @@ class ImportResult:
     hints: Hints = field(default_factory=Hints)
     assumed_timezone: tzinfo | None = None  # set when local times without offset were read
     read: int = 0  # messages read (streamed: handed to the sink, not kept in ``messages``)
+    skipped: int = 0  # records left out as unreadable (each with a warning naming its line)
     sha256: str | None = None  # of the file's bytes, when reading it worked that out anyway

@@ -13,6 +13,7 @@ from datetime import datetime
 from chatbot.core.model import Author, Reaction
 from chatbot.importers._common import (
     Collector,
+    as_int,
     attachments_at,
     csv_rows,
     discord_handle,
@@ -20,6 +21,7 @@ from chatbot.importers._common import (
     links_in,
     parse_datetime,
     reaction,
+    shown,
     stable_id,
     unique,
 )
@@ -46,7 +48,7 @@ def parse_local(value: str) -> datetime | None:
 
 def likes_of(reactions: str) -> int:
     """``⬆ (12),👍 (3),KMD (5)`` -> 15: only ⬆ and 👍 count (the AMA's votes)."""
-    return sum(int(n) for emoji, n in _REACTION.findall(reactions) if is_upvote(emoji))
+    return sum(as_int(n) for emoji, n in _REACTION.findall(reactions) if is_upvote(emoji))
 
 
 def reactions_of(reactions: str) -> tuple[Reaction, ...]:
@@ -77,18 +79,19 @@ def parse(text: str, c: Collector) -> None:
 
     handles = {_split(cell(r, 1))[0].lower(): _handle(cell(r, 1)) for _, r in body if cell(r, 1)}
     seen: dict[tuple[str, str, str], int] = {}
-    for line, row in body:
+
+    def one(line: int, row: list[str]) -> None:
         if not any(field.strip() for field in row):
-            continue
+            return
         author_id, who, date, content = (cell(row, k) for k in range(4))
         content = content.replace("\r\n", "\n")  # ids must not depend on the file's line endings
         if not (author_id.strip() or who.strip()):
-            c.warn(line, "row without an author; skipped")
-            continue
+            c.skip(line, "row without an author; skipped")
+            return
         ts = parse_local(date)
         if ts is None:
-            c.warn(line, f"date {date!r} not understood; row skipped")
-            continue
+            c.skip(line, f"date {shown(date)} not understood; row skipped")
+            return
         key = (author_id, date, content[:200])
         seen[key] = seen.get(key, 0) + 1
         name = _split(who)[0]
@@ -107,3 +110,6 @@ def parse(text: str, c: Collector) -> None:
             attachments=attachments_at(attachments),
             reactions=reactions_of(cell(row, 5)),
         )
+
+    for line, row in body:
+        c.guard(line, one, line, row)

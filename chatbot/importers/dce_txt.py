@@ -23,6 +23,7 @@ from chatbot.importers._common import (
     is_upvote,
     links_in,
     reaction,
+    shown,
     stable_id,
     unique,
 )
@@ -123,11 +124,12 @@ def parse(text: str, c: Collector) -> None:
     channel = c.result.hints.channel or ""
     handles = {_split(d.who)[0].lower(): discord_handle(*_split(d.who)) for d in drafts}
     seen: dict[tuple[str, str, str], int] = {}
-    for d in drafts:
+
+    def one(d: _Draft) -> None:
         ts = parse_local(d.date)
         if ts is None:
-            c.warn(d.line, f"date {d.date!r} not understood; message skipped")
-            continue
+            c.skip(d.line, f"date {shown(d.date)} not understood; message skipped")
+            return
         content = "\n".join(d.body).strip("\n")
         key = (d.who, d.date, content[:200])
         seen[key] = seen.get(key, 0) + 1
@@ -152,3 +154,6 @@ def parse(text: str, c: Collector) -> None:
             reactions=reactions,
             channel=channel,
         )
+
+    for d in drafts:
+        c.guard(d.line, one, d)

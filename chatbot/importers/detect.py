@@ -5,10 +5,10 @@ Formats we recognize but do not import raise ImportFailed with a hint saying wha
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
+from chatbot.importers._common import loads
 from chatbot.importers.base import ImportFailed
 
 _HEAD = 64 * 1024  # characters looked at for text formats
@@ -64,7 +64,7 @@ def _detect_json(text: str, path: Path) -> str:
     lines = [ln for ln in text.split("\n", 200)[:200] if ln.strip()][:50]
     for line in lines:
         try:
-            obj = json.loads(line)
+            obj = loads(line)
         except ValueError:
             continue
         fmt = classify_json(obj)
@@ -72,7 +72,7 @@ def _detect_json(text: str, path: Path) -> str:
             return fmt
     error = ""
     try:
-        fmt = classify_json(json.loads(text))
+        fmt = classify_json(loads(text))
         if fmt:
             return fmt
     except ValueError as e:

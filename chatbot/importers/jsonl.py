@@ -19,8 +19,10 @@ from chatbot.importers._common import (
     attachment,
     id_str,
     links_in,
+    loads,
     optional_time,
     reaction,
+    shown,
     unique,
     x_mentions_in,
 )
@@ -34,9 +36,11 @@ def json_units(text: str, c: Collector) -> list[tuple[int | None, Any]]:
     """
     body = text.strip()
     try:
-        doc = json.loads(body)
+        doc = loads(body)
     except json.JSONDecodeError as e:
         doc_error = e
+    except ValueError as e:  # nested too deeply, a number of more digits than Python reads
+        doc_error = json.JSONDecodeError(str(e), body, 0)
     else:
         return [(1 if "\n" not in body else None, doc)]
     parsed: list[tuple[int | None, Any]] = []
@@ -44,14 +48,14 @@ def json_units(text: str, c: Collector) -> list[tuple[int | None, Any]]:
     for number, line in enumerate(text.split("\n"), 1):
         if line.strip():
             try:
-                parsed.append((number, json.loads(line)))
+                parsed.append((number, loads(line)))
             except ValueError as e:
                 broken.append((number, str(e)))
     if not parsed:
         where, err = f"{c.path}:{doc_error.lineno}", f"{doc_error.msg}, column {doc_error.colno}"
         raise ImportFailed(f"{where}: not valid JSON ({err}); nothing imported")
     for number, problem in broken:
-        c.warn(number, f"not valid JSON ({problem}); skipped")
+        c.skip(number, f"not valid JSON ({problem}); skipped")
     return parsed
 
 
@@ -96,38 +100,38 @@ def parse_lines(lines: Iterable[tuple[int, str]], c: Collector) -> None:
         if not line.strip():
             continue
         try:
-            unit = json.loads(line)
+            unit = loads(line)
         except ValueError as e:
             broken.append((number, str(e)))
             continue
         for record in unit if isinstance(unit, list) else [unit]:
             c.guard(number, _record, number, record, c)
     for number, problem in broken:
-        c.warn(number, f"not valid JSON ({problem}); skipped")
+        c.skip(number, f"not valid JSON ({problem}); skipped")
 
 
 def _record(line: int | None, record: object, c: Collector) -> None:
     """One message record; a bad one is skipped with a warning."""
     if not isinstance(record, dict):
-        c.warn(line, "not a JSON object; skipped")
+        c.skip(line, "not a JSON object; skipped")
         return
     msg_id = id_str(record.get("id"))
     if not msg_id:
-        c.warn(line, "message without an id; skipped")
+        c.skip(line, "message without an id; skipped")
         return
     platform = id_str(record.get("platform"))
     if not platform:
-        c.warn(line, f"message {msg_id} has no platform; skipped")
+        c.skip(line, f"message {msg_id} has no platform; skipped")
         return
     author = _author(record.get("author"))
     if author is None:
-        c.warn(line, f"message {msg_id} has no author; skipped")
+        c.skip(line, f"message {msg_id} has no author; skipped")
         return
     raw_ts = record.get("ts")
     try:
         ts = datetime.fromisoformat(str(raw_ts).strip())
     except ValueError:
-        c.warn(line, f"message {msg_id}: timestamp {raw_ts!r} is not ISO 8601; skipped")
+        c.skip(line, f"message {msg_id}: timestamp {shown(raw_ts)} is not ISO 8601; skipped")
         return
     ts = c.localize(ts, line, tell=True)
     body = record.get("text")

@@ -39,13 +39,22 @@ class _Entry:
     links: list[str] = field(default_factory=list)
 
 
+def _stamp(day: str, clock: str) -> datetime | None:
+    """``*2018-05-01 13:32:00Z*`` as a time; None when it is no real date (month 13), which skips
+    its entry with a warning."""
+    try:
+        return datetime.fromisoformat(f"{day}T{clock}").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
 def _emit(e: _Entry, c: Collector) -> None:
     if e.ts is None:
-        c.warn(e.line, f"entry by @{e.handle} without a *YYYY-MM-DD HH:MM:SSZ* time; skipped")
+        c.skip(e.line, f"entry by @{e.handle} without a *YYYY-MM-DD HH:MM:SSZ* time; skipped")
         return
     m = _QUOTE.match("\n".join(e.quote))
     if not m:
-        c.warn(e.line, f"entry by @{e.handle} without a '> [text](status url)' quote; skipped")
+        c.skip(e.line, f"entry by @{e.handle} without a '> [text](status url)' quote; skipped")
         return
     text, url = unescape_x(m[1]), m[2]
     status = _STATUS.search(url)
@@ -92,7 +101,7 @@ def parse(text: str, c: Collector) -> None:
         elif quoting and not _QUOTE.match("\n".join(entry.quote)):
             entry.quote.append(line[2:] if line.startswith("> ") else line)
         elif (s := _STAMP.match(line)) and entry.ts is None:
-            entry.ts = datetime.fromisoformat(f"{s[1]}T{s[2]}").replace(tzinfo=UTC)
+            entry.ts = _stamp(s[1], s[2])
         elif line.startswith("> ") and not entry.quote:
             entry.quote.append(line[2:])
             quoting = True

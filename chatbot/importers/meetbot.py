@@ -40,7 +40,7 @@ def _entries(text: str, c: Collector) -> list[Entry]:
             continue
         m = _LINE.match(raw)
         if not m:
-            c.warn(number, "not a MeetBot log line (HH:MM:SS <nick> text); skipped")
+            c.skip(number, "not a MeetBot log line (HH:MM:SS <nick> text); skipped")
             continue
         secs = int(m[1]) * 3600 + int(m[2]) * 60 + int(m[3])
         if prev - secs > 12 * 3600:
@@ -137,16 +137,20 @@ def parse(text: str, c: Collector) -> None:
         rf"(?<![{_NICK_CHARS}])({'|'.join(map(re.escape, speakers))})(?![{_NICK_CHARS}])", re.I
     )
     canonical = {s.lower(): s for s in speakers}
-    for line, secs, nick, body, action in entries:
+
+    def one(line: int, secs: int, nick: str, body: str, action: bool) -> None:
         said = [canonical[m.lower()] for m in nick_re.findall(body)]
         c.add(
             line,
             id=f"{prefix}:{line}",
             platform="irc",
-            ts=origin + timedelta(seconds=secs),
+            ts=origin + timedelta(seconds=secs),  # OverflowError past year 9999: that line skipped
             author=Author(id=nick, handle=nick, is_bot=nick in bots),
             text=body,
             is_action=action,
             mentions=unique(s for s in said if s != nick),
             links=unique(links_in(body)),
         )
+
+    for entry in entries:
+        c.guard(entry[0], one, *entry)

@@ -11,7 +11,6 @@ carries an offset, the local ``time`` column is only a fallback.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from chatbot.core.model import Author
@@ -22,7 +21,9 @@ from chatbot.importers._common import (
     csv_rows,
     id_str,
     links_in,
+    loads,
     parse_datetime,
+    shown,
     stable_id,
     tweet_url,
     unescape_x,
@@ -41,7 +42,7 @@ def _local(value: str) -> datetime | None:
 def _entities(raw: str) -> tuple[list[str], list[str]]:
     """Mentions and expanded links from TAGS' ``entities_str`` (v1.1 entities as JSON)."""
     try:
-        ent = json.loads(raw) if raw.strip() else {}
+        ent = loads(raw) if raw.strip() else {}
     except ValueError:
         return [], []
     if not isinstance(ent, dict):
@@ -88,11 +89,11 @@ def _tweet_id(raw: str, line: int, c: Collector, *parts: str) -> str:
 def _archiver(rec: dict[str, str], line: int, c: Collector) -> None:
     screen = rec.get("Screen Name", "").strip().lstrip("@")
     if not screen:
-        c.warn(line, "row without a screen name (no author); skipped")
+        c.skip(line, "row without a screen name (no author); skipped")
         return
     ts = _local(rec.get("Date", ""))
     if ts is None:
-        c.warn(line, f"date {rec.get('Date', '')!r} not understood; row skipped")
+        c.skip(line, f"date {shown(rec.get('Date', ''))} not understood; row skipped")
         return
     body = unescape_x(rec.get("Tweet Text", ""))
     tid = _tweet_id(rec.get("Tweet ID", ""), line, c, screen, rec.get("Date", ""), body)
@@ -116,14 +117,14 @@ def _archiver(rec: dict[str, str], line: int, c: Collector) -> None:
 def _classic(rec: dict[str, str], line: int, c: Collector) -> None:
     screen = rec.get("from_user", "").strip().lstrip("@")
     if not screen:
-        c.warn(line, "row without from_user (no author); skipped")
+        c.skip(line, "row without from_user (no author); skipped")
         return
     try:
         ts: datetime | None = datetime.strptime(rec.get("created_at", "").strip(), _V1_DATE)
     except ValueError:
         ts = _local(rec.get("time", ""))
     if ts is None:
-        c.warn(line, f"created_at {rec.get('created_at', '')!r} not understood; row skipped")
+        c.skip(line, f"created_at {shown(rec.get('created_at', ''))} not understood; row skipped")
         return
     body = unescape_x(rec.get("text", ""))
     tid = _tweet_id(rec.get("id_str", ""), line, c, screen, rec.get("created_at", ""), body)

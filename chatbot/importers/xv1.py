@@ -11,6 +11,7 @@ from chatbot.importers._common import (
     as_int,
     id_str,
     links_in,
+    shown,
     tweet_url,
     unescape_x,
     unique,
@@ -26,11 +27,11 @@ def _tweet(t: dict[str, Any], line: int | None, c: Collector) -> None:
         return  # stream notices, not tweets
     tid = id_str(t.get("id_str")) or id_str(t.get("id"))
     if not tid:
-        c.warn(line, "tweet without an id; skipped")
+        c.skip(line, "tweet without an id; skipped")
         return
     user = t.get("user")
     if not isinstance(user, dict) or not (id_str(user.get("id_str")) or id_str(user.get("id"))):
-        c.warn(line, f"tweet {tid} has no user; skipped")
+        c.skip(line, f"tweet {tid} has no user; skipped")
         return
     user_id = id_str(user.get("id_str")) or str(user.get("id"))
     screen = str(user.get("screen_name") or "")
@@ -38,7 +39,7 @@ def _tweet(t: dict[str, Any], line: int | None, c: Collector) -> None:
     try:
         ts = datetime.strptime(str(t.get("created_at")), _CREATED)
     except ValueError:
-        c.warn(line, f"tweet {tid}: created_at {t.get('created_at')!r} is not a v1.1 date; skipped")
+        c.skip(line, f"tweet {tid}: created_at {shown(t.get('created_at'))} is not a v1.1 date; skipped")
         return
     ext = t.get("extended_tweet") if isinstance(t.get("extended_tweet"), dict) else None
     text = unescape_x(str((ext or {}).get("full_text") or t.get("full_text") or t.get("text") or ""))
@@ -73,4 +74,4 @@ def parse(text: str, c: Collector) -> None:
             if isinstance(tweet, dict):
                 c.guard(line, _tweet, tweet, line, c)
             else:
-                c.warn(line, "not a JSON object (a v1.1 tweet); skipped")
+                c.skip(line, "not a JSON object (a v1.1 tweet); skipped")

@@ -61,16 +61,16 @@ def _post(
 ) -> None:
     tid = id_str(t.get("id"))
     if not tid:
-        c.warn(line, "post without an id; skipped")
+        c.skip(line, "post without an id; skipped")
         return
     author_id = id_str(t.get("author_id")) or id_str((t.get("author") or {}).get("id"))
     if not author_id:
-        c.warn(line, f"post {tid} has no author_id; skipped")
+        c.skip(line, f"post {tid} has no author_id; skipped")
         return
     try:
         ts = datetime.fromisoformat(str(t.get("created_at")))
     except ValueError:
-        c.warn(line, f"post {tid} has no valid created_at (request tweet.fields=created_at); skipped")
+        c.skip(line, f"post {tid} has no valid created_at (request tweet.fields=created_at); skipped")
         return
     user = users.get(author_id) or (t.get("author") if isinstance(t.get("author"), dict) else None)
     if user and user.get("username"):
@@ -125,7 +125,7 @@ def _page(page: dict[str, Any], line: int | None, c: Collector) -> None:
         if isinstance(t, dict):
             c.guard(line, _post, t, users, line, c, media)
         else:
-            c.warn(line, "an item of data is not a JSON object; skipped")
+            c.skip(line, "an item of data is not a JSON object; skipped")
 
 
 def parse(text: str, c: Collector) -> None:
@@ -135,4 +135,4 @@ def parse(text: str, c: Collector) -> None:
             if isinstance(page, dict):
                 c.guard(line, _page, page, line, c)
             else:
-                c.warn(line, "not a JSON object (an X API v2 page); skipped")
+                c.skip(line, "not a JSON object (an X API v2 page); skipped")
