@@ -80,7 +80,7 @@ def import_files(
             zone_used = zone or (assumed if isinstance(assumed, ZoneInfo) else None) or zone_of(offsets)
             numbers = [f.number for f in group]
             found, stray = find_sessions(bulk.lines(numbers), zone_used, guess)
-            report.unassigned += sum(s.count for s in stray)
+            report.unassigned += stray
             for chat in found:
                 ended = max(s.last for s in chat.spans)
                 store.save_session(chat.spec, slug=slug_for(chat.spec), status="imported", ended_at=ended)

@@ -16,7 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -86,7 +86,7 @@ class Found:
     spans: tuple[Span, ...]
 
 
-@dataclass
+@dataclass(slots=True)
 class _Burst:
     first: datetime
     last: datetime
@@ -103,19 +103,41 @@ class _Burst:
     def span(self) -> Span:
         return Span(self.first, self.last, self.count)
 
+    def compact(self) -> None:
+        """Forget what only a chat's own bursts need (its opening and leading messages)."""
+        self.lead, self.opening = [], []
+
 
 @dataclass
 class _Tally:
-    """Everything inference needs, gathered in one pass over the messages."""
+    """Everything inference needs, gathered in one pass over the messages.
+
+    Memory stays flat however many bursts the file holds (a quiet channel over years is one burst
+    a message): a burst of fewer than ``min_messages`` is kept, without its opening, only while it
+    may still announce a chat later the same local day, or the largest burst when none is big yet;
+    the rest are counted (``days``, ``platforms``, ``total``) and let go."""
 
     most_hosts: int
+    tz: ZoneInfo
+    min_messages: int
     tags: Counter[str] = field(default_factory=Counter)
     spellings: dict[str, Counter[str]] = field(default_factory=dict)
     prompters: Counter[str] = field(default_factory=Counter)  # Q-prompts outside replies, by handle
     q_prompts: Counter[str] = field(default_factory=Counter)  # by handle key
     t_prompts: Counter[str] = field(default_factory=Counter)
     authors: Counter[str] = field(default_factory=Counter)
-    bursts: list[_Burst] = field(default_factory=list)
+    bursts: list[_Burst] = field(default_factory=list)  # the big ones and what announces them
+    days: Counter[date] = field(default_factory=Counter)  # messages by the local day their burst began
+    platforms: set[str] = field(default_factory=set)
+    total: int = 0
+    first: datetime | None = None  # the first message's time, and the last one's
+    last: datetime | None = None
+    current: _Burst | None = None
+    pending: list[_Burst] = field(default_factory=list)  # small bursts whose local day is not over
+    largest: _Burst | None = None  # while no burst is big: the first of the most messages
+    fallback: list[_Burst] = field(default_factory=list)  # small bursts that may announce ``largest``
+    _candidates: set[int] = field(default_factory=set)  # ids of the pending ones among them
+    _announcing: set[int] = field(default_factory=set)  # ids of pending bursts a big one followed
 
     def add(self, m: Line, gap: timedelta, count_tags: bool) -> None:
         key = handle_key(m.handle)
@@ -135,13 +157,17 @@ class _Tally:
                 self.t_prompts[key] += 1
             if not m.is_bot:
                 self.authors[m.handle] += 1
-        burst = self.bursts[-1] if self.bursts else None
+        burst = self.current
         if burst is None or m.ts - burst.last > gap:
-            burst = _Burst(m.ts, m.ts)
-            self.bursts.append(burst)
+            if burst is not None:
+                self._close(burst)
+            burst = self.current = _Burst(m.ts, m.ts)
+            self._settle(self._day(m.ts))
+            if self.first is None:
+                self.first = m.ts
         elif burst.lead_open and m.ts - burst.last < ANNOUNCED:
             burst.lead_open = False
-        burst.last = m.ts
+        burst.last = self.last = m.ts
         burst.count += 1
         burst.platforms.add(m.platform)
         if burst.authors is not None:
@@ -152,6 +178,55 @@ class _Tally:
             burst.opening.append((m.ts, key, m.text))
         if burst.lead_open:
             burst.lead.append((m.ts, key, m.is_reply or "@" in m.text))
+
+    def finish(self) -> None:
+        """The last burst is over, and so is every local day."""
+        if self.current is not None:
+            self._close(self.current)
+            self.current = None
+        self._settle(None)
+        if self.largest is not None:  # no burst is big: the largest is the chat
+            self.bursts = [*self.fallback, self.largest]
+
+    def _day(self, ts: datetime) -> date:
+        return ts.astimezone(self.tz).date()
+
+    def _close(self, b: _Burst) -> None:
+        day = self._day(b.first)
+        self.days[day] += b.count
+        self.platforms |= b.platforms
+        self.total += b.count
+        if b.count >= self.min_messages:
+            self.bursts.append(b)
+            # The small bursts earlier the same local day may announce it.
+            self._announcing.update(id(s) for s in self.pending if self._day(s.last) == day)
+            self.largest, self.fallback, self._candidates = None, [], set()
+            return
+        if not self.bursts and (self.largest is None or b.count > self.largest.count):
+            if self.largest is not None:
+                self.largest.compact()
+            self.largest, self.fallback = b, []
+            self._candidates = {id(s) for s in self.pending if self._day(s.last) == day}
+        elif b is not self.largest:
+            b.compact()
+        self.pending.append(b)
+
+    def _settle(self, today: date | None) -> None:
+        """Small bursts of the local days before ``today`` (None: all) are kept only if they may
+        announce a chat; the rest are only counted."""
+        keep: list[_Burst] = []
+        for s in self.pending:
+            if today is not None and self._day(s.last) >= today:
+                keep.append(s)
+            elif id(s) in self._announcing:
+                self.bursts.append(s)
+            elif id(s) in self._candidates and s is not self.largest:
+                self.fallback.append(s)
+        if len(keep) != len(self.pending):
+            settled = {id(s) for s in self.pending} - {id(s) for s in keep}
+            self._announcing -= settled
+            self._candidates -= settled
+            self.pending = keep
 
 
 def infer_hashtag(tally: _Tally, guess: Guess) -> str:
@@ -207,23 +282,24 @@ def find_sessions(
     gap_minutes: float = 90,
     min_messages: int = 10,
     platform_hint: str | None = None,
-) -> tuple[list[Found], list[Span]]:
+) -> tuple[list[Found], int]:
     """Split messages read in time order (by time, then id) into chats, in one pass; returns
-    (the chats, the bursts outside every chat)."""
-    tally = _Tally(most_hosts=max(3, len(guess.hosts)))
+    (the chats, how many messages are outside every chat)."""
+    tally = _Tally(most_hosts=max(3, len(guess.hosts)), tz=tz, min_messages=min_messages)
     gap, count_tags = timedelta(minutes=gap_minutes), _counts_tags(guess)
     for m in lines:
         tally.add(m, gap, count_tags)
-    if not tally.bursts:
-        return [], []
+    tally.finish()
+    if not tally.total:
+        return [], 0
     hashtag = infer_hashtag(tally, guess)
     hosts = infer_hosts(tally, guess)
     host_keys = {handle_key(h) for h in hosts}
     style = infer_style(tally, host_keys, guess)
 
     bursts = tally.bursts
-    if _whole_channel(tally, host_keys, guess, tz):
-        return [_channel_record(tally, guess, hashtag, style, tz)], []
+    if _whole_channel(tally, host_keys, guess):
+        return [_channel_record(tally, guess, hashtag, style, tz)], 0
     big = [b for b in bursts if b.count >= min_messages] or [max(bursts, key=lambda b: b.count)]
     # One chat a local day: a second burst the same day (the chat going on after a break) joins it.
     by_day: dict[object, list[_Burst]] = {}
@@ -232,20 +308,19 @@ def find_sessions(
     chats = list(by_day.values())
     members = {id(c): list(c) for c in chats}
     big_ids = {id(b) for b in big}
-    stray: list[Span] = []
     for b in bursts:
         if id(b) in big_ids:
             continue
         target = _announced_chat(b, chats, host_keys, tz)
         if target is not None:
             members[id(target)].insert(0, b)
-        else:
-            stray.append(b.span)
 
     sessions: list[Found] = []
     used_ids: Counter[str] = Counter()
+    inside = 0
     for c in chats:
         parts = sorted(members[id(c)], key=lambda b: b.first)
+        inside += sum(b.count for b in parts)
         start, end = _chat_start(c, host_keys), c[-1].last
         local = start.astimezone(tz)
         sid = f"{slugify(hashtag)}-{local:%Y-%m-%d}"
@@ -274,7 +349,7 @@ def find_sessions(
             extra=extra,
         )
         sessions.append(Found(spec, tuple(b.span for b in parts)))
-    return sessions, stray
+    return sessions, tally.total - inside
 
 
 def infer_sessions(
@@ -322,19 +397,17 @@ def _opening(parts: list[_Burst], hosts: set[str], start: datetime) -> str:
     return ""
 
 
-def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess, tz: ZoneInfo) -> bool:
+def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess) -> bool:
     """A Discord channel or thread export that holds no hosted chat (no prompt by its hosts, no
     hashtag of its own, no live event: a day of EVENT or more messages, three times the other
     days' median at least): it is one record of the whole export, as DiscordChatExporter shows it."""
     if not guess.channel or guess.hashtag or guess.style == "meeting":
         return False
-    if any(b.platforms - {"discord"} for b in tally.bursts):
+    if tally.platforms - {"discord"}:
         return False
     if sum(tally.q_prompts[h] + tally.t_prompts[h] for h in hosts) or tally.prompters:
         return False
-    days: Counter[object] = Counter()
-    for b in tally.bursts:
-        days[b.first.astimezone(tz).date()] += b.count
+    days = tally.days
     busiest, most = days.most_common(1)[0]
     others = sorted(n for day, n in days.items() if day != busiest)
     usual = others[len(others) // 2] if others else 0
@@ -342,8 +415,9 @@ def _whole_channel(tally: _Tally, hosts: set[str], guess: Guess, tz: ZoneInfo) -
 
 
 def _channel_record(tally: _Tally, guess: Guess, hashtag: str, style: str, tz: ZoneInfo) -> Found:
-    bursts = tally.bursts
-    start, end = bursts[0].first, bursts[-1].last
+    """The whole export as one record: one span from its first message to its last."""
+    assert tally.first is not None and tally.last is not None
+    start, end = tally.first, tally.last
     local = start.astimezone(tz)
     name = guess.channel or "channel"
     spec = SessionSpec(
@@ -360,7 +434,7 @@ def _channel_record(tally: _Tally, guess: Guess, hashtag: str, style: str, tz: Z
         extra={"channel": f"#{name.lstrip('#')}", "kind": "channel"}
         | ({"topic": guess.topic} if guess.topic else {}),
     )
-    return Found(spec, tuple(b.span for b in bursts))
+    return Found(spec, (Span(start, end, tally.total),))
 
 
 def _announced_chat(
