@@ -9,6 +9,7 @@ environment, never the file that gets shared; a config may name the variable to 
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -76,6 +77,7 @@ class Config:
 
 
 TOP_KEYS = {"bot", "platforms", "session", "privacy"}
+MIN_YEAR, MAX_YEAR = 1970, 2200  # a session's start (and a prompt's time) lies in these years
 
 
 def load_config(
@@ -219,6 +221,9 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...], registry: R
     )
     if not spec.hosts:
         r.fail("hosts", 'name at least one host handle, e.g. hosts = ["@localgovchat"]')
+    for host in spec.hosts:
+        if not host.strip() or any(c.isspace() for c in host.strip()):
+            r.fail("hosts", f'{host!r} is not a handle; name each host like "@localgovchat"')
     try:
         return SessionConfig(spec, dict(messages), dict(timeline))
     except ValueError as e:  # the message or timeline key and its problem
@@ -237,6 +242,8 @@ def _prompt(path: Path, where: str, raw: Any, tz: ZoneInfo, start: datetime, dur
     offset = r.get("offset_minutes", float, None)
     if at_raw is not None and offset is not None:
         r.fail("at", "give either at or offset_minutes, not both")
+    if offset is not None and not (math.isfinite(offset) and abs(offset) <= 24 * 60):
+        r.fail("offset_minutes", f"must be minutes after the start, within the session, not {offset!r}")
     at = None
     if at_raw is not None:
         if isinstance(at_raw, str) and len(at_raw.strip()) <= 5 and ":" in at_raw:
@@ -279,6 +286,8 @@ def _local_datetime(r: Section, key: str, value: str | datetime | date, tz: Zone
             r.fail(key, f"not a date and time: {value!r} (use 2026-11-24 21:00)")
     if not isinstance(value, datetime):
         r.fail(key, "must be a date and time")
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        r.fail(key, f"the year {value.year} is outside {MIN_YEAR}-{MAX_YEAR}: {value.isoformat(' ')}")
     if value.tzinfo is None:
         return value.replace(tzinfo=tz)
     return value

@@ -12,6 +12,7 @@ Time rules:
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, time, timedelta
@@ -24,6 +25,12 @@ from chatbot.core.model import SessionSpec
 from chatbot.core.textfit import normalize_hashtag
 
 NEAR = timedelta(minutes=2)  # reminders and shifted prompts keep this far from a prompt
+MAX_WIDTH = 500  # the widest a template's format spec may pad or cut a value (characters)
+MIN_REMINDER_MINUTES = 1.0  # reminders at most once a minute (0 turns them off)
+MAX_LEAD_MINUTES = 366 * 24 * 60  # announcements at most a year ahead
+MAX_ANNOUNCEMENTS = 20
+MAX_POSTS = 2000  # the most posts one session may plan
+_OPTION_MAX = {"announce_before_minutes": MAX_LEAD_MINUTES}  # other options: within a day (minutes)
 PostKind = Literal[
     "announcement", "welcome", "intro", "prompt", "question_slot", "reminder", "last_call", "closing"
 ]
@@ -58,6 +65,26 @@ def _fields(template: str) -> list[str]:
         if spec:
             names.extend(_fields(spec))
     return names
+
+
+def _check_specs(template_name: str, template: str) -> None:
+    """ValueError for a format spec that could blow up a post: a width or precision over
+    ``MAX_WIDTH`` (``{title:>300000000}`` would fill hundreds of megabytes) or a placeholder
+    inside a spec (``{title:{hashtag}}``: its value decides the format, at post time)."""
+    for _, name, spec, _ in Formatter().parse(template):
+        if not spec:
+            continue
+        if "{" in spec:
+            raise ValueError(
+                f"template {template_name!r}: {{{name}:{spec}}} puts a placeholder in a format spec; "
+                f"write {{{name}}}"
+            )
+        for digits in re.findall(r"\d+", spec):
+            if len(digits) > 4 or int(digits) > MAX_WIDTH:
+                raise ValueError(
+                    f"template {template_name!r}: {{{name}:{spec[:20]}}} asks for a width or precision "
+                    f"of {digits[:12]}{'…' if len(digits) > 12 else ''}; at most {MAX_WIDTH}"
+                )
 
 
 @dataclass(frozen=True)
@@ -99,6 +126,7 @@ class Templates:
                         f"template {f.name!r} uses unknown placeholder {{{name}}}; "
                         f"known: {', '.join(sorted(PLACEHOLDERS))}"
                     )
+            _check_specs(f.name, template)
             try:
                 template.format_map(sample)
             except (ValueError, KeyError, IndexError, AttributeError, TypeError) as e:
@@ -162,8 +190,24 @@ class TimelineOptions:
         for f in fields(self):
             value = getattr(self, f.name)
             values = value if isinstance(value, tuple) else (value,)
-            if f.name not in ("missed", "questions_between_prompts") and any(v < 0 for v in values):
+            if f.name in ("missed", "questions_between_prompts"):
+                continue
+            if any(v < 0 for v in values):
                 raise ValueError(f"timeline option {f.name} must not be negative: {value!r}")
+            most = _OPTION_MAX.get(f.name, 24 * 60)
+            if not all(math.isfinite(v) and v <= most for v in values):
+                raise ValueError(
+                    f"timeline option {f.name} must be a number of minutes up to {most:g}: {value!r}"
+                )
+        if len(self.announce_before_minutes) > MAX_ANNOUNCEMENTS:
+            raise ValueError(
+                f"timeline option announce_before_minutes: at most {MAX_ANNOUNCEMENTS} announcements"
+            )
+        if 0 < self.reminder_every_minutes < MIN_REMINDER_MINUTES:
+            raise ValueError(
+                f"timeline option reminder_every_minutes must be 0 (no reminders) or at least "
+                f"{MIN_REMINDER_MINUTES:g} minute: {self.reminder_every_minutes!r}"
+            )
         if self.missed not in ("post", "skip"):
             raise ValueError(f"timeline option missed must be 'post' or 'skip', not {self.missed!r}")
 
@@ -273,6 +317,8 @@ def build_timeline(
         k += 1
     closing = "closing_no_recap" if not recap_url and "recap_url" in _fields(templates.closing) else "closing"
     add("closing", end, "closing", closing, minutes_left="0")
+    if len(posts) > MAX_POSTS:
+        raise ValueError(f"timeline: {len(posts)} posts planned; a session may have at most {MAX_POSTS}")
     return sorted(posts, key=_order)
 
 
@@ -355,4 +401,5 @@ def timeline_options(raw: Mapping[str, Any]) -> TimelineOptions:
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite number of minutes (not nan, not inf, not true/false)."""
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
