@@ -111,6 +111,91 @@ class Reads:
         cursor.row_factory = sqlite3.Row
         return iter(cursor.execute(sql, params))
 
+    # -- bounded reads for anonymous readers (a page costs the same in any session) ---------------
+    def message_position(self, session_id: str, ref: str) -> tuple[str, str] | None:
+        """Where the message ``ref`` (its uid, or its id) stands in the session's time order: its
+        ``(ts, uid)``, the key ``transcript_page_rows`` pages by; None when the session has none.
+        (``+session_id``: looked up by uid or id, never by scanning the session.)"""
+        for column in ("uid", "id"):
+            row = self.db.execute(
+                f"select ts, uid from messages where {column} = ? and +session_id = ? order by ts, uid limit 1",
+                [ref, session_id],
+            ).fetchone()
+            if row:
+                return (str(row[0]), str(row[1]))
+        return None
+
+    def transcript_page_rows(
+        self, session_id: str, after: tuple[str, str] | None, limit: int
+    ) -> list[sqlite3.Row]:
+        """At most ``limit`` rows of a session's messages in time order (``ts, uid``) that follow
+        the position ``after`` (``message_position``), deleted ones too: a range of the
+        (session, time) index, so a page reads about ``limit`` rows whatever the session's size."""
+        ts, uid = after if after is not None else ("", "")
+        return list(
+            self._rows(
+                "select * from messages where session_id = ? and ts >= ? and (ts > ? or uid > ?) "
+                "order by ts, uid limit ?",
+                [session_id, ts, ts, uid, limit],
+            )
+        )
+
+    def participants_by_key(self, session_id: str, keys: Iterable[str]) -> list[dict[str, Any]]:
+        """The session's participants with these keys (``platform:author id``)."""
+        return list(
+            self.db.query(
+                "select * from participants where session_id = ? and key in (select value from json_each(?))",
+                [session_id, json.dumps(sorted(set(keys)))],
+            )
+        )
+
+    def corrections_of(self, uids: Iterable[str]) -> dict[str, list[str]]:
+        """Hosts' attributions (prompt keys) of these messages, by uid (``corrections``, for a few)."""
+        rows = self.db.execute(
+            "select message_uid, answers from corrections "
+            "where message_uid in (select value from json_each(?))",
+            [json.dumps(sorted(set(uids)))],
+        ).fetchall()
+        return {str(uid): json.loads(answers) for uid, answers in rows}
+
+    def command_ids(self, session_id: str, ids: Iterable[str], *, include_deleted: bool = False) -> set[str]:
+        """Which of these message ids are commands typed in the session (deleted ones only if asked)."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        deleted = "" if include_deleted else " and deleted_at is null"
+        rows = self.db.execute(
+            "select id from messages where id in (select value from json_each(?)) "
+            f"and +session_id = ? and kind = 'command'{deleted}",
+            [json.dumps(wanted), session_id],
+        ).fetchall()
+        return {str(i) for (i,) in rows}
+
+    def session_version(self, session_id: str) -> tuple[Any, ...]:
+        """What changes whenever the export of the session (by id or slug) would: its row, its
+        messages (added, edited, deleted, hidden, reacted to), its questions, prompts and
+        participants' opt-outs, and the archive's redactions and corrections. Read by SQLite alone
+        (no row reaches Python), so a kept export is checked cheaply; equal versions, equal exports."""
+        row = self.db.execute(
+            "select s.*, "
+            "(select json_array(count(*), max(rowid), max(edited_at), max(deleted_at), total(hidden), "
+            "  total(length(text)), group_concat(reactions)) "
+            "  from messages where session_id = s.id), "
+            "(select json_array(count(*), group_concat(number || status || coalesce(history, '') || "
+            "  coalesce(upvoters, '') || coalesce(likes, '') || coalesce(route, ''))) "
+            "  from questions where session_id = s.id), "
+            "(select json_array(count(*), group_concat(key || coalesce(message_uid, ''))) "
+            "  from prompts where session_id = s.id), "
+            "(select json_array(count(*), total(opted_out)) from participants where session_id = s.id), "
+            "(select json_array(count(*), max(id)) from redactions), "
+            "(select json_array(count(*), max(at)) from corrections) "
+            "from sessions s where s.id = ? or s.slug = ?",
+            [session_id, session_id],
+        ).fetchone()
+        if row is None:
+            raise SessionNotFound(session_id)
+        return tuple(hash(v) if isinstance(v, str) and len(v) > 200 else v for v in row)
+
     def message_row(self, uid: str) -> dict[str, Any] | None:
         """The stored row of the message ``uid``, if any."""
         rows = list(self.db.query("select * from messages where uid = ?", [uid]))

@@ -1,92 +1,84 @@
 """The JSON API (documented in ``docs/api.md``). Every answer is built from the recap export or the
 live state, so privacy (redactions, opt-outs) is applied in one place and the API never disagrees
-with the recap pages."""
+with the recap pages.
+
+Nothing here reads the archive on the event loop: a page of messages is a range of the archive's
+index read on a reader thread (``chatbot.recap.paging``), a whole export is built there once per
+change of its session and kept (``chatbot.web.exports``). The app's middleware
+(``chatbot.web.throttle``) rate-limits every route per address.
+"""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from chatbot.recap.export import build_export
-from chatbot.recap.types import Export
+from chatbot.store import MessageNotFound, NotFound, SessionNotFound
 from chatbot.web.context import CTX
+from chatbot.web.exports import CachedExport
 from chatbot.web.liveview import public_state
+from chatbot.web.params import BadParameter, whole_number
 from chatbot.web.readers import session_list
+from chatbot.web.transcript import transcript_page
 
 
 def _error(status: int, text: str) -> web.Response:
     return web.json_response({"error": text}, status=status)
 
 
-def _export(request: web.Request) -> Export | None:
-    ctx = request.app[CTX]
-    ref = request.match_info["session"]
+def _no_session(request: web.Request) -> web.Response:
+    return _error(404, f"no session {request.match_info['session']!r}")
+
+
+def _json(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type="application/json")
+
+
+async def _export(request: web.Request) -> CachedExport | None:
     try:
-        return build_export(ctx.store, ref)
-    except KeyError:
+        return await request.app[CTX].exports.get(request.match_info["session"])
+    except NotFound:
         return None
 
 
 async def sessions(request: web.Request) -> web.StreamResponse:
     """GET /api/sessions."""
-    return web.json_response({"sessions": session_list(request.app[CTX])})
+    return web.json_response({"sessions": await session_list(request.app[CTX])})
 
 
 async def session(request: web.Request) -> web.StreamResponse:
     """GET /api/sessions/<id>: the recap JSON export."""
-    export = _export(request)
-    if export is None:
-        return _error(404, f"no session {request.match_info['session']!r}")
-    return web.json_response(export)
+    export = await _export(request)
+    return _no_session(request) if export is None else _json(export.export)
 
 
 async def queue(request: web.Request) -> web.StreamResponse:
     """GET /api/sessions/<id>/queue: the live queue, or the stored questions of a past session."""
-    ctx = request.app[CTX]
-    ref = request.match_info["session"]
-    live = ctx.live(ref)
+    live = request.app[CTX].live(request.match_info["session"])
     if live is not None:
         state = public_state(live.state())
         return web.json_response(
             {"session": live.session_id, "live": True, "status": state["status"], "queue": state["queue"]}
         )
-    export = _export(request)
-    if export is None:
-        return _error(404, f"no session {ref!r}")
-    return web.json_response(
-        {
-            "session": export["session"]["id"],
-            "live": False,
-            "status": export["session"]["status"],
-            "queue": export["questions"],
-        }
-    )
+    export = await _export(request)
+    return _no_session(request) if export is None else _json(export.queue)
 
 
 async def messages(request: web.Request) -> web.StreamResponse:
     """GET /api/sessions/<id>/messages?after=<message id>&limit=<1..500>: a page of the transcript."""
-    page_max = request.app[CTX].limits.api_page
-    raw_limit = request.query.get("limit", "100")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= page_max:
-        return _error(400, f"limit must be a whole number from 1 to {page_max}")
-    limit = int(raw_limit)
-    export = _export(request)
-    if export is None:
-        return _error(404, f"no session {request.match_info['session']!r}")
-    items = export["messages"]
-    after = request.query.get("after")
-    start = 0
-    if after:
-        ids = [m["id"] for m in items]
-        if after not in ids:
-            return _error(400, f"after: no message {after!r} in this session")
-        start = ids.index(after) + 1
-    page = items[start : start + limit]
-    more = start + limit < len(items)
+    ctx = request.app[CTX]
+    try:
+        limit = whole_number(request.query, "limit", default=100, lo=1, hi=ctx.limits.api_page)
+    except BadParameter as e:
+        return _error(400, str(e))
+    ref, after = request.match_info["session"], request.query.get("after") or None
+    if after is not None and len(after) > 200:
+        return _error(400, "after: no such message in this session")
+    try:
+        page = await ctx.reads.run(lambda store: transcript_page(store, ref, after=after, limit=limit))
+    except SessionNotFound:
+        return _no_session(request)
+    except MessageNotFound:
+        return _error(400, f"after: no message {after!r} in this session")
     return web.json_response(
-        {
-            "session": export["session"]["id"],
-            "messages": page,
-            "next": page[-1]["id"] if page and more else None,
-            "more": more,
-        }
+        {"session": page.session, "messages": page.messages, "next": page.next, "more": page.more}
     )

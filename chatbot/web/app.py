@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from chatbot.web import api, host, liveview, readers, room
+from chatbot.web import api, host, liveview, readers, room, throttle
 from chatbot.web.context import CLOSING, CTX, JINJA, SOCKETS, WAKERS, WebContext, resolve_host_token
 from chatbot.web.security import AUTH, HostAuth, security_headers
 
@@ -79,7 +79,7 @@ def when(iso: object, zone: str = "UTC") -> str:
 
 def create_app(ctx: WebContext) -> web.Application:
     """The whole web app for ``ctx`` (rooms and sessions may be added to ``ctx`` later)."""
-    app = web.Application(client_max_size=64 * 1024)
+    app = web.Application(client_max_size=64 * 1024, middlewares=[throttle.guard(lambda: ctx.throttle)])
     app[CTX] = ctx
     app[JINJA] = templates()
     app[AUTH] = HostAuth(ctx.host_token, hours=ctx.limits.session_hours, attempts=ctx.limits.login_attempts)
@@ -90,6 +90,7 @@ def create_app(ctx: WebContext) -> web.Application:
     app.on_shutdown.append(liveview.wake_streams)
     app.on_shutdown.append(room.close_sockets)
     app.cleanup_ctx.append(_prune_logins)
+    app.on_cleanup.append(_close_reads)
     r = app.router
     r.add_get("/", readers.index)
     r.add_get("/healthz", readers.healthz)
@@ -125,6 +126,10 @@ async def _favicon(request: web.Request) -> web.StreamResponse:
 
 async def _recaps_slash(request: web.Request) -> web.Response:
     return web.Response(status=308, headers={"Location": "/recaps/"})
+
+
+async def _close_reads(app: web.Application) -> None:
+    await asyncio.to_thread(app[CTX].reads.close)
 
 
 async def _prune_logins(app: web.Application) -> AsyncIterator[None]:

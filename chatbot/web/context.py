@@ -14,6 +14,9 @@ from jinja2 import Environment
 from chatbot.hosting.live import LiveSession
 from chatbot.platforms.web import WebRoom, room_slug
 from chatbot.store import Store
+from chatbot.web.exports import ExportCache
+from chatbot.web.readpool import ReadPool
+from chatbot.web.throttle import ReadThrottle
 
 
 @dataclass(frozen=True)
@@ -29,6 +32,12 @@ class WebLimits:
     session_hours: float = 12.0
     search_limit: int = 50
     api_page: int = 500
+    read_burst: int = 120  # anonymous reads (pages, API, search) one address may make at once ...
+    read_seconds: float = 60.0  # ... refilled over this many seconds (``chatbot.web.throttle``)
+    read_workers: int = 2  # threads reading the archive for readers (``chatbot.web.readpool``)
+    read_waiting: int = 64  # reads waiting for a thread at most (then 503)
+    read_timeout: float = 20.0  # seconds one read may take
+    export_cache_bytes: int = 64 * 2**20  # whole exports kept, ready to send (``chatbot.web.exports``)
 
 
 @dataclass
@@ -44,12 +53,21 @@ class WebContext:
     streams: dict[str, int] = field(default_factory=dict)  # open event streams per address
     base_url: str = ""  # where it is served, once it is (set by ``chatbot.web.serve.hosting``)
     token_generated: bool = False  # then the token may be printed: nobody chose it
+    reads: ReadPool = field(init=False)  # readers' database work, off the event loop
+    exports: ExportCache = field(init=False)
+    throttle: ReadThrottle = field(init=False)
 
     def __post_init__(self) -> None:
         problem = host_token_problem(self.host_token)
         if problem:
             raise ValueError(problem)
         self.transcripts = Path(self.transcripts)
+        limits = self.limits
+        self.reads = ReadPool(
+            self.store, workers=limits.read_workers, waiting=limits.read_waiting, timeout=limits.read_timeout
+        )
+        self.exports = ExportCache(self.reads, max_bytes=limits.export_cache_bytes)
+        self.throttle = ReadThrottle(limits.read_burst, limits.read_seconds)
 
     def add_room(self, room: WebRoom) -> None:
         self.rooms[room.slug] = room

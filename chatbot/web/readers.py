@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
+import unicodedata
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -11,7 +11,10 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from chatbot.recap import html_id
+from chatbot.store import Store
 from chatbot.web.context import CTX, WebContext, render
+from chatbot.web.params import BadParameter, whole_number
+from chatbot.web.throttle import refusal
 
 log = logging.getLogger(__name__)
 HIT_OPEN, HIT_CLOSE = "\x02", "\x03"
@@ -37,12 +40,20 @@ def highlight(snippet: str) -> Markup:
     return Markup("".join(out))
 
 
-def recap_href(ctx: WebContext, slug: str) -> str | None:
-    return f"/recaps/{slug}.html" if (ctx.transcripts / f"{slug}.html").is_file() else None
+def recap_href(transcripts: Path, slug: str) -> str | None:
+    return f"/recaps/{slug}.html" if (transcripts / f"{slug}.html").is_file() else None
 
 
-def session_list(ctx: WebContext) -> list[dict[str, Any]]:
-    """Every session: the running ones first, then the archive newest first."""
+async def session_list(ctx: WebContext) -> list[dict[str, Any]]:
+    """Every session: the running ones first, then the archive newest first (read off the loop)."""
+    live_rows = running_sessions(ctx)
+    running = {r["id"] for r in live_rows}
+    transcripts = ctx.transcripts
+    return live_rows + await ctx.reads.run(lambda store: archived_sessions(store, transcripts, running))
+
+
+def running_sessions(ctx: WebContext) -> list[dict[str, Any]]:
+    """The sessions this app runs that have not ended, as the list shows them."""
     live_rows: list[dict[str, Any]] = []
     for live in ctx.sessions.values():
         state = live.state()
@@ -70,9 +81,13 @@ def session_list(ctx: WebContext) -> list[dict[str, Any]]:
                 },
             }
         )
-    running = {r["id"] for r in live_rows}
+    return live_rows
+
+
+def archived_sessions(store: Store, transcripts: Path, running: set[str]) -> list[dict[str, Any]]:
+    """The archive's sessions, newest first, but the ``running`` ones (a reader thread's work)."""
     stored = []
-    for row in ctx.store.sessions():
+    for row in store.sessions():
         if row["id"] in running:
             continue
         stored.append(
@@ -91,16 +106,16 @@ def session_list(ctx: WebContext) -> list[dict[str, Any]]:
                     "room": None,
                     "host": None,
                     "export": f"/api/sessions/{row['id']}",
-                    "recap": recap_href(ctx, row["slug"]),
+                    "recap": recap_href(transcripts, row["slug"]),
                 },
             }
         )
-    return live_rows + stored
+    return stored
 
 
 async def index(request: web.Request) -> web.StreamResponse:
     """GET /."""
-    sessions = session_list(request.app[CTX])
+    sessions = await session_list(request.app[CTX])
     return render(request, "index.html", title="Chats", sessions=sessions, query="")
 
 
@@ -122,17 +137,17 @@ async def recaps(request: web.Request) -> web.StreamResponse:
     if not target.is_relative_to(base):
         raise web.HTTPNotFound()
     if not target.is_file():
-        return _no_recap_yet(request, rel)
+        return await _no_recap_yet(request, rel)
     return web.FileResponse(target)
 
 
-def _no_recap_yet(request: web.Request, rel: str) -> web.StreamResponse:
+async def _no_recap_yet(request: web.Request, rel: str) -> web.StreamResponse:
     """A recap asked for before it is written (the chat is on, or just ended): a page that says
     so and leads to the chat's live view, instead of a bare 404."""
     ctx = request.app[CTX]
     slug = rel.removesuffix(".html") if rel.endswith(".html") and "/" not in rel else ""
     try:
-        row = ctx.store.session_row(slug) if slug else None
+        row = await ctx.reads.run(lambda store: store.session_row(slug)) if slug else None
     except KeyError:
         row = None
     if row is None:
@@ -160,23 +175,30 @@ async def feed(request: web.Request) -> web.StreamResponse:
 SEARCH_PAGE = 20
 
 
-def search_hits(ctx: WebContext, query: str, *, page: int = 1, include_bots: bool = False) -> dict[str, Any]:
+def search_hits(
+    store: Store,
+    transcripts: Path,
+    live: set[str],
+    query: str,
+    *,
+    page: int = 1,
+    include_bots: bool = False,
+) -> dict[str, Any]:
     """A page of full-text hits, best first, with highlighted snippets, the total and the pages
     (``chatbot.store.search``: hidden messages and removed people never appear; bots' lines and
     commands only when asked). A hit links to its message in the recap, or to the live view while
-    its chat runs and has no recap yet; its time is in its chat's zone."""
-    store = ctx.store
+    its chat runs (its id in ``live``) and has no recap yet; its time is in its chat's zone.
+    A reader thread's work (``ReadPool.run``)."""
     found = store.search_page(
         query, offset=(page - 1) * SEARCH_PAGE, limit=SEARCH_PAGE, include_bots=include_bots
     )
     sessions = {r["id"]: r for r in store.sessions()}
-    live = {sid for sid, s in ctx.sessions.items() if s.state()["status"] != "ended"}
     hits = []
     for r in found.hits:
         session = sessions.get(r["session_id"])
         if session is None:
             continue
-        recap = recap_href(ctx, session["slug"])
+        recap = recap_href(transcripts, session["slug"])
         if recap is not None:
             href = f"{recap}#{html_id(r['id'], 'm-')}"
         elif r["session_id"] in live:
@@ -209,25 +231,43 @@ def search_hits(ctx: WebContext, query: str, *, page: int = 1, include_bots: boo
     }
 
 
+#: The longest query searched for (characters); the rest is not read.
+MAX_QUERY = 200
+
+
 async def search(request: web.Request) -> web.StreamResponse:
-    """GET /search?q=[&page=N][&bots=1]."""
-    query = request.query.get("q", "").strip()[:200]
+    """GET /search?q=[&page=N][&bots=1]: any text is a query (``chatbot.store.search.fts_query``
+    reads none of it as syntax); a bad page number is a 400 page."""
+    ctx = request.app[CTX]
+    query = clean_query(request.query.get("q", ""))
     include_bots = request.query.get("bots") == "1"
     try:
-        page = min(max(int(request.query.get("page", "1")), 1), 1000)
-    except ValueError:
-        page = 1
-    results = search_hits(request.app[CTX], query, page=page, include_bots=include_bots) if query else None
+        page = whole_number(request.query, "page", default=1, lo=1, hi=1000)
+    except BadParameter as e:
+        return refusal(request, 400, str(e))
+    results = None
+    if query:
+        live = {sid for sid, s in ctx.sessions.items() if s.state()["status"] != "ended"}
+        transcripts = ctx.transcripts
+        results = await ctx.reads.run(
+            lambda store: search_hits(store, transcripts, live, query, page=page, include_bots=include_bots)
+        )
     title = f"Search: {query}" if query else "Search"
     return render(request, "search.html", title=title, query=query, results=results, bots=include_bots)
 
 
+def clean_query(text: str) -> str:
+    """What is searched for: control characters (a NUL among them) as spaces, at most
+    ``MAX_QUERY`` characters, trimmed."""
+    return "".join(" " if unicodedata.category(c) in ("Cc", "Cs") else c for c in text[:MAX_QUERY]).strip()
+
+
 async def healthz(request: web.Request) -> web.StreamResponse:
-    """GET /healthz: the archive answers, and what is running."""
+    """GET /healthz: the archive answers (a query on its tables, off the loop, on a fresh
+    connection, within a time limit), and what is running; 503 with why when it does not."""
     ctx = request.app[CTX]
-    try:
-        ctx.store.ping()
-    except sqlite3.Error as e:
-        log.error("health check: database error: %s", e)
-        return web.json_response({"ok": False, "error": "database unavailable"}, status=503)
+    problem = await ctx.reads.health()
+    if problem is not None:
+        log.error("health check: %s", problem)
+        return web.json_response({"ok": False, "error": problem}, status=503)
     return web.json_response({"ok": True, "live_sessions": len(ctx.sessions), "rooms": len(ctx.rooms)})
