@@ -77,6 +77,19 @@ class Attachment:
     url: str = ""
     size: int | None = None
     content_type: str = ""
+    # The export's own copy of the file (DiscordChatExporter ``--media``): an absolute path, checked
+    # when imported to lie inside the export's folder ("" when there is none). Never published.
+    local: str = ""
+
+
+@dataclass(frozen=True)
+class Embed:
+    """A page or card a message embedded (Discord's link previews, a bot's rich embeds): its
+    address (an http(s) URL, or "" when it has none), title and description, as the platform gave them."""
+
+    url: str = ""
+    title: str = ""
+    description: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,6 +126,7 @@ class Message:
     reactions: tuple[Reaction, ...] = ()
     edited_at: datetime | None = None
     deleted_at: datetime | None = None  # deleted on the platform (by its author or a moderator)
+    embeds: tuple[Embed, ...] = ()
 
     def __post_init__(self) -> None:
         if self.ts.tzinfo is None or self.ts.utcoffset() is None:

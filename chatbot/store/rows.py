@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from chatbot.core.engine import Outcome, Participant
-from chatbot.core.model import Attachment, Author, Message, PromptSpec, Reaction, SessionSpec
+from chatbot.core.model import Attachment, Author, Embed, Message, PromptSpec, Reaction, SessionSpec
 from chatbot.core.queue import Question
 
 
@@ -38,8 +38,17 @@ def attachments_json(items: tuple[Attachment, ...] | list[Attachment]) -> str:
     return json.dumps(
         [
             {"filename": a.filename, "url": a.url, "size": a.size, "content_type": a.content_type}
+            | ({"local": a.local} if a.local else {})
             for a in items
         ]
+    )
+
+
+def embeds_json(items: tuple[Embed, ...] | list[Embed]) -> str:
+    if not items:
+        return "[]"
+    return json.dumps(
+        [{"url": e.url, "title": e.title, "description": e.description} for e in items], ensure_ascii=False
     )
 
 
@@ -75,6 +84,7 @@ def message_row(m: Message, *, source: str = "", session_id: str | None = None) 
         "reactions": reactions_json(m.reactions),
         "edited_at": iso(m.edited_at) if m.edited_at else None,
         "deleted_at": iso(m.deleted_at) if m.deleted_at else None,
+        "embeds": embeds_json(m.embeds),
         "kind": None,
         "answers": "[]",
         "prompt_key": None,
@@ -108,6 +118,7 @@ MESSAGE_FIELDS = (
     "reactions",
     "edited_at",
     "deleted_at",
+    "embeds",
 )
 MESSAGE_SELECT = ", ".join(f"[{c}]" for c in MESSAGE_FIELDS)
 
@@ -120,7 +131,7 @@ def message_from_row(r: dict[str, Any]) -> Message:
 def message_from_values(v: Sequence[Any]) -> Message:
     """``message_from_row`` for the row's ``MESSAGE_FIELDS`` as a tuple (what a cursor gives)."""
     (mid, platform, ts, author_id, handle, name, is_bot, text, reply_to, quote_of, is_repost, likes) = v[:12]
-    (url, channel, is_action, mentions, links, attachments, reactions, edited_at, deleted_at) = v[12:]
+    (url, channel, is_action, mentions, links, attachments, reactions, edited_at, deleted_at, embeds) = v[12:]
     return Message(
         id=mid,
         platform=platform,
@@ -140,6 +151,7 @@ def message_from_values(v: Sequence[Any]) -> Message:
         reactions=reactions_of(reactions),
         edited_at=parse_iso(edited_at) if edited_at else None,
         deleted_at=parse_iso(deleted_at) if deleted_at else None,
+        embeds=embeds_of(embeds),
     )
 
 
@@ -151,8 +163,22 @@ def attachments_of(text: str | None) -> tuple[Attachment, ...]:
     if not text or text == "[]":
         return ()
     return tuple(
-        Attachment(a["filename"], a.get("url") or "", a.get("size"), a.get("content_type") or "")
+        Attachment(
+            a["filename"],
+            a.get("url") or "",
+            a.get("size"),
+            a.get("content_type") or "",
+            a.get("local") or "",
+        )
         for a in json.loads(text or "[]")
+    )
+
+
+def embeds_of(text: str | None) -> tuple[Embed, ...]:
+    if not text or text == "[]":
+        return ()
+    return tuple(
+        Embed(e.get("url") or "", e.get("title") or "", e.get("description") or "") for e in json.loads(text)
     )
 
 

@@ -6,6 +6,7 @@ and applies the migrations it lacks; an old archive keeps every row it had.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlite_utils.migrations import Migrations
 
 from chatbot.store.errors import StoreError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 migrations = Migrations("chatbot")
 
 
@@ -298,6 +299,34 @@ def m008_fts_vocabulary(db: sqlite_utils.Database) -> None:
     search turns ``budg*`` into the few words that start so, which FTS5 then reads newest first
     and stops, where a prefix query would gather every match of every such word first."""
     db.execute("CREATE VIRTUAL TABLE IF NOT EXISTS [messages_vocab] USING fts5vocab([messages_fts], 'row')")
+
+
+@migrations()
+def m009_embeds(db: sqlite_utils.Database) -> None:
+    """The pages and cards a message embedded (``embeds``: a JSON list of url, title and
+    description), apart from its files. Archives that kept an embed as an attachment (content type
+    ``embed``: its title as the file name, its address as the url) have it moved across; the
+    description was not kept then, so it stays empty."""
+    db.table("messages").add_column("embeds", str, not_null_default="[]")
+    rows = db.execute(
+        'select uid, attachments from messages where attachments like \'%"content_type": "embed"%\''
+    ).fetchall()
+    for uid, text in rows:
+        files = json.loads(text)
+        embeds = [
+            {
+                "url": a.get("url") or "",
+                "title": "" if a["filename"] == a.get("url") else a["filename"],
+                "description": "",
+            }
+            for a in files
+            if a.get("content_type") == "embed"
+        ]
+        kept = [a for a in files if a.get("content_type") != "embed"]
+        db.execute(
+            "update messages set attachments = ?, embeds = ? where uid = ?",
+            [json.dumps(kept), json.dumps(embeds, ensure_ascii=False), uid],
+        )
 
 
 def open_database(path: str | Path) -> sqlite_utils.Database:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chatbot.core.model import Attachment, Author, Message, Reaction
+from chatbot.core.model import Attachment, Author, Embed, Message, Reaction
 from chatbot.platforms.registry import PLATFORMS
 from chatbot.store import Store, iso, message_from_row, message_row, uid_of
 
@@ -48,13 +48,21 @@ messages = st.builds(
     links=st.lists(some, max_size=3).map(tuple),
     attachments=st.lists(
         st.builds(
-            Attachment, filename=some, url=words, size=st.none() | st.integers(0, 2**40), content_type=words
+            Attachment,
+            filename=some,
+            url=words,
+            size=st.none() | st.integers(0, 2**40),
+            content_type=words,
+            local=words,
         ),
         max_size=3,
     ).map(tuple),
     reactions=st.lists(st.builds(Reaction, emoji=some, count=st.integers(1, 10**6)), max_size=3).map(tuple),
     edited_at=st.none() | moments(),
     deleted_at=st.none() | moments(),
+    embeds=st.lists(
+        st.builds(Embed, url=words, title=words, description=st.text(max_size=200)), max_size=3
+    ).map(tuple),
 )
 
 

@@ -62,7 +62,8 @@ def _schema_2_archive(path: Path) -> None:
     """An archive as chatbot wrote it before messages were kept whole: one imported session."""
     db = sqlite_utils.Database(path)
     migrations.apply(db, stop_before="m003_whole_messages")
-    old = [{k: v for k, v in message_row(m, source="old").items() if k not in NEW_COLUMNS} for m in CHAT]
+    later = NEW_COLUMNS | {"embeds"}  # m009
+    old = [{k: v for k, v in message_row(m, source="old").items() if k not in later} for m in CHAT]
     db["messages"].insert_all(old)
     db.conn.close()
 
