@@ -24,7 +24,8 @@ PAGE_CSP = (
     "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 # Recaps carry their own hash-based policy in a <meta> tag; the header only adds what a meta cannot.
-RECAP_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'"
+# Images only from the recaps themselves (the copies a page shows beside it) or data: URIs.
+RECAP_CSP = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; img-src 'self' data:"
 
 
 @dataclass
