@@ -24,6 +24,7 @@ MAX_TEXT = 100_000  # characters kept of one message's text
 MIN_YEAR, MAX_YEAR = 1900, 2200
 #: The largest count kept (likes, sizes): SQLite's biggest integer; more is a damaged record.
 MAX_COUNT = 2**63 - 1
+MAX_PROBLEM = 300  # characters of a warning's problem kept (its start and its end)
 NOT_UNICODE = "text that is not valid Unicode (lone surrogates); replaced by U+FFFD"
 #: What one odd record may raise while it is read: skipped with a warning, never fatal.
 RECORD_ERRORS = (
@@ -331,7 +332,12 @@ class Collector:
     def warn(self, line: int | None, problem: str) -> None:
         """Record ``PATH:LINE: problem; what was done`` (LINE left out when unknown)."""
         where = f"{self.path}:{line}" if line else str(self.path)
-        self.result.warnings.append(f"{where}: {problem}")
+        if len(problem) > MAX_PROBLEM:  # a record's megabyte id quoted in it
+            problem = f"{problem[: MAX_PROBLEM - 60]}…{problem[-59:]}"
+        # one printable line, whatever it quotes
+        self.result.warnings.append(
+            well_formed(f"{where}: {problem}").replace("\r", "\\r").replace("\n", "\\n")
+        )
 
     def warn_once(self, key: str, line: int | None, problem: str) -> None:
         if key not in self._once:
@@ -544,7 +550,7 @@ def csv_rows(text: str, c: Collector) -> list[tuple[int, list[str]]]:
             out.append((start, row))
             start = reader.line_num + 1
     except csv.Error as e:
-        c.warn(start, f"not valid CSV ({e}); the rest of the file was skipped")
+        c.skip(start, f"not valid CSV ({e}); the rest of the file was skipped")
     return out
 
 

@@ -22,7 +22,9 @@ from chatbot.importers._common import (
     is_upvote,
     links_in,
     optional_time,
+    raw_decode,
     reaction,
+    shown,
     unique,
 )
 
@@ -93,7 +95,7 @@ def _messages(text: str, pos: int, out: list[tuple[int, Any]], c: Collector, lin
             indent = text[text.rfind("\n", 0, start) + 1 : start]
             resync = re.compile(r"\n" + re.escape(indent) + r"\{") if indent and not indent.strip() else None
         try:
-            obj, pos = dec.raw_decode(text, start)
+            obj, pos = raw_decode(dec, text, start)
             out.append((start, obj))
             pos = _ws(text, pos)
             if text.startswith(",", pos):
@@ -105,7 +107,7 @@ def _messages(text: str, pos: int, out: list[tuple[int, Any]], c: Collector, lin
             if nxt is None:
                 raise
             resumed = line(nxt.end())
-            c.warn(line(start), f"not valid JSON ({e.msg}); skipped to the next message at line {resumed}")
+            c.skip(line(start), f"not valid JSON ({e.msg}); skipped to the next message at line {resumed}")
             pos = nxt.end() - 1
 
 
@@ -119,12 +121,12 @@ def scan(text: str, c: Collector) -> tuple[dict[str, Any], list[tuple[int, Any]]
     try:
         pos = _expect(text, _ws(text, 0), "{")
         while not text.startswith("}", _ws(text, pos)):
-            key, pos = dec.raw_decode(text, _ws(text, pos))
+            key, pos = raw_decode(dec, text, _ws(text, pos))
             pos = _ws(text, _expect(text, _ws(text, pos), ":"))
             if key == "messages" and text.startswith("[", pos):
                 pos = _messages(text, pos + 1, messages, c, line)
             else:
-                header[str(key)], pos = dec.raw_decode(text, pos)
+                header[str(key)], pos = raw_decode(dec, text, pos)
             pos = _ws(text, pos)
             if not text.startswith(",", pos):
                 _expect(text, pos, "}")
@@ -132,7 +134,7 @@ def scan(text: str, c: Collector) -> tuple[dict[str, Any], list[tuple[int, Any]]
             pos += 1
     except (json.JSONDecodeError, _Broken) as e:
         where = e.pos if e.pos is not None else pos
-        c.warn(line(where), f"not valid JSON ({e.msg}); the rest of the file was skipped (truncated?)")
+        c.skip(line(where), f"not valid JSON ({e.msg}); the rest of the file was skipped (truncated?)")
     return header, messages
 
 
@@ -156,20 +158,21 @@ def parse(text: str, c: Collector) -> None:
 def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> None:
     """One exported message, if it is chat."""
     if not isinstance(m, dict):
-        c.warn(at, "a message that is not a JSON object; skipped")
+        c.skip(at, "a message that is not a JSON object; skipped")
         return
     kind = str(m.get("type") or "Default")
     if kind not in KEEP:
         if kind not in SYSTEM:
-            c.warn_once(f"type:{kind}", at, f"message type {kind!r} is not chat; skipped (and others)")
+            c.result.skipped += 1
+            c.warn_once(f"type:{kind}", at, f"message type {shown(kind)} is not chat; skipped (and others)")
         return
     mid = id_str(m.get("id"))
     a = m.get("author")
     if not mid:
-        c.warn(at, "message without an id; skipped")
+        c.skip(at, "message without an id; skipped")
         return
     if not isinstance(a, dict) or not id_str(a.get("id")):
-        c.warn(at, f"message {mid} has no author; skipped")
+        c.skip(at, f"message {mid} has no author; skipped")
         return
     name = str(a.get("name") or a.get("id"))
     author = Author(
@@ -181,7 +184,7 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
     try:
         ts = c.localize(datetime.fromisoformat(str(m.get("timestamp"))), at, tell=True)
     except ValueError:
-        c.warn(at, f"message {mid}: timestamp {m.get('timestamp')!r} is not ISO 8601; skipped")
+        c.skip(at, f"message {mid}: timestamp {shown(m.get('timestamp'))} is not ISO 8601; skipped")
         return
     content = str(m.get("content") or "")
     reference = _dict(m.get("reference"))

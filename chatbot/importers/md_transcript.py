@@ -15,6 +15,7 @@ from chatbot.core.model import Author
 from chatbot.importers._common import (
     Collector,
     links_in,
+    shown,
     stable_id,
     tweet_url,
     unescape_x,
@@ -63,7 +64,7 @@ def _emit(e: _Entry, c: Collector) -> None:
         c.warn_once(
             "badid",
             e.line,
-            f"status id {tid!r} is not a tweet id (rounded by a spreadsheet?); "
+            f"status id {shown(tid)} is not a tweet id (rounded by a spreadsheet?); "
             "a stable id was made from the entry instead (and for later such entries)",
         )
         tid, url = stable_id("md", e.handle.lower(), e.ts.isoformat(), text), ""

@@ -80,7 +80,7 @@ def _tweet_id(raw: str, line: int, c: Collector, *parts: str) -> str:
     c.warn_once(
         "badid",
         line,
-        f"tweet id {raw!r} is not a tweet id (rounded by a spreadsheet?); "
+        f"tweet id {shown(raw)} is not a tweet id (rounded by a spreadsheet?); "
         "a stable id was made from the row instead (and for later such rows)",
     )
     return stable_id("tags", *parts)
