@@ -118,7 +118,8 @@ class Reads:
         (``+session_id``: looked up by uid or id, never by scanning the session.)"""
         for column in ("uid", "id"):
             row = self.db.execute(
-                f"select ts, uid from messages where {column} = ? and +session_id = ? order by ts, uid limit 1",
+                f"select ts, uid from messages where {column} = ? and +session_id = ? "
+                "order by ts, uid limit 1",
                 [ref, session_id],
             ).fetchone()
             if row:

@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 Hook = Callable[[sqlite3.Connection], None]
 STEPS = 10_000  # SQLite VM steps between two looks at the clock
+FAULT_SECONDS = 60.0  # how long health reports a corrupt page a read met
+CORRUPT = "the archive is corrupt or not a database"
 
 
 class ReadsBusy(Exception):
@@ -71,6 +73,7 @@ class ReadPool:
         self._lock = threading.Lock()
         self._queued = 0
         self._health: asyncio.Future[str | None] | None = None
+        self._fault: tuple[float, str] | None = None  # when a read last met a corrupt page, and why
 
     async def run(self, read: Callable[[Store], T]) -> T:
         """``read(store)`` on a reader thread; ``ReadsBusy``, ``ArchiveUnavailable``, or what
@@ -100,7 +103,10 @@ class ReadPool:
         except NotFound:
             raise
         except (sqlite3.Error, StoreError) as e:
-            raise ArchiveUnavailable(_reason(e)) from e
+            reason = _reason(e)
+            if reason == CORRUPT:
+                self._fault = (time.monotonic(), reason)
+            raise ArchiveUnavailable(reason) from e
 
     def _open(self) -> Store:
         try:
@@ -121,7 +127,14 @@ class ReadPool:
 
     async def health(self) -> str | None:
         """None when the archive answers; else why not, in a few words (``"busy"`` when locked).
-        Checks asked for while one runs share it."""
+        The check is cheap (the schema, the newest rows of the main tables, on a fresh
+        connection), so a corrupt page elsewhere shows first to the read that meets it: then the
+        archive is said to be corrupt for ``FAULT_SECONDS``. Checks asked for while one runs share it."""
+        if self._fault is not None:
+            at, reason = self._fault
+            if time.monotonic() - at < FAULT_SECONDS:
+                return reason
+            self._fault = None
         if self._health is None or self._health.done():
             self._health = asyncio.ensure_future(self._check())
         return await asyncio.shield(self._health)
@@ -168,8 +181,10 @@ def _probe(conn: sqlite3.Connection) -> str | None:
     """None when the archive's tables answer a cheap query (its schema and newest rows)."""
     try:
         conn.execute("select count(*) from sqlite_master").fetchone()
-        conn.execute("select id from sessions order by rowid desc limit 1").fetchone()
-        conn.execute("select uid from messages order by rowid desc limit 1").fetchone()
+        for table in ("sessions", "messages", "participants", "questions", "redactions"):
+            for order in ("asc", "desc"):
+                conn.execute(f"select * from {table} order by rowid {order} limit 1").fetchone()
+        conn.execute("select ts from messages order by session_id desc, ts desc limit 1").fetchone()
     except sqlite3.Error as e:
         return _reason(e)
     return None
@@ -184,5 +199,5 @@ def _reason(e: Exception) -> str:
     if "interrupted" in text:
         return "the archive took too long to answer"
     if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return "the archive is corrupt or not a database"
+        return CORRUPT
     return "the archive cannot be read"

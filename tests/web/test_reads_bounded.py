@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 import pytest
 from aiohttp import ClientSession
 
@@ -27,9 +26,12 @@ from tests.web.test_room import joined, receive
 BIG, SMALL = "bigchat-2026-10-06", "smallchat-2026-10-13"
 
 
-def recorded(path: Path, n: int, day: int, prefix: str) -> Path:
-    """A finished chat of ``n`` lines: a prompt, answers and chat, and every 50th line a command
-    and the bot's reply to it (neither is in the transcript)."""
+def recorded_chat(
+    path: Path, n: int, chat: str = "chat line {i}", *, day: int = 49, prefix: str = "b"
+) -> Path:
+    """A finished chat of ``n`` lines (``day`` days before the running one): a prompt, answers
+    and ``chat`` lines, and every 50th line a command and the bot's reply to it (neither is in
+    the transcript); ids are ``prefix`` and the line's number."""
     lines = []
     for i in range(n):
         if i == 0:
@@ -39,7 +41,7 @@ def recorded(path: Path, n: int, day: int, prefix: str) -> Path:
         elif i % 50 == 1:
             who, text = "bot:chatbot", f"upvoted for p{(i - 1) % 7}"
         else:
-            who, text = f"p{i % 7}", f"A1: pothole {i} on Elm Street" if i % 3 else f"chat line {i}"
+            who, text = f"p{i % 7}", f"A1: pothole {i} on Elm Street" if i % 3 else chat.format(i=i)
         lines.append((who, text))
     with path.open("w") as f:
         for i, (who, text) in enumerate(lines):
@@ -47,8 +49,8 @@ def recorded(path: Path, n: int, day: int, prefix: str) -> Path:
             author = {"id": f"id-{name}", "handle": name, "is_bot": who.startswith("bot:")}
             ts = (START - timedelta(days=day) + timedelta(seconds=i // 2)).isoformat()  # two a second
             reply = {"reply_to": f"{prefix}{i - 1}"} if who.startswith("bot:") else {}
-            f.write(json.dumps({"id": f"{prefix}{i}", "platform": "web", "ts": ts, "author": author, "text": text, **reply}))
-            f.write("\n")
+            line = {"id": f"{prefix}{i}", "platform": "web", "ts": ts, "author": author, "text": text}
+            f.write(json.dumps({**line, **reply}) + "\n")
     return path
 
 
@@ -59,7 +61,7 @@ async def archive(served: Served, tmp_path: Path) -> Served:
     for sid, n, day, prefix in ((BIG, 3000, 49, "b"), (SMALL, 30, 42, "s")):
         start = START - timedelta(days=day)
         session = SessionConfig(spec(id=sid, title=sid, start=start, duration_minutes=120))
-        path = recorded(tmp_path / f"{sid}.jsonl", n, day, prefix)
+        path = recorded_chat(tmp_path / f"{sid}.jsonl", n, day=day, prefix=prefix)
         import_files(served.store, [path], config=Config(Path("(test)"), sessions=(session,)))
     served.store.redact("participant", "p3", by="host")
     return served
@@ -175,8 +177,8 @@ async def test_the_live_room_answers_while_readers_hammer_the_api(
     loops = [asyncio.create_task(hammer(r, p)) for r, p in zip(readers, heavy, strict=True)]
     try:
         for i in range(4):  # the room takes 5 posts or joins in 5 s from one browser
-            served = sum(done.values())
-            await until(lambda: sum(done.values()) >= served + 4, "readers get answers", timeout=30)
+            target = sum(done.values()) + 4
+            await until(lambda: sum(done.values()) >= target, "readers get answers", timeout=30)  # noqa: B023
             await jane.send_json({"type": "post", "text": f"hello {i}", "ref": f"r{i}"})
             echo = (await receive(jane, "message"))["message"]
             assert echo["text"] == f"hello {i}"
