@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from chatbot.core.model import Attachment, Author, Reaction
+from chatbot.core.model import Attachment, Author, Embed, Reaction
 from chatbot.importers._common import (
     Collector,
     as_int,
@@ -27,6 +28,7 @@ from chatbot.importers._common import (
     shown,
     unique,
 )
+from chatbot.importers.media import local_file
 
 KEEP = frozenset({"Default", "Reply", "ChatInputCommand", "ContextMenuCommand", "ApplicationCommand"})
 SYSTEM = frozenset(
@@ -188,7 +190,8 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
         return
     content = str(m.get("content") or "")
     reference = _dict(m.get("reference"))
-    attachments = _attachments(m.get("attachments")) + _stickers(m.get("stickers")) + _embeds(m.get("embeds"))
+    attachments = _local(_attachments(m.get("attachments")) + _stickers(m.get("stickers")), c)
+    embeds = _embeds(m.get("embeds"))
     edited = optional_time(c, m.get("timestampEdited"), at, f"message {mid}: timestampEdited")
     c.add(
         at,
@@ -206,8 +209,15 @@ def _message(at: int, m: object, cname: str, url_base: str, c: Collector) -> Non
             for u in m.get("mentions") or []
             if isinstance(u, dict)
         ),
-        links=unique([*links_in(content), *(a.url for a in attachments if a.url.startswith(_HTTP))]),
+        links=unique(
+            [
+                *links_in(content),
+                *(a.url for a in attachments if a.url.startswith(_HTTP)),
+                *(e.url for e in embeds if e.url),
+            ]
+        ),
         attachments=attachments,
+        embeds=embeds,
         reactions=_reactions(m.get("reactions")),
         edited_at=edited,
     )
@@ -228,12 +238,30 @@ def _format(sticker: dict[str, Any]) -> str:
     return str(sticker.get("format") or "png").lower()
 
 
-def _embeds(items: object) -> tuple[Attachment, ...]:
-    """``embeds[]`` with a link (a page's preview): its title and address (content type ``embed``)."""
+def _embeds(items: object) -> tuple[Embed, ...]:
+    """``embeds[]``: each page preview or card with its address (http(s) only), title and description."""
+    out = []
+    for x in items if isinstance(items, list) else []:
+        if not isinstance(x, dict):
+            continue
+        url = str(x.get("url") or "")
+        made = Embed(
+            url if url.startswith(_HTTP) else "",
+            str(x.get("title") or "").strip(),
+            str(x.get("description") or "").strip(),
+        )
+        if made.url or made.title or made.description:
+            out.append(made)
+    return tuple(out)
+
+
+def _local(files: tuple[Attachment, ...], c: Collector) -> tuple[Attachment, ...]:
+    """Each file with the export's own copy of it, where the export kept one beside itself."""
     return tuple(
-        attachment(x.get("url"), str(x.get("title") or "").strip() or x.get("url"), None, "embed")
-        for x in (items if isinstance(items, list) else [])
-        if isinstance(x, dict) and str(x.get("url") or "").startswith(_HTTP)
+        replace(a, local=found)
+        if a.url and not a.url.startswith(_HTTP) and (found := local_file(c.path, a.url))
+        else a
+        for a in files
     )
 
 

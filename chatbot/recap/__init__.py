@@ -275,14 +275,17 @@ def _csp_hash(source: str) -> str:
     return "'sha256-" + base64.b64encode(hashlib.sha256(source.encode()).digest()).decode() + "'"
 
 
-def page_assets(script_name: str, *, script_src: str = "", form_action: str = "'none'") -> PageAssets:
-    """Inline CSS and JS for a page, and a Content-Security-Policy that allows only those."""
+def page_assets(
+    script_name: str, *, script_src: str = "", form_action: str = "'none'", img_src: str = "data:"
+) -> PageAssets:
+    """Inline CSS and JS for a page, and a Content-Security-Policy that allows only those (and
+    images from ``img_src``: a recap's pages show the images copied beside them, ``'self'``)."""
     env = environment()
     style = env.get_template("recap.css").render()
     script = env.get_template(script_name).render()
     csp = (
         f"default-src 'none'; style-src {_csp_hash(style)}; script-src {_csp_hash(script)}{script_src}; "
-        f"img-src data:; base-uri 'none'; form-action {form_action}"
+        f"img-src {img_src}; base-uri 'none'; form-action {form_action}"
     )
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 

@@ -16,7 +16,7 @@ from html import escape
 from markupsafe import Markup
 
 from chatbot.recap import LINK_REL, REMOVED_TEXT, linkify
-from chatbot.recap.viewtypes import MessageView
+from chatbot.recap.viewtypes import AttachmentView, EmbedView, MessageView
 
 #: Kinds of message with a badge saying so.
 BADGED = frozenset({"prompt", "question", "repost", "command", "bot"})
@@ -46,11 +46,11 @@ def _time(m: MessageView, title: str = "") -> str:
     """The time, linking to the message in the transcript (``title``: what the link says)."""
     if title:
         return (
-            f'<a class="time" href="#{escape(m["anchor"])}" title="{title}"><time '
+            f'<a class="time" href="{escape(m["href"])}" title="{title}"><time '
             f'datetime="{escape(m["iso"])}">{escape(m["clock"])}</time></a>'
         )
     return (
-        f'<a class="time" href="#{escape(m["anchor"])}"><time datetime="{escape(m["iso"])}" '
+        f'<a class="time" href="{escape(m["href"])}"><time datetime="{escape(m["iso"])}" '
         f'title="{escape(m["full"])}">{escape(m["clock"])}</time></a>'
     )
 
@@ -68,16 +68,11 @@ def _extras(m: MessageView) -> str:
         )
         out += f'<ul class="links" aria-label="Links">{items}</ul>'
     if m["attachments"]:
-        items = ""
-        for a in m["attachments"]:
-            name = escape(a["filename"])
-            size = escape(a["size"])
-            label = f"<bdi>{name}</bdi>" + (f' <span class="muted">({size})</span>' if size else "")
-            mark = f'<span class="file-kind">{escape(a["mark"])}</span> '
-            if a["url"]:
-                label = f'<a href="{escape(a["url"])}" rel="{LINK_REL}">{label}</a>'
-            items += f"<li>{mark}{label}</li>"
+        items = "".join(_attachment(a) for a in m["attachments"])
         out += f'<ul class="attachments" aria-label="Attachments">{items}</ul>'
+    if m["embeds"]:
+        items = "".join(_embed(e) for e in m["embeds"])
+        out += f'<ul class="embeds" aria-label="Embedded links">{items}</ul>'
     if m["reactions"]:
         chips = "".join(
             f'<li><span class="emoji">{escape(emoji)}</span> <span class="count">{count}</span></li>'
@@ -87,13 +82,49 @@ def _extras(m: MessageView) -> str:
     return out
 
 
+#: What an image the page cannot show says instead.
+UNSEEN = {
+    "on the web": "image not downloaded with the export",
+    "missing": "image not shown: the export's copy is missing or is not an image",
+}
+
+
+def _attachment(a: AttachmentView) -> str:
+    """A file: its kind, name and size, linked where it is on the web; an image the recap holds a
+    copy of is shown, linking to the copy."""
+    name = escape(a["filename"])
+    size = escape(a["size"])
+    label = f"<bdi>{name}</bdi>" + (f' <span class="muted">({size})</span>' if size else "")
+    mark = f'<span class="file-kind">{escape(a["mark"])}</span> '
+    if a["src"]:
+        src = escape(a["src"])
+        shown = (
+            f'<a class="thumb" href="{src}"><img src="{src}" width="{int(a["width"])}" '
+            f'height="{int(a["height"])}" alt="{name}" loading="lazy" decoding="async"></a>'
+        )
+        return f'<li class="has-image">{shown}{mark}{label}</li>'
+    if a["url"]:
+        label = f'<a href="{escape(a["url"])}" rel="{LINK_REL}">{label}</a>'
+    note = f'<span class="file-note">{UNSEEN[a["unseen"]]}</span>' if a["unseen"] else ""
+    return f"<li>{mark}{label}{note}</li>"
+
+
+def _embed(e: EmbedView) -> str:
+    """A page or card the message embedded: its title (linked to its address) and description."""
+    title = f"<bdi>{escape(e['title'])}</bdi>"
+    if e["url"]:
+        title = f'<a href="{escape(e["url"])}" rel="{LINK_REL}">{title}</a>'
+    said = f'<p class="embed-text" dir="auto">{linkify(e["description"])}</p>' if e["description"] else ""
+    return f'<li class="embed"><p class="embed-title">{title}</p>{said}</li>'
+
+
 def _reply(m: MessageView) -> str:
     """Where a reply points: the message it answers (quoted), or a note that it is not here."""
     if m["reply_to"]:
         who = escape(m["reply_author"] or "an earlier message")
         said = escape(m["reply_quote"])
         quote = f' <q class="reply-quote" dir="auto">{said}</q>' if said else ""
-        return f'<a href="#{escape(m["reply_to"])}">↩ in reply to <bdi>{who}</bdi></a>{quote}'
+        return f'<a href="{escape(m["reply_href"])}">↩ in reply to <bdi>{who}</bdi></a>{quote}'
     if m["reply_outside"]:
         return '<span class="muted">↩ in reply to a message outside this recap</span>'
     return ""

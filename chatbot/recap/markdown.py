@@ -27,7 +27,7 @@ from chatbot.recap import (
 )
 from chatbot.recap.source import Recap
 from chatbot.recap.types import Export, ExportItem, ExportMessage, ExportSession, ExportStats
-from chatbot.recap.view import attachment_view, extra_links, quote_of
+from chatbot.recap.view import attachment_view, embed_view, extra_links, quote_of
 
 _INLINE = re.compile(r"[\\`*\[\]<~]|(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])|&(?=#?[0-9A-Za-z]+;)")
 _LINE_START = re.compile(r"^([ \t]*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
@@ -239,7 +239,7 @@ def _transcript(recap: Recap, tz: tzinfo, zone: str, ids: set[str], wanted: set[
 
 
 def _extras(m: ExportMessage, quotes: dict[str, str], ids: set[str]) -> list[str]:
-    """A message's reply, attachments and reactions, as lines under it."""
+    """A message's reply, attachments, embeds and reactions, as lines under it."""
     out = [f"  link: <{url}>" for url in extra_links(m, clean_text(m.get("text")))]
     if (to := m.get("reply_to")) is not None:
         said = quotes.get(str(to))
@@ -255,6 +255,15 @@ def _extras(m: ExportMessage, quotes: dict[str, str], ids: set[str]) -> list[str
         what = view["mark"]
         name = md_inline(view["filename"])
         out.append(f"  {what}: " + (f"[{name}]({view['url']})" if view["url"] else name) + size)
+    for e in m.get("embeds") or ():
+        shown = embed_view(e)
+        title = md_inline(shown["title"])
+        said = md_inline(" ".join(shown["description"].split()))
+        out.append(
+            "  embed: "
+            + (f"[{title}]({shown['url']})" if shown["url"] else title)
+            + (f": {said}" if said else "")
+        )
     if m.get("reactions"):
         counts = (f"{md_inline(r.get('emoji'))} {int(r.get('count') or 0)}" for r in m.get("reactions") or ())
         out.append("  reactions: " + ", ".join(counts))

@@ -129,6 +129,14 @@ class ExportAttachment(TypedDict):
     content_type: NotRequired[str]
 
 
+class ExportEmbed(TypedDict):
+    """A page or card the message embedded (a link preview, a bot's card)."""
+
+    url: str  # an http(s) address ("" when it has none)
+    title: str
+    description: str
+
+
 class ExportReaction(TypedDict):
     emoji: str  # a custom emoji as ``:name:``
     count: int
@@ -148,6 +156,7 @@ class ExportMessage(TypedDict):
     reply_to: NotRequired[str | None]
     links: NotRequired[list[str]]  # the links it carried (expanded; a file's Link(s) column)
     attachments: NotRequired[list[ExportAttachment]]
+    embeds: NotRequired[list[ExportEmbed]]  # only when it embedded any
     reactions: NotRequired[list[ExportReaction]]
     edited_at: NotRequired[str | None]
     corrected: NotRequired[bool]  # a host changed which prompts it answers

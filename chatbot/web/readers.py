@@ -11,6 +11,7 @@ from aiohttp import web
 from markupsafe import Markup, escape
 
 from chatbot.recap import html_id
+from chatbot.recap.pages import message_page
 from chatbot.store import Store
 from chatbot.web.context import CTX, WebContext, render
 from chatbot.web.params import BadParameter, whole_number
@@ -199,8 +200,9 @@ def search_hits(
         if session is None:
             continue
         recap = recap_href(transcripts, session["slug"])
-        if recap is not None:
-            href = f"{recap}#{html_id(r['id'], 'm-')}"
+        if recap is not None:  # the page of a long channel record the message is on
+            where = message_page(transcripts, session["slug"], r["ts"], r["uid"])
+            href = f"/recaps/{where}#{html_id(r['id'], 'm-')}"
         elif r["session_id"] in live:
             href = f"/live/{r['session_id']}"
         else:

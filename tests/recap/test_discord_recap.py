@@ -62,7 +62,9 @@ def test_attachments_reactions_edits_and_replies_are_shown(shared_data: Path, tm
     assert "(edited 14:23)" in page
     assert '<span class="file-kind">sticker</span> <bdi>pepecute</bdi>' in page
     wiki = '<a href="https://github.com/Tyrrrz/DiscordChatExporter/wiki" rel="nofollow ugc noopener">'
-    assert f'<span class="file-kind">link</span> {wiki}<bdi>Home · Tyrrrz/DiscordChatExporter' in page
+    said = '<p class="embed-text" dir="auto">Exports Discord chat logs to a file. Contribute to Tyrrrz/'
+    title = f'<p class="embed-title">{wiki}<bdi>Home · Tyrrrz/DiscordChatExporter Wiki</bdi></a></p>'
+    assert title + said in page
     assert '<q class="reply-quote" dir="auto">' in page
     md = render_markdown(export)
     assert "  image: dce-export-more.png (42.9 kB)" in md
@@ -112,21 +114,3 @@ def test_the_import_and_the_index_say_what_stays_outside_every_recap(
     assert main(["--db", "a.db", "recap", "--format", "html"]) == 0
     index = (tmp_path / "transcripts" / "index.html").read_text(encoding="utf-8")
     assert f'<p class="outside-note">{outside}</p>' in index
-
-
-def test_a_long_channel_record_is_paged(shared_data: Path, tmp_path: Path) -> None:
-    """2,500 messages: pages of 1,000 (the first open), every message in one of them, in order."""
-    from chatbot.recap import view
-
-    _, export = _general(shared_data, tmp_path)
-    first = export["messages"][0]
-    export["messages"] = [{**first, "id": f"x{n}"} for n in range(2500)]
-    page = render_session(export)
-    assert page.count('<details class="transcript-page"') == 3
-    assert '<details class="transcript-page" open><summary>Messages 1–1000 of 2500</summary>' in page
-    assert "<summary>Messages 1001–2000 of 2500</summary>" in page
-    assert "<summary>Messages 2001–2500 of 2500</summary>" in page
-    assert page.count('<li id="m-x') == 2500 and page.index('id="m-x999"') < page.index("1001–2000")
-    assert view.PAGE_SIZE == 1000
-    export["session"]["kind"] = "chat"  # a hosted chat's transcript stays one list
-    assert '<details class="transcript-page"' not in render_session(export)

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import jsonschema
 import pytest
 
-from chatbot.core.model import Attachment, Author, Kind, QuestionStatus, Reaction
+from chatbot.core.model import Attachment, Author, Embed, Kind, QuestionStatus, Reaction
 from chatbot.importing import import_files
 from chatbot.recap import types as export_types
 from chatbot.recap.export import build_export
@@ -125,8 +125,9 @@ def test_every_optional_key_a_store_can_give_is_declared(tmp_path: Path) -> None
     on air and the spend of hosting it on X."""
     shot = Attachment("plan.png", "https://example.org/plan.png", 4821, "image/png")
     bot = Author("b0t", "@b0t", "Some Bot", is_bot=True)
+    card = Embed("https://example.org/plan", "The plan", "What we will do, and when")
     extra = [
-        msg(7, "cat", "A1: our plan", attachments=(shot,), reply_to="2"),
+        msg(7, "cat", "A1: our plan", attachments=(shot,), reply_to="2", embeds=(card,)),
         msg(8, "b0t", "Reminder: Q1 is open", author=bot),
         msg(9, "dan", "Is there a recording? #ask"),
     ]

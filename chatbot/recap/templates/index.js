@@ -64,7 +64,8 @@
     for (const r of hits.slice(0, LIMIT)) {
       const item = document.createElement("li");
       const link = document.createElement("a");
-      link.href = encodeURIComponent(r.slug) + ".html#" + encodeURIComponent(r.anchor);
+      const page = r.page > 1 ? "/page-" + r.page : ""; /* a long channel record's later page */
+      link.href = encodeURIComponent(r.slug) + page + ".html#" + encodeURIComponent(r.anchor);
       link.textContent = (r.name ? r.name + " " : "") + r.author;
       const meta = document.createElement("span");
       meta.className = "result-meta";
