@@ -3,16 +3,18 @@ live state, so privacy (redactions, opt-outs) is applied in one place and the AP
 with the recap pages.
 
 Nothing here reads the archive on the event loop: a page of messages is a range of the archive's
-index read on a reader thread (``chatbot.recap.paging``), a whole export is built there once per
+index read on a reader thread (``chatbot.web.transcript``), a whole export is built there once per
 change of its session and kept (``chatbot.web.exports``). The app's middleware
 (``chatbot.web.throttle``) rate-limits every route per address.
 """
 
 from __future__ import annotations
 
+import json
+
 from aiohttp import web
 
-from chatbot.store import MessageNotFound, NotFound, SessionNotFound
+from chatbot.store import MessageNotFound, NotFound, SessionNotFound, Store
 from chatbot.web.context import CTX
 from chatbot.web.exports import CachedExport
 from chatbot.web.liveview import public_state
@@ -74,11 +76,17 @@ async def messages(request: web.Request) -> web.StreamResponse:
     if after is not None and len(after) > 200:
         return _error(400, "after: no such message in this session")
     try:
-        page = await ctx.reads.run(lambda store: transcript_page(store, ref, after=after, limit=limit))
+        body = await ctx.reads.run(lambda store: _page_json(store, ref, after, limit))
     except SessionNotFound:
         return _no_session(request)
     except MessageNotFound:
         return _error(400, f"after: no message {after!r} in this session")
-    return web.json_response(
+    return _json(body)
+
+
+def _page_json(store: Store, ref: str, after: str | None, limit: int) -> bytes:
+    """The page as the API sends it (a reader thread's work, the JSON encoding too)."""
+    page = transcript_page(store, ref, after=after, limit=limit)
+    return json.dumps(
         {"session": page.session, "messages": page.messages, "next": page.next, "more": page.more}
-    )
+    ).encode()
