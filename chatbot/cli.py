@@ -7,10 +7,14 @@ failure at run time. Nothing already stored is lost on either.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import logging
+import sqlite3
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +27,51 @@ log = logging.getLogger("chatbot")
 
 class UsageError(Exception):
     """Bad usage or input: exit code 2."""
+
+
+class RecapNotWritten(Exception):
+    """``run`` hosted a chat and stored it, but could not write its recap: exit code 1."""
+
+
+class ArchiveError(StoreError):
+    """The archive cannot be used as this command needs (read-only, locked, corrupt, no folder):
+    one line naming the file and the problem; nothing in it was changed. Exit code 1."""
+
+
+def archive_problem(path: str | Path, e: sqlite3.Error) -> str:
+    """What SQLite's ``e`` means for the archive at ``path``, and what to do, in one line."""
+    text = str(e)
+    low = text.lower()
+    if "readonly" in low or "read-only" in low:
+        what = (
+            "is read-only; nothing was changed (make the file and its folder writable, or pass another --db)"
+        )
+    elif "locked" in low or "busy" in low:
+        what = "is locked by another process; nothing was changed (try again when it has finished)"
+    elif "not a database" in low or "malformed" in low or "corrupt" in low:
+        what = "is corrupt or not an SQLite database; nothing was changed (restore it, or pass another --db)"
+    elif "unable to open" in low:
+        what = "cannot be opened (does its folder exist, and may it be written?)"
+    elif "disk" in low and "full" in low:
+        what = "cannot be written: the disk is full; nothing was changed"
+    else:
+        what = "cannot be used; nothing was changed"
+    return f"{path}: the archive {what} [{text}]"
+
+
+@contextlib.contextmanager
+def archive_errors(path: str | Path) -> Iterator[None]:
+    """SQLite's errors while using the archive at ``path`` as one ArchiveError line."""
+    try:
+        yield
+    except ArchiveError:
+        raise
+    except StoreError as e:
+        if isinstance(e.__cause__, sqlite3.Error):
+            raise ArchiveError(archive_problem(path, e.__cause__)) from None
+        raise
+    except sqlite3.Error as e:
+        raise ArchiveError(archive_problem(path, e)) from None
 
 
 def _zone(name: str | None) -> ZoneInfo | None:
@@ -40,9 +89,35 @@ def _config(path: str | None) -> Config | None:
     return load_config(path) if path else None
 
 
-def _store(db: str | None, config: Config | None) -> Store:
-    """The archive: ``--db`` (the command's, else the global one), else the config's, else ./chatbot.db."""
-    return Store(db or (config.db if config else "chatbot.db"))
+def _store(db: str | None, config: Config | None, *, write: bool = True) -> Store:
+    """The archive: ``--db`` (the command's, else the global one), else the config's, else
+    ./chatbot.db. ``write``: checked writable now (not read-only, not locked by another process),
+    before the command does any work; ArchiveError otherwise."""
+    path = db or (config.db if config else "chatbot.db")
+    with archive_errors(path):
+        store = Store(path)
+    if write:
+        try:
+            writable(store.path)
+        except ArchiveError:
+            store.close()
+            raise
+    return store
+
+
+def writable(path: str | Path) -> None:
+    """ArchiveError unless the archive at ``path`` can be written now. Changes nothing: a write
+    transaction is begun and rolled back (SQLite refuses it on a read-only or locked file)."""
+    if str(path) == ":memory:":
+        return
+    with archive_errors(path):
+        conn = sqlite3.connect(path, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("DELETE FROM sessions WHERE 0")  # a write: refused when read-only
+            conn.execute("ROLLBACK")
+        finally:
+            conn.close()
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -57,14 +132,15 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     store = _store(args.db, config)
     try:
-        report = import_files(
-            store,
-            paths,
-            config=config,
-            tz=_zone(args.timezone),
-            warn=lambda w: print(f"warning: {w}", file=sys.stderr),
-        )
-        outside = outside_recaps(store) if report.unassigned else ""
+        with archive_errors(store.path):
+            report = import_files(
+                store,
+                paths,
+                config=config,
+                tz=_zone(args.timezone),
+                warn=lambda w: print(f"warning: {w}", file=sys.stderr),
+            )
+            outside = outside_recaps(store) if report.unassigned else ""
     finally:
         store.close()
     for path, fmt, read, new in report.files:
@@ -88,50 +164,55 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_recap(args: argparse.Namespace) -> int:
-    from chatbot.recap.publish import publish
-
     formats = tuple(f.strip() for f in args.format.split(",") if f.strip())
     bad = [f for f in formats if f not in ("html", "json", "md")]
     if bad or not formats:
         raise UsageError(f"--format: unknown format {bad[0] if bad else args.format!r} (use html, json, md)")
-    store = _store(args.db, None)
+    store = _store(args.db, None, write=False)  # a recap only reads the archive
     try:
-        known = {r["id"]: r for r in store.sessions()}
-        known.update({r["slug"]: r for r in store.sessions()})
-        for s in args.sessions:
-            if s not in known:
-                raise UsageError(
-                    f"no session {s!r} in {store.path} (known: {', '.join(sorted(known)[:6]) or 'none'})"
-                )
-        ids = [known[s]["id"] for s in args.sessions] or [r["id"] for r in store.sessions()]
-        if not ids:
-            raise UsageError(
-                f"no sessions in {store.path}: import a chat first (python run_bot.py import FILE)"
-            )
-        report = publish(
-            store,
-            Path(args.out),
-            ids,
-            formats=formats,
-            force=args.force,
-            progress=sys.stderr.isatty() or args.progress,
-        )
+        with archive_errors(store.path):
+            report = _publish(store, args, formats)
     finally:
         store.close()
     print(report)
     return 0
 
 
+def _publish(store: Store, args: argparse.Namespace, formats: tuple[str, ...]) -> object:
+    """Render the sessions ``args`` names (every one when none); what was written."""
+    from chatbot.recap.publish import publish
+
+    known = {r["id"]: r for r in store.sessions()}
+    known.update({r["slug"]: r for r in store.sessions()})
+    for s in args.sessions:
+        if s not in known:
+            raise UsageError(
+                f"no session {s!r} in {store.path} (known: {', '.join(sorted(known)[:6]) or 'none'})"
+            )
+    ids = [known[s]["id"] for s in args.sessions] or [r["id"] for r in store.sessions()]
+    if not ids:
+        raise UsageError(f"no sessions in {store.path}: import a chat first (python run_bot.py import FILE)")
+    return publish(
+        store,
+        Path(args.out),
+        ids,
+        formats=formats,
+        force=args.force,
+        progress=sys.stderr.isatty() or args.progress,
+    )
+
+
 def cmd_redact(args: argparse.Namespace) -> int:
     store = _store(args.db, None)
     try:
-        if args.what == "message":
-            uid = store.message_uid(args.target)
-            if uid is None:
-                raise UsageError(f"no message {args.target!r} in {store.path}")
-            store.redact("message", uid, by=args.by, reason=args.reason or "")
-        else:
-            store.redact("participant", args.target, by=args.by, reason=args.reason or "")
+        with archive_errors(store.path):
+            if args.what == "message":
+                uid = store.message_uid(args.target)
+                if uid is None:
+                    raise UsageError(f"no message {args.target!r} in {store.path}")
+                store.redact("message", uid, by=args.by, reason=args.reason or "")
+            else:
+                store.redact("participant", args.target, by=args.by, reason=args.reason or "")
     finally:
         store.close()
     print(f"{args.what} {args.target} hidden from recaps, exports and search; run `recap` to re-render")
@@ -146,7 +227,86 @@ def cmd_run(args: argparse.Namespace) -> int:
     config = load_config(args.config)
     if args.db:  # the global --db overrides the config's archive
         config = dataclasses.replace(config, db=Path(args.db))
-    return asyncio.run(run_config(config))
+    _before_run(config, late=args.late)
+    with archive_errors(config.db):
+        code = asyncio.run(run_config(config))
+        unrendered = _without_recap(config)
+    if unrendered:
+        raise RecapNotWritten(
+            f"{', '.join(unrendered)}: the chat ended and is stored in {config.db}, but its recap could "
+            f"not be written to {config.transcripts}/ (see the log); once it can, run: python run_bot.py "
+            f"--db {config.db} recap {' '.join(unrendered)} --out {config.transcripts}"
+        )
+    return code
+
+
+#: How late ``run`` may start a session that was never hosted before without ``--late``.
+LATE = timedelta(minutes=5)
+
+
+def _before_run(config: Config, *, late: bool) -> None:
+    """What ``run`` checks before anything starts: recaps can be written, the archive is usable
+    and writable (when it exists already), and no session is past its start (it would be hosted
+    late, or not at all) unless ``late``."""
+    _recaps_writable(config)
+    fresh = {sc.spec.id for sc in config.sessions}
+    there = str(config.db) != ":memory:" and Path(config.db).exists()
+    if there:
+        store = _store(str(config.db), None)
+        try:
+            with archive_errors(config.db):
+                fresh = {sid for sid in fresh if not store.has_session(sid)}
+        finally:
+            store.close()
+    now = datetime.now(UTC)
+    for i, sc in enumerate(config.sessions):
+        spec = sc.spec
+        if spec.id not in fresh or spec.start > now - LATE:
+            continue
+        zone = ZoneInfo(spec.timezone)
+        start = f"{spec.start.astimezone(zone):%Y-%m-%d %H:%M %Z}"
+        end = spec.start + timedelta(minutes=spec.duration_minutes)
+        if end <= now:
+            raise ConfigError(
+                f"{config.path}: session[{i}].start: {start} is past and the chat ended at "
+                f"{end.astimezone(zone):%H:%M}; give a future start (archive a recorded chat with `import`)"
+            )
+        if not late:
+            ago = int((now - spec.start) / timedelta(minutes=1))
+            raise ConfigError(
+                f"{config.path}: session[{i}].start: {start} was {ago} minutes ago; give a future start, "
+                "or pass --late to host the rest of it now"
+            )
+
+
+def _recaps_writable(config: Config) -> None:
+    """ConfigError unless recaps can be written into ``config.transcripts`` (made if missing)."""
+    out = config.transcripts
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as e:
+        raise ConfigError(
+            f"{config.path}: bot.transcripts: recaps cannot be written to {out}/ ({e.strerror or e})"
+        ) from None
+
+
+def _without_recap(config: Config) -> list[str]:
+    """The sessions of ``config`` that ended without their recap written."""
+    store = Store(config.db)
+    try:
+        missing = []
+        for sc in config.sessions:
+            sid = sc.spec.id
+            if not store.has_session(sid) or store.session_row(sid)["status"] != "ended":
+                continue
+            state = store.runner_state(sid)
+            if state is not None and not state["recap_at"]:
+                missing.append(sid)
+        return missing
+    finally:
+        store.close()
 
 
 def cmd_replay(args: argparse.Namespace) -> int:
@@ -160,13 +320,19 @@ def cmd_replay(args: argparse.Namespace) -> int:
     if args.speed < 0:
         raise UsageError(f"--speed: must be 0 (as fast as possible) or more, not {args.speed}")
     db = args.db or ":memory:"
-    return asyncio.run(replay(path, config=_config(args.config), speed=args.speed, db=db))
+    config = _config(args.config)
+    if db != ":memory:":
+        _store(db, None).close()  # usable and writable before the rehearsal starts
+    with archive_errors(db):
+        return asyncio.run(replay(path, config=config, speed=args.speed, db=db))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from chatbot.web.serve import run_serve
 
-    return run_serve(Path(args.db or "chatbot.db"), args.host, args.port, Path(args.out))
+    db = Path(args.db or "chatbot.db")
+    with archive_errors(db):
+        return run_serve(db, args.host, args.port, Path(args.out))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -207,6 +373,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="host the chat(s) a config describes")
     run.add_argument("config", metavar="CONFIG.toml")
+    run.add_argument(
+        "--late", action="store_true", help="host a session whose start has passed (what is left of it)"
+    )
     run.set_defaults(func=cmd_run)
 
     rp = sub.add_parser("replay", help="feed a recorded chat through the live runner (a rehearsal)")
@@ -256,6 +425,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     try:
         return int(args.func(args))
+    except (ArchiveError, RecapNotWritten) as e:  # the machine's state, not the command's: no usage hint
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except (UsageError, ConfigError, ImportFailed, StoreError) as e:
         print(f"error: {e}", file=sys.stderr)
         print("hint: python run_bot.py --help, or see README.md", file=sys.stderr)
