@@ -244,7 +244,11 @@ class SharedBot:
         self.guild_seen(client)
 
     def guild_seen(self, client: HostBot) -> None:
-        if client is self.client and all(client.get_guild(g) is not None for g in self.settings.guilds):
+        """Ready once every guild arrived whole: READY lists them as unavailable (no channels yet)
+        before each one's GUILD_CREATE, so a guild known but unavailable is not there yet."""
+        if client is self.client and all(
+            (g := client.get_guild(gid)) is not None and not g.unavailable for gid in self.settings.guilds
+        ):
             self._guilds.set()
 
     async def slash(self, interaction: discord.Interaction, name: str, args: tuple[str, ...]) -> None:
