@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, FileSystemBytecodeCache, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup, escape
 
 from chatbot.platforms.registry import REGISTRY
@@ -52,7 +52,15 @@ _ID_UNSAFE = re.compile(r"[^A-Za-z0-9-]")
 
 @functools.cache
 def environment() -> Environment:
-    """The one jinja environment for recap templates (autoescape on for .html and .xml)."""
+    """The one jinja environment for recap templates (autoescape on for .html and .xml).
+
+    Compiled templates are kept between runs in jinja's own cache folder (one per user, checked
+    to be theirs, an entry used only while its template's source is unchanged): compiling them
+    took a recap of a small chat longer than rendering it."""
+    try:
+        compiled: FileSystemBytecodeCache | None = FileSystemBytecodeCache()
+    except (OSError, RuntimeError):  # no private temporary folder: compile every time
+        compiled = None
     env = Environment(
         loader=PackageLoader("chatbot.recap", "templates"),
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=False),
@@ -60,6 +68,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=compiled,
     )
     env.filters["linkify"] = linkify
     env.filters["plural"] = plural
@@ -290,7 +299,7 @@ def page_assets(
     return {"style": Markup(style), "script": Markup(script), "csp": csp}
 
 
-def write_atomic(path: Path, content: str | bytes | Iterable[str], *, errors: str = "strict") -> Path:
+def write_atomic(path: Path, content: str | bytes | Iterable[str | bytes], *, errors: str = "strict") -> Path:
     """Write a file so readers see the old or the new content, never a torn one. ``content`` may
     come a piece at a time (a page of 100,000 messages is never one string); ``errors`` is how
     text that UTF-8 cannot carry is encoded (``backslashreplace`` for JSON)."""
@@ -298,7 +307,7 @@ def write_atomic(path: Path, content: str | bytes | Iterable[str], *, errors: st
 
 
 def stage(
-    path: Path, content: str | bytes | Iterable[str], *, errors: str = "strict", digest: Any = None
+    path: Path, content: str | bytes | Iterable[str | bytes], *, errors: str = "strict", digest: Any = None
 ) -> Path:
     """``write_atomic``'s first half: the content in a temporary file beside ``path`` (fsynced),
     ``digest`` (a ``hashlib`` object) updated with its bytes. ``put_in_place`` or unlink it after."""
@@ -310,7 +319,7 @@ def stage(
     elif isinstance(content, str):
         pieces = [content.encode("utf-8", errors)]
     else:
-        pieces = (piece.encode("utf-8", errors) for piece in content)
+        pieces = (p if isinstance(p, bytes) else p.encode("utf-8", errors) for p in content)
     try:
         with os.fdopen(fd, "wb", buffering=1 << 16) as handle:
             for data in pieces:

@@ -20,7 +20,8 @@ from zoneinfo import ZoneInfo
 from chatbot.core import meeting
 from chatbot.core.conventions import prompt_label
 from chatbot.core.engine import ACK
-from chatbot.recap.source import Recap
+from chatbot.recap.media import local_copies
+from chatbot.recap.source import Linked, Recap, link_places
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
@@ -135,6 +136,8 @@ class _Session:
             "reactions": [] if removed else _list(r["reactions"]),
             "edited_at": None if removed else _in_zone(r["edited_at"], tz),
         }
+        if not removed and r["embeds"] != "[]":
+            item["embeds"] = _list(r["embeds"])
         if r["uid"] in self.corrections:
             item["corrected"] = True
         if r["deleted_at"]:
@@ -145,6 +148,42 @@ class _Session:
     def messages(self) -> Iterator[ExportMessage]:
         """The transcript, read from the archive as it is consumed."""
         return (self.message(r) for r in self.store.iter_transcript_rows(self.sid) if self.in_transcript(r))
+
+    def placed(self, keys: list[str]) -> Iterator[tuple[ExportMessage, tuple[int, ...]]]:
+        """The transcript, each message with the places (in ``keys``, the prompts' keys) of the
+        prompts whose answers list it (``answers``), read from the archive as it is consumed."""
+        place: dict[str, tuple[int, ...]] = {}
+        for i, key in enumerate(keys):
+            place[key] = (*place.get(key, ()), i)
+        places: dict[tuple[str, ...], tuple[int, ...]] = {}  # stored answers lists repeat
+        for r in self.store.iter_transcript_rows(self.sid):
+            if not self.in_transcript(r):
+                continue
+            answered = self.keys(r)
+            if not answered or (r["kind"] or "chat") == "prompt":
+                yield self.message(r), ()
+                continue
+            stored = tuple(answered)
+            found = places.get(stored)
+            if found is None:
+                found = places[stored] = tuple(sorted({i for k in stored for i in place.get(k, ())}))
+            yield self.message(r), found
+
+    def linked(self, ids: list[str], wanted: set[str]) -> Linked:
+        """``Linked`` of the transcript (``ids``: its message ids in order), ``wanted`` read whole."""
+        places, anchors = link_places(ids, wanted)
+        cursor = self.store.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        rows = cursor.execute(
+            "select * from messages where session_id = ? and id in (select value from json_each(?)) "
+            "order by ts, uid",
+            [self.sid, json.dumps(sorted(places))],
+        )
+        found: dict[str, ExportMessage] = {}
+        for r in rows:
+            if r["id"] not in found and r["id"] in wanted and self.in_transcript(r):
+                found[r["id"]] = self.message(r)
+        return Linked(found, places, anchors)
 
     def answers(self, key: str) -> Iterator[ExportAnswer]:
         """The transcript's answers to the prompt ``key``, in time order."""
@@ -181,9 +220,14 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
     platforms: set[str] = set()
     first = last = None
     light = "uid, id, kind, flags, reply_to, ts, platform, deleted_at, deleted_by_author"
+    ids: list[str] = []  # the transcript's, in order, and the ones its messages reply to
+    replied: set[str] = set()
     for r in store.iter_transcript_rows(sid, light):
         if s.in_transcript(r):
             counted += 1
+            ids.append(r["id"])
+            if r["reply_to"] is not None:
+                replied.add(str(r["reply_to"]))
             kind = r["kind"] or "chat"
             reposts += kind == "repost"
             answered_messages += kind == "answer"
@@ -279,7 +323,21 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
     if usage:
         head["usage"] = usage
     keys = [p["key"] for p in prompts]
-    return Recap(head, counted, s.messages, lambda i: s.answers(keys[i]))
+    files = store.db.execute(  # the export's own copies of its files, for the page to show
+        "select id, attachments from messages where session_id = ? and attachments like '%\"local\": %'",
+        [sid],
+    )
+    named = {str(p["message_id"]) for p in prompts if p["message_id"] is not None}
+    named |= {str(q["message_id"]) for q in questions if q["message_id"] is not None}
+    return Recap(
+        head,
+        counted,
+        s.messages,
+        lambda i: s.answers(keys[i]),
+        local_copies(files),
+        s.linked(ids, replied | named),
+        lambda: s.placed(keys),
+    )
 
 
 def _kind(style: str, kind: str | None) -> SessionKind:

@@ -7,13 +7,12 @@ one small file instead of the whole archive's messages.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-
-from jinja2.utils import htmlsafe_json_dumps
 
 from chatbot.recap import (
     Anchors,
@@ -27,8 +26,10 @@ from chatbot.recap import (
     when_label,
     write_atomic,
 )
+from chatbot.recap.jsonout import encode_line
+from chatbot.recap.pages import page_count, page_of
 from chatbot.recap.source import Recap
-from chatbot.recap.types import Export, ExportStats
+from chatbot.recap.types import Export, ExportMessage, ExportSession, ExportStats
 from chatbot.recap.viewtypes import FeedEntry, FeedView, IndexEntry, IndexRow, SearchRecord
 
 FEED_LIMIT = 50
@@ -123,29 +124,66 @@ def search_records(export: Export) -> list[SearchRecord]:
 def recap_search_records(recap: Recap) -> Iterator[SearchRecord]:
     """``search_records`` of a ``Recap``, read as they are written."""
     session = recap.head["session"]
-    slug, tz = check_slug(session["slug"]), chat_zone(session)
-    anchor_of = Anchors()
-    days: dict[object, str] = {}
-    for m in recap.messages():
+    records = SearchRecords(session, page_count(session.get("kind"), recap.message_count) > 1)
+    for i, m in enumerate(recap.messages()):
+        record = records(m, i)
+        if record is not None:
+            yield record
+
+
+class SearchRecords:
+    """A recap's search records, made a message at a time in transcript order (``paged``: the
+    record is in pages, ``chatbot.recap.pages``)."""
+
+    def __init__(
+        self,
+        session: ExportSession,
+        paged: bool,
+        read_time: Callable[[object], datetime | None] | None = None,
+    ) -> None:
+        self.slug, self.tz, self.paged = check_slug(session["slug"]), chat_zone(session), paged
+        self.read_time = read_time or (lambda value: parse_ts(value, self.tz))  # a time in the chat's zone
+        self.anchor_of = Anchors()
+        self.days: dict[object, str] = {}
+
+    def __call__(self, m: ExportMessage, index: int) -> SearchRecord | None:
+        """The record of the ``index``-th message (from 0); None for one removed or without text."""
         mid = str(m.get("id"))
-        anchor = anchor_of(mid)
+        anchor = self.anchor_of(mid)
         if m.get("removed") or not m.get("text"):
-            continue
-        moment = parse_ts(m.get("ts"), tz)
+            return None
+        moment = self.read_time(m.get("ts"))
         when = ""
         if moment is not None:
-            day = days.get(moment.date()) or days.setdefault(moment.date(), f"{moment:%Y-%m-%d}")
+            day = self.days.get(moment.date()) or self.days.setdefault(moment.date(), f"{moment:%Y-%m-%d}")
             when = f"{day} {moment.hour:02d}:{moment.minute:02d} {moment.tzname() or ''}".strip()
-        yield {
-            "slug": slug,
+        return {
+            "slug": self.slug,
             "id": mid,
             "anchor": anchor,
+            "page": page_of(index) if self.paged else 1,
             "author": clean_text(m.get("author")),
             "name": clean_text(m.get("name")),
             "ts": moment.isoformat() if moment else "",
             "when": when,
             "text": clean_text(m.get("text")),
         }
+
+    def line(self, m: ExportMessage, index: int) -> bytes | None:
+        """The record as the search file has it (``search_line``)."""
+        record = self(m, index)
+        return None if record is None else search_line(record)
+
+
+def search_line(record: Mapping[str, object]) -> bytes:
+    """A search record as compact JSON safe inside a script (no ``<``, ``>``, ``&`` or ``'``)."""
+    return (
+        encode_line(record)
+        .replace(b"<", b"\\u003c")
+        .replace(b">", b"\\u003e")
+        .replace(b"&", b"\\u0026")
+        .replace(b"'", b"\\u0027")
+    )
 
 
 def search_shard(slug: str) -> str:
@@ -155,24 +193,20 @@ def search_shard(slug: str) -> str:
 
 def write_search_shard(records: Iterable[Mapping[str, object]], slug: str, out_dir: Path) -> Path:
     """Write one recap's messages (``search_records``) to ``search/<slug>.js``, a record at a time."""
+    lines = (b"," + search_line(r) if i else search_line(r) for i, r in enumerate(records))
+    return write_search_lines(lines, slug, out_dir)
 
-    def pieces() -> Iterator[str]:
-        yield f"/* Static search records of one recap (generated; do not edit). */\n{PART_PREFIX}["
-        for i, record in enumerate(records):
-            yield ("," if i else "") + htmlsafe_json_dumps(record, dumps=_compact)
-        yield "]);\n"
 
-    return write_atomic(Path(out_dir) / search_shard(slug), pieces())
+def write_search_lines(lines: Iterable[bytes], slug: str, out_dir: Path) -> Path:
+    """``write_search_shard`` of records already made into lines (``search_line``, joined by commas)."""
+    head = f"/* Static search records of one recap (generated; do not edit). */\n{PART_PREFIX}["
+    return write_atomic(Path(out_dir) / search_shard(slug), itertools.chain([head], lines, ["]);\n"]))
 
 
 def write_search_index(slugs: Iterable[str], out_dir: Path) -> Path:
     """Write ``search-index.js``: the files of the recaps' messages (loadable from file://)."""
     text = environment().get_template("search-index.js").render(files=[search_shard(s) for s in slugs])
     return write_atomic(Path(out_dir) / "search-index.js", text)
-
-
-def _compact(value: object, **kw: object) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _json_after(text: str, prefix: str) -> object:

@@ -23,27 +23,30 @@ from chatbot.recap import check_slug, environment, page_assets, put_in_place, st
 from chatbot.recap.feed import (
     SEARCH_DIR,
     index_entry,
-    recap_search_records,
     render_index,
     search_shard,
     split_search_index,
     write_feed,
     write_search_index,
-    write_search_shard,
+    write_search_lines,
 )
-from chatbot.recap.jsonout import json_bytes, recap_json_chunks
+from chatbot.recap.jsonout import json_bytes, recap_json_chunks, written_json
 from chatbot.recap.markdown import markdown_chunks
+from chatbot.recap.onepass import Written, page_markup, splice, sweep
+from chatbot.recap.pages import PAGE_MAP, page_count, page_file, page_map, pager
 from chatbot.recap.source import Recap
 from chatbot.recap.types import Export
 from chatbot.recap.view import (
     deleted_note,
     message_view,
+    page_context,
     page_view,
     prompt_sections,
     session_view,
+    transcript_mark,
     usage_line,
 )
-from chatbot.recap.viewtypes import ManifestRecord
+from chatbot.recap.viewtypes import ManifestRecord, PageAssets, SessionView
 
 __all__ = [
     "FORMATS",
@@ -61,6 +64,7 @@ __all__ = [
     "render_session",
     "session_view",
     "usage_line",
+    "write_pages",
     "write_session",
 ]
 
@@ -91,9 +95,66 @@ def render_session(
 def page_chunks(
     recap: Recap, *, exports: Sequence[str] = ("json", "md"), index_href: str | None = "index.html"
 ) -> Iterator[str]:
-    """``render_session`` of a ``Recap``, a piece at a time, as the transcript is read."""
-    page = page_view(recap, exports=exports, index_href=index_href)
-    return environment().get_template("session.html").generate(page=page, **page_assets("recap.js"))
+    """``render_session`` of a ``Recap``, a piece at a time, after one pass over its transcript (a
+    long channel record's first page: ``write_pages`` writes them all)."""
+    ctx = page_context(recap)
+    written = sweep(recap, ctx, html=True)
+    page = page_view(recap, ctx, written.page, exports=exports, index_href=index_href)
+    return page_markup([environment().get_template("session.html").render(page=page, **_assets())], written)
+
+
+def _assets() -> PageAssets:
+    """A recap page's CSS, JS and policy: its images are the copies beside it (``recap.media``)."""
+    return page_assets("recap.js", img_src="'self' data:")
+
+
+def write_pages(
+    recap: Recap,
+    out_dir: Path,
+    *,
+    exports: Sequence[str] = ("json", "md"),
+    index_href: str = "index.html",
+    swept: Written | None = None,
+) -> list[Path]:
+    """Write the session's page (``<slug>.html``), and a long channel record's further pages
+    (``<slug>/page-2.html``... and their map, ``chatbot.recap.pages``), each atomically; the
+    export's images are copied beside them. Pages a record no longer has are removed. ``swept``:
+    the pass over the transcript already made (``chatbot.recap.onepass``; made here without)."""
+    out = Path(out_dir)
+    written = swept or sweep(recap, page_context(recap, out), html=True)
+    page = page_view(recap, written.ctx, written.page, exports=exports, index_href=index_href)
+    slug, pager_view, env, assets = page["slug"], page["pager"], environment(), _assets()
+    # Rendered whole: without its answers and transcript (marked, copied in by ``splice``) a page is small.
+    first = splice([env.get_template("session.html").render(page=page, **assets)], written)
+    files = [write_atomic(out / f"{slug}.html", first, errors="backslashreplace")]
+    count = pager_view["count"] if pager_view else 1
+    for n in range(2, count + 1):
+        part: SessionView = {
+            **page,
+            "transcript": transcript_mark(n),
+            "pager": pager(slug, n, count, recap.message_count),
+            "up": "../",
+        }
+        chunks = splice([env.get_template("transcript-page.html").render(page=part, **assets)], written)
+        files.append(write_atomic(out / page_file(slug, n), chunks, errors="backslashreplace"))
+    if count > 1:
+        files.append(write_atomic(out / slug / PAGE_MAP, page_map(page["page_starts"])))
+    _drop_pages(out / slug, count)
+    if swept is None:
+        written.close()
+    return files
+
+
+def _drop_pages(folder: Path, count: int) -> None:
+    """Remove the pages past ``count`` (and the map, when one page is all there is)."""
+    if not folder.is_dir():
+        return
+    for path in folder.glob("page-*.html"):
+        number = path.name.removeprefix("page-").removesuffix(".html")
+        if not number.isdigit() or int(number) > count:
+            path.unlink(missing_ok=True)
+    if count == 1:
+        (folder / PAGE_MAP).unlink(missing_ok=True)
 
 
 def export_json(export: Export) -> bytes:
@@ -116,18 +177,29 @@ def write_session(
     if unknown:
         raise ValueError(f"unknown recap format(s) {', '.join(sorted(unknown))}; use {', '.join(FORMATS)}")
     recap = _recap(export)
-    slug = check_slug(recap.head["session"]["slug"])
+    out = Path(out_dir)
     siblings = [fmt for fmt in ("json", "md") if fmt in (formats if links is None else links)]
-    writers: dict[str, Callable[[], Iterable[str]]] = {
-        "html": lambda: page_chunks(recap, exports=siblings),
-        "json": lambda: _json_file(recap),
-        "md": lambda: markdown_chunks(recap),
-    }
-    return [
-        write_atomic(Path(out_dir) / f"{slug}.{fmt}", writers[fmt](), errors="backslashreplace")
-        for fmt in FORMATS
-        if fmt in formats
-    ]
+    written = sweep(recap, page_context(recap, out), html="html" in formats, json="json" in formats)
+    try:
+        return _write_files(recap, out, formats, siblings, written)
+    finally:
+        written.close()
+
+
+def _write_files(
+    recap: Recap, out: Path, formats: Sequence[str], siblings: Sequence[str], written: Written
+) -> list[Path]:
+    """``write_session``'s files, from the pass over the transcript (``written``)."""
+    slug = check_slug(recap.head["session"]["slug"])
+    files: list[Path] = []
+    if "html" in formats:
+        files += write_pages(recap, out, exports=siblings, swept=written)
+    if "json" in formats:
+        pieces = itertools.chain(written_json(recap, written), ["\n"])
+        files.append(write_atomic(out / f"{slug}.json", pieces, errors="backslashreplace"))
+    if "md" in formats:
+        files.append(write_atomic(out / f"{slug}.md", markdown_chunks(recap), errors="backslashreplace"))
+    return files
 
 
 def render_fingerprint() -> str:
@@ -147,11 +219,11 @@ def export_digest(export: Export | Recap, fingerprint: str, formats: Sequence[st
     piece at a time, so a big chat is hashed without being held."""
     digest = hashlib.sha256()
     for piece in _json_file(_recap(export)):
-        digest.update(piece.encode("utf-8", "backslashreplace"))
+        digest.update(piece if isinstance(piece, bytes) else piece.encode("utf-8", "backslashreplace"))
     return _digest_of(digest, fingerprint, formats)
 
 
-def _json_file(recap: Recap) -> Iterator[str]:
+def _json_file(recap: Recap) -> Iterator[str | bytes]:
     return itertools.chain(recap_json_chunks(recap), ["\n"])
 
 
@@ -232,24 +304,39 @@ def render_all(
         else:
             # Formats already on disk are kept up to date too, so a page never links to a stale export.
             kept = [fmt for fmt in FORMATS if fmt in formats or (out / f"{slug}.{fmt}").is_file()]
-            # The JSON is written (aside) while its digest is worked out: one pass for both.
-            hashed = hashlib.sha256()
-            staged = stage(out / f"{slug}.json", _json_file(recap), errors="backslashreplace", digest=hashed)
-            digest = _digest_of(hashed, fingerprint, kept)
-            fresh = slug in manifest and manifest[slug].get("sha256") == digest
             on_disk = [out / f"{slug}.{fmt}" for fmt in kept] + [out / search_shard(slug)]
-            if not force and fresh and all(p.is_file() for p in on_disk):
-                staged.unlink()
-                report.skipped.append(slug)
-            else:
-                if "json" in kept:
-                    report.files.append(put_in_place(staged, out / f"{slug}.json"))
-                else:
+            if "html" in kept:  # a long channel record's other pages
+                pages = page_count(export["session"].get("kind"), recap.message_count)
+                on_disk += [out / page_file(slug, n) for n in range(2, pages + 1)]
+            # One pass over the transcript makes every file; when they may all be as they are, the
+            # JSON alone first, its digest saying whether the rest needs making.
+            maybe_fresh = not force and slug in manifest and all(p.is_file() for p in on_disk)
+            ctx = page_context(recap, out)
+            making = not maybe_fresh
+            written = sweep(recap, ctx, json=True, html=making and "html" in kept, search=making)
+            try:
+                hashed = hashlib.sha256()
+                json_file = itertools.chain(written_json(recap, written), ["\n"])
+                staged = stage(out / f"{slug}.json", json_file, errors="backslashreplace", digest=hashed)
+                digest = _digest_of(hashed, fingerprint, kept)
+                if maybe_fresh and manifest[slug].get("sha256") == digest:
                     staged.unlink()
-                rest = [fmt for fmt in kept if fmt != "json"]
-                report.files.extend(write_session(recap, out, formats=rest, links=kept))
-                report.files.append(write_search_shard(recap_search_records(recap), slug, out))
-                report.written.append(slug)
+                    report.skipped.append(slug)
+                else:
+                    if maybe_fresh:  # changed after all: the page and the search need the pass too
+                        written.close()
+                        written = sweep(recap, ctx, html="html" in kept, search=True)
+                    if "json" in kept:
+                        report.files.append(put_in_place(staged, out / f"{slug}.json"))
+                    else:
+                        staged.unlink()
+                    rest = [fmt for fmt in kept if fmt != "json"]
+                    siblings = [fmt for fmt in ("json", "md") if fmt in kept]
+                    report.files.extend(_write_files(recap, out, rest, siblings, written))
+                    report.files.append(write_search_lines(written.search.read(), slug, out))
+                    report.written.append(slug)
+            finally:
+                written.close()
             manifest[slug] = {"sha256": digest, "formats": kept, "entry": index_entry(export)}
         if progress is not None:
             progress(done, total)

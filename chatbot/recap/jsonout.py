@@ -1,21 +1,43 @@
 """The JSON export's text: indented where it helps a reader, one line per item elsewhere.
 
-``json.dumps(indent=2)`` runs Python's own encoder, a dozen times slower than the C one, and
-spreads each message over twenty lines. Here the envelope is indented and every item of a list
-(a message, an answer, a participant) is one compact line written by the C encoder: the same
-JSON value, readable, and a diff shows which message changed.
+``json.dumps(indent=2)`` runs Python's own encoder and spreads each message over twenty lines.
+Here the envelope is indented and every item of a list (a message, an answer, a participant) is
+one compact line written by orjson (twenty times the standard library's C encoder; text it cannot
+carry, a lone surrogate, goes through the standard library's, kept as a JSON escape): the same JSON
+value, readable, and a diff shows which message changed.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+import orjson
 
 from chatbot.recap.source import Recap
 from chatbot.recap.types import ExportPrompt
 
-_encode = json.JSONEncoder(ensure_ascii=False).encode
+if TYPE_CHECKING:
+    from chatbot.recap.onepass import Written
+
+_slow = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def encode_line(value: object) -> bytes:
+    """``value`` as one compact line of JSON, UTF-8 (stray surrogates as JSON escapes)."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # a lone surrogate in user text (or a value orjson does not take)
+        return _slow(value).encode("utf-8", "backslashreplace")
+
+
+def _encode(value: object) -> str:
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return _slow(value)
 
 
 #: Inside a list, an object is spread over lines when it holds a list under one of these keys
@@ -65,7 +87,7 @@ def json_bytes(value: object) -> bytes:
     return json_text(value).encode("utf-8", "backslashreplace")
 
 
-def recap_json_chunks(recap: Recap) -> Iterator[str]:
+def recap_json_chunks(recap: Recap) -> Iterator[str | bytes]:
     """``json_text(recap.export())`` (without its last new line), the messages and answers read
     from the recap's streams as they are written."""
     yield "{"
@@ -74,29 +96,55 @@ def recap_json_chunks(recap: Recap) -> Iterator[str]:
         if key == "messages":
             yield from _stream(iter(recap.messages()), "  ")
         elif key == "prompts" and isinstance(value, list):
-            yield from _prompts(recap, value)
+            yield from _prompts(value, lambda n: _stream(iter(recap.answers(n)), "      "))
         else:
             yield from json_chunks(value, "  ")
     yield "\n}"
 
 
-def _prompts(recap: Recap, prompts: list[ExportPrompt]) -> Iterator[str]:
+def written_json(recap: Recap, written: Written) -> Iterator[str | bytes]:
+    """``recap_json_chunks`` of what one pass over the transcript set aside (``chatbot.recap.onepass``)."""
+    messages, answers = written.messages_json, written.answers_json
+
+    def listed(lines: Iterable[bytes], count: int, indent: str) -> Iterator[str | bytes]:
+        if not count:
+            yield "[]"
+            return
+        yield "["
+        yield from lines
+        yield f"\n{indent}]"
+
+    yield "{"
+    for i, (key, value) in enumerate(recap.head.items()):
+        yield f"{',' if i else ''}\n  {_encode(key)}: "
+        if key == "messages":
+            yield from listed(messages.read(), messages.counts.get(0, 0), "  ")
+        elif key == "prompts" and isinstance(value, list):
+            yield from _prompts(value, lambda n: listed(answers.read(n), answers.counts.get(n, 0), "      "))
+        else:
+            yield from json_chunks(value, "  ")
+    yield "\n}"
+
+
+def _prompts(
+    prompts: list[ExportPrompt], answers_of: Callable[[int], Iterator[str | bytes]]
+) -> Iterator[str | bytes]:
     if not prompts:
         yield "[]"
         return
     yield "["
     for i, prompt in enumerate(prompts):
         yield f"{',' if i else ''}\n    "
-        answers = iter(recap.answers(i))
-        first = next(answers, None)
-        if first is None:
+        answers = answers_of(i)
+        first = next(answers)
+        if first == "[]":
             yield _encode(prompt)
             continue
         yield "{"
         for k, (key, value) in enumerate(prompt.items()):
             yield f"{',' if k else ''}\n      {_encode(key)}: "
             if key == "answers":
-                yield from _stream(itertools.chain([first], answers), "      ")
+                yield from itertools.chain([first], answers)
             else:
                 yield _encode(value)
         yield "\n    }"

@@ -8,6 +8,7 @@ from datetime import datetime
 from pathlib import Path
 
 from chatbot.recap.export import recap_of
+from chatbot.recap.html import render_all
 from chatbot.recap.source import Recap
 from chatbot.store import Store
 
@@ -31,8 +32,6 @@ def publish(
     progress: bool = False,
 ) -> str:
     """Render the named sessions (and the index, search and feed over every recap)."""
-    from chatbot.recap.html import render_all
-
     wanted = [row["id"] for row in store.sessions() if row["id"] in set(session_ids)]
 
     def recaps() -> Iterator[Recap]:

@@ -1,16 +1,19 @@
 """The session page's view model: a pure function of the export (``session_view``, or
 ``page_view`` of a ``Recap``) giving what the page shows (a ``SessionView``).
 
-The transcript's views are made as the page is written (``page_view``), a prompt's answers one
-prompt at a time, so that a chat of 100,000 messages is rendered in the memory a few thousand take.
+The transcript's views are made in one pass over it (``chatbot.recap.onepass``), each rendered
+as it is made and its markup set aside, so that a chat of 100,000 messages is rendered in the memory
+a few thousand take: the view holds markers where the answers and the transcript go (``answers_mark``,
+``transcript_mark``), replaced by their markup as the page is written.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
+from pathlib import Path
 from typing import NamedTuple
 
 from markupsafe import Markup
@@ -18,7 +21,6 @@ from markupsafe import Markup
 from chatbot.recap import (
     PLATFORM_NAMES,
     STATUS_LABELS,
-    Anchors,
     avatar,
     charts,
     chat_zone,
@@ -34,12 +36,14 @@ from chatbot.recap import (
     utc_offset,
     when_label,
 )
-from chatbot.recap.fragments import answer_item
-from chatbot.recap.source import Recap
+from chatbot.recap.media import Gallery, Picture
+from chatbot.recap.pages import PAGE_SIZE, page_count, page_link, page_of, pager, root
+from chatbot.recap.source import Linked, Recap
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
     ExportAttachment,
+    ExportEmbed,
     ExportItem,
     ExportMessage,
     ExportPrompt,
@@ -50,6 +54,7 @@ from chatbot.recap.types import (
 from chatbot.recap.viewtypes import (
     AttachmentView,
     Avatar,
+    EmbedView,
     ItemView,
     MessageView,
     MinutesView,
@@ -60,8 +65,6 @@ from chatbot.recap.viewtypes import (
     Stamp,
 )
 
-#: A channel's whole record is shown in pages of this many messages (the first open) when longer.
-PAGE_SIZE = 1000
 #: Ids the session page uses itself; a prompt label that sanitizes to one of these gets a prefix.
 _PAGE_IDS = frozenset({"main", "stats", "activity", "prompts", "questions", "participants", "transcript"})
 
@@ -97,7 +100,7 @@ class _Context:
     anchors: Mapping[str, str]  # message id -> anchor, where it is not html_id(id, "m-")
     sections: Mapping[str, str]
     hosts: frozenset[str]
-    seen: Mapping[str, _Seen]  # every message of the transcript, by id
+    linked: Linked  # the transcript's messages the page links to
     platform: str
     # What repeats from message to message, worked out once a page: people, platforms, days.
     people: dict[tuple[object, object], tuple[str, str, bool, Avatar]] = field(default_factory=dict)
@@ -105,11 +108,52 @@ class _Context:
     days: dict[object, str] = field(default_factory=dict)
     words: dict[object, str] = field(default_factory=dict)  # kinds, prompt labels
     answered: dict[tuple[str, ...], list[tuple[str, str | None]]] = field(default_factory=dict)
-    wanted: frozenset[str] = frozenset()  # ids of the messages some message replies to
-    quotes: dict[str, str] = field(default_factory=dict)  # their starts, as the page passes them
+    targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # linked: author, quote
+    last_time: list[tuple[object, datetime | None]] = field(default_factory=list)  # ``moment``'s last
+    slug: str = ""
+    pages: Mapping[str, int] = field(default_factory=dict)  # page of each linked message not on the first
+    page_count: int = 1  # a long channel record's pages
+    gallery: Gallery | None = None  # copies the export's images into the recap as they are shown
 
     def anchor(self, message_id: str) -> str:
         return self.anchors.get(message_id) or html_id(message_id, "m-")
+
+    def href(self, message_id: str, here: int = 1, at: int | None = None) -> str:
+        """The link to a message of the transcript from the page ``here`` (its page, its anchor;
+        ``at``: the page it is on, when the page does not link to it from elsewhere)."""
+        page = self.pages.get(message_id, at or 1)
+        if page == here:
+            return "#" + self.anchor(message_id)
+        return f"{page_link(self.slug, page, here)}#{self.anchor(message_id)}"
+
+    def target(self, message_id: str) -> tuple[str, str] | None:
+        """(who, as shown; the start of what it says) of a message a reply links to; None when
+        the transcript does not hold it."""
+        known = self.targets.get(message_id)
+        if known is None:
+            m = self.linked.messages.get(message_id)
+            if m is None:
+                return None
+            text = "" if m.get("removed") else clean_text(m.get("text"))
+            known = self.targets[message_id] = (self.person(m.get("author"), "")[0], quote_of(text, m))
+        return known
+
+    def seen(self, message_id: str) -> _Seen | None:
+        """What an answer shown under its prompt takes from its message in the transcript."""
+        m = self.linked.messages.get(message_id)
+        if m is None:
+            return None
+        return _Seen(
+            self.person(m.get("author"), "")[0],
+            m["kind"],
+            bool(m.get("removed")),
+            tuple(m.get("answers_prompts") or ()),
+            m.get("reply_to"),
+            bool(m.get("corrected")),
+        )
+
+    def picture(self, message_id: str, url: object) -> Picture | None:
+        return self.gallery.picture(message_id, str(url or "")) if self.gallery else None
 
     def word(self, value: object) -> str:
         """``clean_text`` of a value that repeats (a kind, a prompt label)."""
@@ -149,9 +193,19 @@ class _Context:
             )
         return known
 
+    def moment(self, value: object) -> datetime | None:
+        """``parse_ts(value, tz)``, the last one kept: a message's time is read by its view, the
+        activity chart and its search record in turn."""
+        last = self.last_time
+        if last and last[0][0] is value:
+            return last[0][1]
+        moment = parse_ts(value, self.tz)
+        self.last_time[:] = [(value, moment)]
+        return moment
+
     def stamp(self, value: object) -> Stamp:
         """``stamp(value, tz)``, its date part kept from one message to the next."""
-        moment = parse_ts(value, self.tz)
+        moment = self.moment(value)
         if moment is None:
             return {"iso": "", "clock": "", "full": ""}
         day = self.days.get(moment.date())
@@ -166,20 +220,21 @@ class _Context:
         }
 
 
-def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
-    """One message (or prompt answer) as the page shows it."""
+def message_view(raw: ExportMessage, ctx: _Context, here: int = 1, at: int | None = None) -> MessageView:
+    """One message (or prompt answer) as the page ``here`` shows it (``at``: the page it is on)."""
     removed = bool(raw.get("removed"))
     mid = str(raw.get("id"))
     author, name, is_host, face = ctx.person(raw.get("author"), raw.get("name"))
     reply_to = raw.get("reply_to")
-    reply = ctx.seen.get(str(reply_to)) if reply_to is not None else None
-    labels = raw.get("answers_prompts") or ()
+    reply = ctx.target(str(reply_to)) if reply_to is not None else None
+    labels = raw.get("answers_prompts")
     text = "" if removed else clean_text(raw.get("text"))
-    if mid in ctx.wanted and mid not in ctx.quotes:
-        ctx.quotes[mid] = quote_of(text, raw)
+    anchor = ctx.anchor(mid)
+    page = ctx.pages.get(mid, at or 1) if ctx.pages else at or 1
     return {
         "id": mid,
-        "anchor": ctx.anchor(mid),
+        "anchor": anchor,
+        "href": "#" + anchor if page == here else f"{page_link(ctx.slug, page, here)}#{anchor}",
         **ctx.stamp(raw.get("ts")),
         "author": author,
         "name": name,
@@ -189,19 +244,25 @@ def message_view(raw: ExportMessage, ctx: _Context) -> MessageView:
         "kind": ctx.word(raw.get("kind") or "answer"),
         "url": None if removed else safe_url(raw.get("url")),
         "reply_to": ctx.anchor(str(reply_to)) if reply else None,
-        "reply_author": reply.author if reply else "",
+        "reply_href": ctx.href(str(reply_to), here) if reply else "",
+        "reply_author": reply[0] if reply else "",
         "answers": ctx.answers(labels) if labels else [],
         "corrected": bool(raw.get("corrected")),
         "is_host": is_host,
         "initial": face["initial"],
         "tone": face["tone"],
-        "links": [] if removed else extra_links(raw, text),
-        "attachments": [] if removed else [attachment_view(a) for a in raw.get("attachments") or ()],
-        "reactions": []
-        if removed
-        else [(clean_text(r.get("emoji")), int(r.get("count") or 0)) for r in raw.get("reactions") or ()],
-        "edited": "" if removed else ctx.stamp(raw.get("edited_at"))["clock"],
-        "reply_quote": ctx.quotes.get(str(reply_to), "") if reply else "",
+        "links": extra_links(raw, text) if raw.get("links") and not removed else [],
+        "attachments": [
+            attachment_view(a, ctx.picture(mid, a.get("url")), root(here)) for a in raw["attachments"]
+        ]
+        if raw.get("attachments") and not removed
+        else [],
+        "embeds": [embed_view(e) for e in raw["embeds"]] if raw.get("embeds") and not removed else [],
+        "reactions": [(clean_text(r.get("emoji")), int(r.get("count") or 0)) for r in raw["reactions"]]
+        if raw.get("reactions") and not removed
+        else [],
+        "edited": ctx.stamp(raw["edited_at"])["clock"] if raw.get("edited_at") and not removed else "",
+        "reply_quote": reply[1] if reply else "",
         "reply_outside": reply_to is not None and reply is None,
     }
 
@@ -220,15 +281,23 @@ def extra_links(raw: ExportMessage, text: str) -> list[str]:
     return out
 
 
-def attachment_view(a: ExportAttachment) -> AttachmentView:
-    """An attachment as the page lists it: name, size, a link where it is on the web."""
+def attachment_view(a: ExportAttachment, picture: Picture | None = None, up: str = "") -> AttachmentView:
+    """An attachment as the page lists it: name, size, a link where it is on the web; ``picture``:
+    the image copied into the recap (``up``: the way from the page to the recaps folder)."""
     name = clean_text(a.get("filename")) or "attachment"
     kind = str(a.get("content_type") or "")
+    url = safe_url(a.get("url"))
+    image = kind.startswith("image/") or bool(_IMAGE.search(name))
     return {
         "filename": name,
-        "url": safe_url(a.get("url")),
+        "url": url,
         "size": size_label(a.get("size")),
-        "image": kind.startswith("image/") or bool(_IMAGE.search(name)),
+        "image": image,
+        "src": up + picture.src if picture else "",
+        "width": picture.width if picture else 0,
+        "height": picture.height if picture else 0,
+        # an image the page cannot show: on the web only, or its copy missing or not an image
+        "unseen": "" if picture or not image else "on the web" if url else "missing",
         "mark": "sticker"
         if kind.endswith("sticker")
         else "link"
@@ -236,6 +305,16 @@ def attachment_view(a: ExportAttachment) -> AttachmentView:
         else "image"
         if kind.startswith("image/") or _IMAGE.search(name)
         else "file",
+    }
+
+
+def embed_view(e: ExportEmbed) -> EmbedView:
+    """A page or card a message embedded: its title (its address when untitled), address, description."""
+    url = safe_url(e.get("url"))
+    return {
+        "title": clean_text(e.get("title")) or url or "",
+        "url": url,
+        "description": clean_text(e.get("description")),
     }
 
 
@@ -303,20 +382,39 @@ def _prompt_message(prompt: ExportPrompt) -> ExportMessage:
     }
 
 
-def _prompt_views(recap: Recap, ctx: _Context, *, keep: bool) -> list[PromptView]:
-    """Each prompt with its answers: rendered here, a prompt at a time (``answers_html``), and kept
-    as views only when ``keep`` (a page of 100,000 messages holds none of them)."""
+def answer_message(answer: ExportAnswer, ctx: _Context) -> ExportMessage:
+    """A prompt's answer as the page shows it: ``_answer_message`` of it and its transcript message."""
+    return _answer_message(answer, ctx.seen(str(answer.get("message_id"))))
+
+
+def answers_mark(prompt: int) -> Markup:
+    """Where the answers to the ``prompt``-th prompt go in the page (``chatbot.recap.onepass``)."""
+    return Markup(f"\x00answers-{prompt}\x00")
+
+
+def transcript_mark(page: int) -> Markup:
+    """Where the messages of the transcript's page ``page`` go in the page."""
+    return Markup(f"\x00page-{page}\x00")
+
+
+@dataclass
+class Swept:
+    """What the page needs of the pass over its transcript (``chatbot.recap.onepass``): the times of
+    the messages (for the activity chart), where the pages after the first start (``utc_key``),
+    each prompt's answers and answerers counted, and (``keep``) every view made."""
+
+    times: list[datetime] = field(default_factory=list)
+    starts: list[list[str]] = field(default_factory=list)
+    answer_counts: list[int] = field(default_factory=list)
+    answerers: list[set[str]] = field(default_factory=list)
+    messages: list[MessageView] = field(default_factory=list)
+    answers: list[list[MessageView]] = field(default_factory=list)
+
+
+def _prompt_views(recap: Recap, ctx: _Context, swept: Swept) -> list[PromptView]:
+    """Each prompt, its answers marked where they go (``answers_mark``)."""
     views: list[PromptView] = []
     for i, prompt in enumerate(recap.head.get("prompts") or ()):
-        kept: list[MessageView] = []
-        html: list[str] = []
-        answerers: set[str] = set()
-        for answer in recap.answers(i):
-            a = message_view(_answer_message(answer, ctx.seen.get(str(answer.get("message_id")))), ctx)
-            answerers.add(a["author"])
-            html.append(answer_item(a))
-            if keep:
-                kept.append(a)
         view = message_view(_prompt_message(prompt), ctx)
         label = clean_text(prompt.get("label"))
         views.append(
@@ -325,11 +423,11 @@ def _prompt_views(recap: Recap, ctx: _Context, *, keep: bool) -> list[PromptView
                 "label": label,
                 "section": ctx.sections[label],
                 "heading": strip_label(view["text"], label),
-                "answer_list": kept,
-                "answer_count": len(html),
-                "answers_html": Markup("".join(html)),
-                "answerers": len(answerers),
-                "in_transcript": view["id"] in ctx.seen,
+                "answer_list": swept.answers[i] if swept.answers else [],
+                "answer_count": swept.answer_counts[i],
+                "answers_html": answers_mark(i),
+                "answerers": len(swept.answerers[i]),
+                "in_transcript": view["id"] in ctx.linked.places,
                 "inferred": bool(prompt.get("inferred")),
             }
         )
@@ -368,7 +466,9 @@ def _question_views(export: Export, ctx: _Context) -> list[QuestionView]:
                 else None,
                 "merged_number": clean_text(merged),
                 "position": q.get("position"),
-                "message": ctx.anchor(asked) if (asked := str(q.get("message_id"))) in ctx.seen else None,
+                "message": ctx.href(asked)
+                if (asked := str(q.get("message_id"))) in ctx.linked.places
+                else None,
             }
         )
     return views
@@ -404,68 +504,58 @@ def session_view(
     exports: Sequence[str] = ("json", "md"),
     index_href: str | None = "index.html",
 ) -> SessionView:
-    """Everything the session page shows, computed from the export (pure)."""
-    return page_view(Recap.of(export), exports=exports, index_href=index_href, keep=True)
+    """Everything the session page shows, computed from the export (pure): every view kept, the
+    answers' and the transcript's markup marked where it goes."""
+    from chatbot.recap.onepass import sweep
+
+    recap = Recap.of(export)
+    ctx = page_context(recap)
+    swept = sweep(recap, ctx, html=True, keep=True).page
+    return page_view(recap, ctx, swept, exports=exports, index_href=index_href)
 
 
-def _seen(recap: Recap, ctx: _Context) -> tuple[dict[str, _Seen], dict[str, str], list[datetime]]:
-    """One pass over the transcript: what the page links to (by id), the anchors that are not the
-    plain ``m-<id>`` (ids that clash), the times for the activity chart."""
-    seen: dict[str, _Seen] = {}
-    anchors: dict[str, str] = {}
-    anchor_of = Anchors()
-    times: list[datetime] = []
-    answered: dict[tuple[str, ...], tuple[str, ...]] = {}
-    kinds: dict[MessageKind, MessageKind] = {}
-    for m in recap.messages():
-        mid = str(m.get("id"))
-        if mid not in seen:
-            anchor = anchor_of(mid)
-            if anchor != html_id(mid, "m-"):
-                anchors[mid] = anchor
-            labels = tuple(m.get("answers_prompts") or ())
-            seen[mid] = _Seen(
-                ctx.person(m.get("author"), "")[0],
-                kinds.setdefault(m["kind"], m["kind"]),
-                bool(m.get("removed")),
-                answered.setdefault(labels, labels),
-                m.get("reply_to"),
-                bool(m.get("corrected")),
-            )
-        if (moment := parse_ts(m.get("ts"), ctx.tz)) is not None:
-            times.append(moment)
-    return seen, anchors, times
+def page_context(recap: Recap, out: Path | None = None) -> _Context:
+    """What every message's view on the session's pages shares. ``out``: the recaps folder the
+    pages are written to, where the export's images are copied (none without)."""
+    export = recap.head
+    session = export["session"]
+    slug = check_slug(session["slug"])
+    count = page_count(session.get("kind"), recap.message_count)
+    linked = recap.linked
+    pages = {mid: page_of(i) for mid, i in linked.places.items() if i >= PAGE_SIZE} if count > 1 else {}
+    return _Context(
+        tz=chat_zone(session),
+        anchors=linked.anchors,
+        sections=prompt_sections(export),
+        hosts=frozenset(clean_text(h).casefold() for h in session.get("hosts") or ()),
+        linked=linked,
+        platform=str(session.get("platform") or ""),
+        slug=slug,
+        pages=pages,
+        page_count=count,
+        gallery=Gallery(out, slug, recap.media) if out is not None and recap.media else None,
+    )
 
 
 def page_view(
     recap: Recap,
+    ctx: _Context,
+    swept: Swept,
     *,
     exports: Sequence[str] = ("json", "md"),
     index_href: str | None = "index.html",
-    keep: bool = False,
 ) -> SessionView:
-    """``session_view`` of a ``Recap``: its transcript and answers read as they are rendered, so a
-    page of 100,000 messages never holds their views (``keep``: hold them, as lists)."""
+    """The session's page, given the pass over its transcript (``swept``): the answers and the
+    transcript marked where they go (``answers_mark``, ``transcript_mark``). A long channel
+    record's first page holds its first ``PAGE_SIZE`` messages; ``chatbot.recap.html`` writes the
+    others."""
     export = recap.head
     session, stats = export["session"], export["stats"]
-    tz = chat_zone(session)
-    slug = check_slug(session["slug"])
-    ctx = _Context(
-        tz=tz,
-        anchors={},
-        sections=prompt_sections(export),
-        hosts=frozenset(clean_text(h).casefold() for h in session.get("hosts") or ()),
-        seen={},
-        platform=str(session.get("platform") or ""),
-    )
-    seen, anchors, times = _seen(recap, ctx)
-    wanted = frozenset(str(r.reply_to) for r in seen.values() if r.reply_to is not None)
-    ctx = replace(ctx, seen=seen, anchors=anchors, wanted=wanted, quotes={})
-    prompts = _prompt_views(recap, ctx, keep=keep)
+    tz, slug, count = ctx.tz, ctx.slug, ctx.page_count
+    prompts = _prompt_views(recap, ctx, swept)
     participants = _participant_views(export, ctx)
     marks = [(p["label"], t) for p in prompts if (t := parse_ts(p["iso"], tz)) is not None]
     start, end = parse_ts(session.get("started_at"), tz), parse_ts(session.get("ended_at"), tz)
-    views = (message_view(m, ctx) for m in recap.messages())
     return {
         "slug": slug,
         "title": clean_text(session.get("title")) or clean_text(session.get("hashtag")) or slug,
@@ -489,7 +579,7 @@ def page_view(
             ("Reposts", stats.get("reposts", 0)),
         ],
         "activity_chart": charts.activity_chart(
-            times, marks, tz, window=(start, end) if start and end else None
+            swept.times, marks, tz, window=(start, end) if start and end else None
         ),
         "people_chart": charts.bar_chart(
             [(p["handle"] or p["name"], p["messages"]) for p in participants[:8]], "Messages per participant"
@@ -497,7 +587,9 @@ def page_view(
         "prompts": prompts,
         "questions": _question_views(export, ctx),
         "participants": participants,
-        "messages": list(views) if keep else views,
+        "messages": swept.messages,
+        "transcript": transcript_mark(1),
+        "page_starts": swept.starts,
         "message_count": recap.message_count,
         "exports": [("JSON" if fmt == "json" else "Markdown", f"{slug}.{fmt}") for fmt in exports],
         "index_href": index_href,
@@ -507,7 +599,8 @@ def page_view(
         "channel": clean_text(session.get("channel")),
         "topic": clean_text(session.get("topic")),
         "minutes": _minutes_view(export, tz) if minutes.is_meeting(export) else None,
-        "page_size": PAGE_SIZE if session.get("kind") == "channel" and recap.message_count > PAGE_SIZE else 0,
+        "pager": pager(slug, 1, count, recap.message_count) if count > 1 else None,
+        "up": "",
     }
 
 

@@ -4,7 +4,6 @@ them is already cleaned (``clean_text``), URLs already checked (``safe_url``).
 """
 
 # No ``from __future__ import annotations``: see ``chatbot.recap.types``.
-from collections.abc import Iterable
 from datetime import datetime
 from typing import NotRequired, TypedDict
 
@@ -40,6 +39,29 @@ class AttachmentView(TypedDict):
     size: str  # "42.9 kB" ("" when unknown)
     image: bool
     mark: str  # what it is: "image", "file", "sticker" or "link" (an embedded page)
+    src: str  # the image's copy in the recap, from the page ("" when none: not shown inline)
+    width: int  # its size in pixels (0 when not shown)
+    height: int
+    unseen: str  # an image not shown: "on the web" (not downloaded), "missing" (no usable copy), or ""
+
+
+class EmbedView(TypedDict):
+    title: str  # its address when it has no title
+    url: str | None  # an http(s) address only
+    description: str
+
+
+class PagerView(TypedDict):
+    """Where a page of a long channel record is among its pages, and the links to the others."""
+
+    page: int
+    count: int  # pages
+    first: int  # the number of its first message (from 1)
+    last: int
+    total: int  # messages in the record
+    links: list[tuple[int, str, str]]  # (page, link from this page: "" for this one, messages on it)
+    prev: str  # the link to the page before ("" on the first)
+    next: str  # the link to the page after ("" on the last)
 
 
 class MessageView(Stamp, Avatar):
@@ -47,6 +69,7 @@ class MessageView(Stamp, Avatar):
 
     id: str
     anchor: str
+    href: str  # the link to it in the transcript, from the page it is shown on (page and anchor)
     author: str
     name: str
     platform: str  # as readers see it ("X", "the web room")
@@ -55,12 +78,14 @@ class MessageView(Stamp, Avatar):
     kind: str
     url: str | None
     reply_to: str | None  # the anchor of the message it answers, when that is in the transcript
+    reply_href: str  # the link to the message it answers ("" when that is not in the transcript)
     reply_author: str
     answers: list[tuple[str, str | None]]  # (prompt label, its section id)
     corrected: bool
     is_host: bool
     links: list[str]  # links it carried that its text does not show
     attachments: list[AttachmentView]
+    embeds: list[EmbedView]
     reactions: list[tuple[str, int]]  # (emoji, count)
     edited: str  # when it was last edited, as a clock (21:06; "" when never)
     reply_quote: str  # the start of the message replied to ("" when unknown)
@@ -73,7 +98,7 @@ class PromptView(MessageView):
     heading: str  # the text without its leading label
     answer_list: list[MessageView]  # empty when the page is written as it is read (``page_view``)
     answer_count: int
-    answers_html: Markup  # the answers' markup (``chatbot.recap.fragments``), a prompt at a time
+    answers_html: Markup  # where the answers' markup goes (``view.answers_mark``)
     answerers: int
     in_transcript: bool
     inferred: bool  # a host's plain question taken for a prompt
@@ -98,7 +123,7 @@ class QuestionView(TypedDict):
     merged_into: str | None  # the anchor of the question it was merged into
     merged_number: str
     position: int | None
-    message: str | None  # the anchor of the asking message
+    message: str | None  # the link to the asking message in the transcript
 
 
 class ParticipantView(Avatar):
@@ -150,7 +175,7 @@ class SessionView(TypedDict):
     prompts: list[PromptView]
     questions: list[QuestionView]
     participants: list[ParticipantView]
-    messages: Iterable[MessageView]  # a list, or views made as the page is written (``page_view``)
+    messages: list[MessageView]  # every view, for ``session_view`` (empty as pages are written)
     message_count: int
     exports: list[tuple[str, str]]  # (label, href) of the sibling formats
     index_href: str | None
@@ -160,7 +185,10 @@ class SessionView(TypedDict):
     channel: str  # the IRC or Discord channel ("" when none)
     topic: str  # the channel's topic ("" when none)
     minutes: MinutesView | None  # a meeting's minutes
-    page_size: int  # a long channel record's transcript in pages of this many messages (0: one)
+    pager: PagerView | None  # a long channel record's pages (None: the transcript is one page)
+    transcript: Markup  # where this page's messages go (``view.transcript_mark``)
+    up: str  # the way from this page to the recaps folder ("" or "../")
+    page_starts: list[list[str]]  # where the pages after the first start (``chatbot.recap.pages``)
 
 
 class IndexEntry(TypedDict):
@@ -196,6 +224,7 @@ class SearchRecord(TypedDict):
     slug: str
     id: str
     anchor: str
+    page: int  # the page of a long channel record it is on (1: the recap's own page)
     author: str
     name: str
     ts: str
