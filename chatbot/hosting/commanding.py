@@ -73,20 +73,26 @@ class Commanding:
         changed_questions = set(self.r._changed_questions((), command=True))
         if out.question is not None:  # asked by the command (/ask): new, so no mark of it yet
             changed_questions.add(out.question)
-        with self.r.store.db.atomic():
-            self.r.store.log_command(self.r.session_id, entry)
-            if person is not None:
-                self.r.store.upsert_rows(
-                    "participants", [participant_row(self.r.session_id, person)], ("session_id", "key")
+        state = self.r._state_row()
+
+        def record() -> None:
+            with self.r.store.db.atomic():
+                self.r.store.log_command(self.r.session_id, entry)
+                if person is not None:
+                    self.r.store.upsert_rows(
+                        "participants", [participant_row(self.r.session_id, person)], ("session_id", "key")
+                    )
+                self.r.store.write_live(
+                    self.r.session_id,
+                    (),
+                    self.r.engine,
+                    questions=changed_questions,
+                    intents=rows,
+                    state=state,
                 )
-            self.r.store.write_live(
-                self.r.session_id,
-                (),
-                self.r.engine,
-                questions=changed_questions,
-                intents=rows,
-                state=self.r._state_row(),
-            )
+
+        # replies go out once their intents are stored (the archive may make them wait)
+        self.r.storing.write(record, stored=lambda: self.r._send_and_wake(rows, False))
         self.r._commands = seq
         log.info(
             "event=command_given session=%s seq=%d name=%s by=%s via=%s ok=%s",
@@ -97,7 +103,7 @@ class Commanding:
             via,
             ok,
         )
-        self.r._send_and_wake(rows, changed)
+        self.r._send_and_wake((), changed)
         self.r._emit_state()
         return CommandResult(ok, text, out.name, flags)
 

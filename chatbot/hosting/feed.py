@@ -16,7 +16,15 @@ from datetime import datetime, timedelta
 from chatbot.core.engine import ACK, Outcome, SessionEngine, handle_key
 from chatbot.core.model import Kind, Message, SessionSpec
 from chatbot.core.timeline import Timeline
-from chatbot.hosting.payloads import FeedEvent, HeldPost, LiveState, SaidMessage, Status
+from chatbot.hosting.payloads import (
+    WRITABLE,
+    ArchiveState,
+    FeedEvent,
+    HeldPost,
+    LiveState,
+    SaidMessage,
+    Status,
+)
 from chatbot.store import iso
 
 CLOSING = "closing"
@@ -61,9 +69,10 @@ class LiveFeed:
         engine: SessionEngine,
         now: datetime,
         held: Sequence[HeldPost] = (),
+        archive: ArchiveState = WRITABLE,
     ) -> LiveState:
         """The snapshot (``chatbot.hosting.payloads.LiveState``); ``held``: the ledger's posts
-        waiting for a host."""
+        waiting for a host; ``archive``: whether the archive takes writes."""
         tl = timeline
         welcome = next(p for p in tl.posts if p.kind == "welcome")
         status: Status
@@ -132,6 +141,7 @@ class LiveFeed:
             "messages": self.messages,
             "messages_per_minute": float(sum(1 for t in self._recent if t <= now)),
             "held": list(held),
+            "archive": archive,
             "recent": self._shown(engine),
         }
 

@@ -10,6 +10,11 @@ to its end without it, and ``held`` when the history cannot tell (its read budge
 cursor is unknown, reading failed again and again). A held row is never sent on its own: it
 waits, across restarts too, until a host says whether it went out (``resolve``); the rest of the
 session goes on meanwhile.
+
+The archive may not take a write for a while (``chatbot.hosting.storing``): an intent that is not
+stored yet is not sent (``deliver`` fails and is retried), and a part sent whose confirmation waits
+for the archive counts as posted in this process (it is never sent again; after a crash the
+history check finds it).
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal
+from functools import partial
+from typing import Literal, Protocol
 
 from chatbot.clock import Clock
 from chatbot.core.model import Author, Message
@@ -28,6 +34,7 @@ from chatbot.hosting.lookup import Absent, Found, Lookup, Reason, Unknown, find_
 from chatbot.hosting.lookup import same_author as same_author
 from chatbot.hosting.lookup import same_text as same_text
 from chatbot.hosting.payloads import HeldPost
+from chatbot.hosting.storing import archive_fault
 from chatbot.platforms.base import Platform, PostTooLong
 from chatbot.store import LedgerIntent, LedgerRow, Store, iso
 
@@ -36,6 +43,21 @@ log = logging.getLogger("chatbot.hosting")
 Confirm = Callable[[LedgerRow, Message], None]
 Fault = Callable[[str, str], None]
 Settled = Literal["found_posted", "skipped", "held"]
+
+
+class Write(Protocol):
+    """The runner's way to the archive (``chatbot.hosting.storing.Storing.write``): ``do`` now or
+    once the archive takes writes again; ``stored`` then; True when stored at once."""
+
+    def __call__(self, do: Callable[[], None], *, stored: Callable[[], None] | None = None) -> bool: ...
+
+
+def _now(do: Callable[[], None], *, stored: Callable[[], None] | None = None) -> bool:
+    do()
+    if stored is not None:
+        stored()
+    return True
+
 
 HISTORY_ATTEMPTS = 3  # failed reads of the history before a lookup gives up and holds the post
 _NUMBERED = re.compile(r"\s*\(\d+/\d+\)$")  # a thread part's "(2/3)"
@@ -73,6 +95,7 @@ class Ledger:
         confirm: Confirm,
         cursors: Mapping[str, str],
         fault: Fault | None = None,
+        write: Write = _now,
     ) -> None:
         self.store = store
         self.session_id = session_id
@@ -83,6 +106,9 @@ class Ledger:
         self._confirm = confirm
         self._cursors = cursors
         self._fault = fault
+        self._write = write
+        self._unstored: set[str] = set()  # posts whose intents wait for the archive
+        self._sent: dict[tuple[str, str], str] = {}  # parts sent in this process: their platform ids
         self._locks: dict[str, asyncio.Lock] = {}
         self._failures: dict[tuple[str, str], int] = {}  # failed history reads per row, in a row
         rows = store.ledger(session_id)
@@ -128,18 +154,29 @@ class Ledger:
     def intend(self, rows: list[LedgerIntent]) -> None:
         """Commit planned rows before anything is sent (rows already there are kept as they are)."""
         if rows:
-            self.fault("intend", rows[0]["post"])
-            self.store.write_live(self.session_id, intents=rows)
+            post = rows[0]["post"]
+            self.fault("intend", post)
+            if not self._write(
+                lambda: self.store.write_live(self.session_id, intents=rows),
+                stored=lambda: self._unstored.discard(post),
+            ):
+                self._unstored.add(post)
 
     def has(self, post: str) -> bool:
-        return bool(self.store.ledger(self.session_id, post=post))
+        return post in self._unstored or bool(self.store.ledger(self.session_id, post=post))
 
     def unsettled(self) -> list[str]:
         """Posts with rows still to send, in the order they were intended (a post with a held row
         waits for the host)."""
         rows = self.store.ledger(self.session_id)
         held = {r["post"] for r in self.held.values()}
-        waiting = (r["post"] for r in rows if r["status"] == "intended" and r["post"] not in held)
+        waiting = (
+            r["post"]
+            for r in rows
+            if r["status"] == "intended"
+            and r["post"] not in held
+            and (r["key"], r["platform"]) not in self._sent
+        )
         return list(dict.fromkeys(waiting))
 
     def held_posts(self) -> list[HeldPost]:
@@ -166,38 +203,57 @@ class Ledger:
         """Send every unsent part of ``post`` on every platform; returns its rows, settled (posted,
         or held for a host). Parts go in order; on a platform with threads each part answers the
         one before; the parts after a held one wait for it."""
+        if post in self._unstored:
+            raise DeliveryFailed(f"{post}: the archive cannot take it yet; sent once it can")
         lock = self._locks.setdefault(post, asyncio.Lock())
         async with lock:
-            rows = self.store.ledger(self.session_id, post=post)
-            by_platform: dict[str, list[LedgerRow]] = {}
-            for r in rows:
-                by_platform.setdefault(r["platform"], []).append(r)
-            for name, parts in by_platform.items():
-                platform = self.platforms.get(name)
-                if platform is None:
-                    log.warning(
-                        "event=post_dropped session=%s key=%s platform=%s reason=not_connected",
-                        self.session_id,
-                        post,
-                        name,
-                    )
+            try:
+                return await self._deliver(post)
+            except Exception as e:  # sent parts stay posted (self._sent); the rest is retried
+                reason = archive_fault(e)
+                if reason is None:
+                    raise
+                raise DeliveryFailed(f"{post}: the archive cannot take it ({reason})") from e
+
+    async def _deliver(self, post: str) -> list[LedgerRow]:
+        """``deliver``, under the post's lock."""
+        rows = self.store.ledger(self.session_id, post=post)
+        by_platform: dict[str, list[LedgerRow]] = {}
+        for r in rows:
+            by_platform.setdefault(r["platform"], []).append(self._known(r))
+        for name, parts in by_platform.items():
+            platform = self.platforms.get(name)
+            if platform is None:
+                log.warning(
+                    "event=post_dropped session=%s key=%s platform=%s reason=not_connected",
+                    self.session_id,
+                    post,
+                    name,
+                )
+                continue
+            previous: str | None = None
+            for row in sorted(parts, key=lambda r: r["part"]):
+                if row["status"] == "posted":
+                    previous = row["platform_id"]
                     continue
-                previous: str | None = None
-                for row in sorted(parts, key=lambda r: r["part"]):
-                    if row["status"] == "posted":
-                        previous = row["platform_id"]
-                        continue
-                    if row["status"] == "held":
-                        break
-                    if row["status"] != "intended":
-                        continue
-                    reply_to = row["reply_to"]
-                    if row["part"] > 1 and platform.supports_threads and previous:
-                        reply_to = previous
-                    previous = await self._send(platform, row, reply_to)
-                    if previous is None:  # held
-                        break
-            return self.store.ledger(self.session_id, post=post)
+                if row["status"] == "held":
+                    break
+                if row["status"] != "intended":
+                    continue
+                reply_to = row["reply_to"]
+                if row["part"] > 1 and platform.supports_threads and previous:
+                    reply_to = previous
+                previous = await self._send(platform, row, reply_to)
+                if previous is None:  # held
+                    break
+        return [self._known(r) for r in self.store.ledger(self.session_id, post=post)]
+
+    def _known(self, row: LedgerRow) -> LedgerRow:
+        """A row as this process knows it: posted once sent, even before the archive has it."""
+        sent = self._sent.get((row["key"], row["platform"]))
+        if row["status"] != "intended" or sent is None:
+            return row
+        return {**row, "status": "posted", "platform_id": sent}
 
     async def _send(self, platform: Platform, row: LedgerRow, reply_to: str | None) -> str | None:
         """Send one part and confirm it; its platform id. A part that may have gone out already is
@@ -213,6 +269,7 @@ class Ledger:
                     row["platform"],
                     result.message.id,
                 )
+                self._sent[key] = result.message.id
                 self._confirm(row, result.message)
                 self.suspects.discard(key)
                 return result.message.id
@@ -238,6 +295,7 @@ class Ledger:
                 e,
             )
             raise DeliveryFailed(f"{row['platform']}: {e}") from e
+        self._sent[key] = platform_id  # out there: never sent again, whatever the archive says
         self.fault("confirm", row["key"])
         message = Message(
             id=platform_id,
@@ -278,7 +336,7 @@ class Ledger:
             r["platform_id"]
             for r in self.store.ledger(self.session_id)
             if r["platform"] == row["platform"] and r["platform_id"]
-        }
+        } | {pid for (_, name), pid in self._sent.items() if name == row["platform"]}
         me = self.identities[row["platform"]]
         try:
             result = await find_post(platform, row["text"], row["after"], me, claimed)
@@ -310,7 +368,7 @@ class Ledger:
         """Hold an unconfirmed row the history could not settle: never sent blindly, shown to the
         hosts until one says whether it went out."""
         key = (row["key"], row["platform"])
-        self.store.ledger_hold(self.session_id, row["key"], row["platform"], reason)
+        self._write(lambda: self.store.ledger_hold(self.session_id, row["key"], row["platform"], reason))
         self.suspects.discard(key)
         self._failures.pop(key, None)
         self.held[key] = {**row, "status": "held", "held_reason": reason}
@@ -351,7 +409,7 @@ class Ledger:
         them later: a failed read holds them at once). What became of the post."""
         settled: Settled = "skipped"
         for row in self.store.ledger(self.session_id, post=post):
-            if row["status"] != "intended":
+            if row["status"] != "intended" or (row["key"], row["platform"]) in self._sent:
                 continue
             platform = self.platforms.get(row["platform"])
             result: Lookup = Absent(0)
@@ -361,6 +419,7 @@ class Ledger:
                 except DeliveryFailed as e:
                     result = Unknown("history_failed", detail=str(e))
             if isinstance(result, Found):
+                self._sent[(row["key"], row["platform"])] = result.message.id
                 self._confirm(row, result.message)
                 settled = "found_posted" if settled == "skipped" else settled
             elif isinstance(result, Unknown):
@@ -368,6 +427,9 @@ class Ledger:
                 settled = "held"
                 continue
             else:
-                self.store.ledger_status(self.session_id, row["key"], row["platform"], "dropped")
+                drop = partial(
+                    self.store.ledger_status, self.session_id, row["key"], row["platform"], "dropped"
+                )
+                self._write(drop)
             self.suspects.discard((row["key"], row["platform"]))
         return settled

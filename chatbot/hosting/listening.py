@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted, Tallied
@@ -112,16 +113,17 @@ class Listening:
         uid = f"{ev.platform}:{ev.message_id}"
         if uid not in self.r._seen:  # another session's message, or one never heard
             return
+        store, write = self.r.store, self.r.storing.write  # in order, also while the archive is locked
         if isinstance(ev, Edited):
-            self.r.store.edit_message(uid, ev.text, ev.at)
+            write(partial(store.edit_message, uid, ev.text, ev.at))
         elif isinstance(ev, Deleted):
-            self.r.store.delete_message(uid, ev.at, by_author=ev.by_author)
+            write(partial(store.delete_message, uid, ev.at, by_author=ev.by_author))
         elif (
             self.r._reactions.tally(uid, ev.emoji, ev.count)
             if isinstance(ev, Tallied)
             else self.r._reactions.apply(uid, ev.emoji, ev.by.id, added=ev.added)
         ):
-            self.r.store.set_reactions(uid, self.r._reactions.reactions(uid))
+            write(partial(store.set_reactions, uid, self.r._reactions.reactions(uid)))
             p = self.r.platforms.get(ev.platform)
             if p is not None and ev.emoji == p.vote_emoji:
                 self.vote(ev.platform, ev.message_id, self.r._reactions.count(uid, ev.emoji))
@@ -136,7 +138,9 @@ class Listening:
         changed = [q.number]
         while (n := self.r.engine.queue.get(changed[-1]).merged_into) is not None:
             changed.append(n)
-        self.r.store.write_live(self.r.session_id, (), self.r.engine, questions=changed)
+        self.r.storing.write(
+            partial(self.r.store.write_live, self.r.session_id, (), self.r.engine, questions=changed)
+        )
         self.r._emit_state()
 
     def restore_votes(self) -> None:

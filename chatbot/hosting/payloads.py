@@ -75,6 +75,34 @@ class HeldPost(TypedDict):
     reason: str  # history_budget, unknown_cursor or history_failed
 
 
+class ArchiveState(TypedDict):
+    """Whether the archive takes the session's writes (the dashboard's alert). While it does not
+    (``since``, ``reason``: database locked, disk full...), messages wait (``waiting``) in the
+    runner's buffer, ``journaled`` to a file beside the database so that none is lost;
+    ``refusing``: the buffer is full and new posts are refused until it drains. ``alert``: what
+    the dashboard says about it (None while writable)."""
+
+    writable: bool
+    since: str | None
+    reason: str | None
+    waiting: int
+    journaled: bool
+    refusing: bool
+    alert: str | None
+
+
+#: The archive taking every write (what a state says when nothing is wrong).
+WRITABLE: ArchiveState = {
+    "writable": True,
+    "since": None,
+    "reason": None,
+    "waiting": 0,
+    "journaled": False,
+    "refusing": False,
+    "alert": None,
+}
+
+
 class LiveState(TypedDict):
     """The snapshot: what the live view and the dashboard show at one instant."""
 
@@ -94,6 +122,7 @@ class LiveState(TypedDict):
     messages_per_minute: float  # over the last minute, the bot's own posts not counted
     recent: list[SaidMessage]  # the latest messages, oldest first (opted-out people's left out)
     held: list[HeldPost]  # posts waiting for a host to say whether they went out, oldest first
+    archive: ArchiveState  # whether the archive takes writes (messages waiting while it does not)
 
 
 class FeedMessage(TypedDict):

@@ -71,7 +71,9 @@ class Scheduling:
                 if not rows:
                     log.info("event=question_slot_empty session=%s key=%s", self.r.session_id, post.key)
                 aired = self.r._changed_questions((), command=True)
-                self.r.store.write_live(self.r.session_id, (), self.r.engine, questions=aired)
+                self.r.storing.write(
+                    lambda: self.r.store.write_live(self.r.session_id, (), self.r.engine, questions=aired)
+                )
             else:
                 targets = [Target(name) for name in self.r.platforms]
                 rows = self.r.ledger.plan(post.key, post.text, targets, kind=post.kind)
@@ -89,7 +91,10 @@ class Scheduling:
             sum(r["status"] == "held" for r in settled),
         )
         if post.kind == "welcome":
-            self.r.store.set_session_status(self.r.session_id, "live", started_at=self.r.clock.now())
+            began = self.r.clock.now()
+            self.r.storing.write(
+                lambda: self.r.store.set_session_status(self.r.session_id, "live", started_at=began)
+            )
         self.r._emit_state()
 
     def plan_question(self, post: str, *, by: str = "") -> list[LedgerIntent]:

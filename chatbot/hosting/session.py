@@ -37,6 +37,7 @@ from chatbot.hosting.plan import session_plan
 from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
+from chatbot.hosting.storing import ShowsWhenStored, StoreOptions, Storing
 from chatbot.platforms.base import FollowsSession, Platform
 from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
 
@@ -49,7 +50,8 @@ class SessionRunner:
     ``platforms`` are this session's own adapters, one per platform name. ``clock`` defaults to
     the system clock; ``recaps`` renders the recap after the closing (None: no recap);
     ``fault(point, key)`` is a test seam called at each ledger step (``intend``, ``send``,
-    ``confirm``) so that a crash can be injected there.
+    ``confirm``) so that a crash can be injected there. ``storing`` says how the runner waits for
+    an archive that cannot take its writes for a while (``chatbot.hosting.storing``).
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class SessionRunner:
         clock: Clock | None = None,
         recaps: Recaps | None = None,
         fault: Fault | None = None,
+        storing: StoreOptions | None = None,
     ) -> None:
         self.spec = session.spec
         self.session_id = self.spec.id
@@ -98,6 +101,7 @@ class SessionRunner:
         self.listening = Listening(self)
         self.scheduling = Scheduling(self)
         self.commanding = Commanding(self)
+        self.storing = Storing(self, storing or StoreOptions())
 
     @property
     def ledger(self) -> Ledger:
@@ -115,6 +119,9 @@ class SessionRunner:
                     stack.push_async_callback(p.stop)
                 for name, p in self.platforms.items():
                     self.identities[name] = await p.identity()
+                    if isinstance(p, ShowsWhenStored):  # a message is shown once it is durable
+                        p.echo_when_stored()
+                stack.push_async_callback(self._close_storing)
                 fresh = self._restore()
                 self._follow()
                 if CLOSING in self.timeline.done:
@@ -180,7 +187,11 @@ class SessionRunner:
             confirm=self._confirmed,
             cursors=self.cursors,
             fault=self._fault,
+            write=self.storing.write,
         )
+        replayed = [m for m in self.storing.replay() if uid_of(m) not in self._seen]
+        if replayed:  # heard and shown by the last run, never stored: taken before anything new
+            self._ingest(replayed, heard=False, deliver=False, journaled=True)
         log.info(
             "event=restored session=%s messages=%d done=%d unconfirmed=%d held=%d fresh=%s",
             self.session_id,
@@ -193,8 +204,10 @@ class SessionRunner:
         return saved is None
 
     async def _finish(self) -> None:
-        self.store.set_session_status(self.session_id, "ended", ended_at=self.clock.now())
+        ended = self.clock.now()
+        self.storing.write(lambda: self.store.set_session_status(self.session_id, "ended", ended_at=ended))
         if self.recaps is not None and not self._recap_at:
+            await self.storing.drain(self.storing.options.drain_seconds)  # the recap shows all that was said
             try:
                 report = await self.recaps.publish(self.store, self.session_id)
             except Exception as e:
@@ -224,6 +237,12 @@ class SessionRunner:
 
         task.add_done_callback(done)
 
+    async def _close_storing(self) -> None:
+        """At the end of ``run()``: what still waits for the archive goes in, if it can in time
+        (else it stays in the journal for the next start)."""
+        await self.storing.drain(self.storing.options.drain_seconds)
+        await self.storing.close()
+
     async def _stop_tasks(self) -> None:
         self._stopping = True
         tasks = list(self._tasks)
@@ -240,7 +259,8 @@ class SessionRunner:
     # -- the timeline ------------------------------------------------------------------------------
 
     def _save(self) -> None:
-        self.store.write_live(self.session_id, state=self._state_row())
+        state = self._state_row()
+        self.storing.write(lambda: self.store.write_live(self.session_id, state=state))
 
     def _state_row(self) -> RunnerState:
         return {
@@ -252,9 +272,19 @@ class SessionRunner:
     # -- commands given outside chat text (chatbot.hosting.live.LiveSession) -----------------------
 
     # -- incoming messages and host commands -------------------------------------------------------
-    def _ingest(self, messages: Sequence[Message], *, heard: bool = True) -> list[Outcome]:
+    def _ingest(
+        self,
+        messages: Sequence[Message],
+        *,
+        heard: bool = True,
+        deliver: bool = True,
+        journaled: bool = False,
+    ) -> list[Outcome]:
         """Record messages in one transaction with their replies' ledger rows and the timeline
-        their commands changed; then send the replies."""
+        their commands changed; once that is durable, show them (``ShowsWhenStored``, the live
+        view); once stored, send the replies (``deliver``; else the next catch-up does). The
+        archive may make both wait (``chatbot.hosting.storing``); ``journaled``: they are in the
+        journal already (replayed at the start)."""
         now = self.clock.now()
         outcomes: list[Outcome] = []
         intents: list[LedgerIntent] = []
@@ -272,15 +302,31 @@ class SessionRunner:
             self._note(outcome)
             outcomes.append(outcome)
         state, questions = self._state_row(), self._changed_questions(outcomes)
-        self.store.write_live(
-            self.session_id, outcomes, self.engine, questions=questions, intents=intents, state=state
+        self.storing.write(
+            lambda: self.store.write_live(
+                self.session_id, outcomes, self.engine, questions=questions, intents=intents, state=state
+            ),
+            messages=[o.message for o in outcomes],
+            journal=not journaled,
+            shown=lambda: self._shown(messages, outcomes),
+            stored=(lambda: self._send_and_wake(intents, False)) if intents and deliver else None,
         )
-        self._send_and_wake(intents, changed)
         if changed:
+            self._wake.set()
             self._emit_state()
+        return outcomes
+
+    def _shown(self, messages: Sequence[Message], outcomes: Sequence[Outcome]) -> None:
+        """Messages now durable: their platforms show them (``ShowsWhenStored``), and the live view."""
+        ids: dict[str, list[str]] = {}
+        for m in messages:
+            ids.setdefault(m.platform, []).append(m.id)
+        for name, said in ids.items():
+            p = self.platforms.get(name)
+            if isinstance(p, ShowsWhenStored):
+                p.stored(said)
         for o in outcomes:
             self.feed.message(o)
-        return outcomes
 
     def _send_and_wake(self, intents: Sequence[LedgerIntent], changed: bool) -> None:
         """After a write: deliver the posts it intended; wake the schedule if the timeline changed."""
@@ -322,7 +368,9 @@ class SessionRunner:
             "platform_id": message.id,
             "posted_at": iso(message.ts),
         }
-        self.store.write_live(self.session_id, outcomes, self.engine, confirm=confirm)
+        self.storing.write(
+            lambda: self.store.write_live(self.session_id, outcomes, self.engine, confirm=confirm)
+        )
         self.feed.post(
             key=row["key"],
             post=row["post"],
@@ -367,6 +415,7 @@ class SessionRunner:
             engine=self.engine,
             now=self.clock.now(),
             held=self._ledger.held_posts() if self._ledger is not None else (),
+            archive=self.storing.state(),
         )
 
     def subscribe(self) -> AsyncIterator[FeedEvent]:

@@ -185,6 +185,10 @@ class WebRoom:
         self._count = 0
         self._history: list[Message] = []
         self._incoming: asyncio.Queue[Event | None] = asyncio.Queue()
+        # store first: messages waiting to be shown until the runner says they are durable
+        self._store_first = False
+        self._unshown: dict[str, tuple[Message, Listener | None, str]] = {}  # id -> (it, sender, ref)
+        self._refusing: str | None = None  # why new posts are refused (the archive's buffer is full)
         self._listeners: set[Listener] = set()
         self._names: dict[str, str] = {}  # name key -> author id holding it
         self._spoken: set[str] = set()  # author ids that posted (their name is fixed)
@@ -324,8 +328,10 @@ class WebRoom:
     def receive(
         self, listener: Listener, text: str, *, reply_to: str | None = None, ref: str = ""
     ) -> Message | CommandGiven:
-        """A participant's message: shown to everyone at once, then handed to the runner. A typed
-        command is no message: it goes to the runner alone (``command``), and nobody else sees it."""
+        """A participant's message, handed to the runner and shown to everyone, its sender told
+        ("sent" with ``ref``): at once, or, once a runner asked (``echo_when_stored``), only when it
+        is durable (``stored``). A typed command is no message: it goes to the runner alone
+        (``command``), and nobody else sees it."""
         author = self._joined(listener)
         body = clean_text(text, self.limits.max_text)
         typed = typed_command(body, self.bot.handle)
@@ -333,10 +339,11 @@ class WebRoom:
             return self.command(listener, *typed, ref=ref)
         if reply_to is not None and not any(m.id == reply_to for m in self._history[-2000:]):
             reply_to = None
+        if self._refusing is not None:
+            raise RoomError(self._refusing)
         message = self._message(author, body, reply_to)
         self._spoken.add(author.id)
-        self._publish(message)
-        self._incoming.put_nowait(message)
+        self._take(message, listener, ref)
         return message
 
     def say_as(self, author: Author, text: str) -> Message:
@@ -346,8 +353,7 @@ class WebRoom:
             raise RoomError("this room is closed")
         message = self._message(author, clean_text(text, self.limits.max_text), None)
         self._reserved.add(key(author.handle))
-        self._publish(message)
-        self._incoming.put_nowait(message)
+        self._take(message, None, "")
         return message
 
     def command(self, listener: Listener, name: str, args: Sequence[str], *, ref: str = "") -> CommandGiven:
@@ -465,6 +471,41 @@ class WebRoom:
             reply_to=reply_to,
             channel=self.hashtag,
         )
+
+    # -- store first (chatbot.hosting.storing.ShowsWhenStored) -------------------------------------
+    def echo_when_stored(self) -> None:
+        """From now on a participant's message is shown, and its sender told, only once the
+        runner says it is durable (``stored``): nobody sees a message a crash could lose."""
+        self._store_first = True
+
+    def stored(self, ids: Sequence[str]) -> None:
+        """These messages are durable (in the archive or its journal): shown to everyone now."""
+        for message_id in ids:
+            waiting = self._unshown.pop(message_id, None)
+            if waiting is not None:
+                self._show(*waiting)
+
+    @property
+    def unshown(self) -> int:
+        """Participants' messages taken but not shown yet: waiting to be stored."""
+        return len(self._unshown)
+
+    def refuse_posts(self, reason: str | None) -> None:
+        """Refuse new posts with ``reason`` (the archive cannot take more for now); None: take them."""
+        self._refusing = reason
+
+    def _take(self, message: Message, sender: Listener | None, ref: str) -> None:
+        """A participant's message to the runner; shown now, or once durable (store first)."""
+        if self._store_first:
+            self._unshown[message.id] = (message, sender, ref)
+        else:
+            self._show(message, sender, ref)
+        self._incoming.put_nowait(message)
+
+    def _show(self, message: Message, sender: Listener | None, ref: str) -> None:
+        self._publish(message)
+        if sender is not None and not sender.closed:
+            self._send([sender], {"type": "sent", "ref": ref, "id": message.id})
 
     def _publish(self, message: Message) -> None:
         self._history.append(message)

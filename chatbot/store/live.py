@@ -23,6 +23,16 @@ class LiveWrites(Writes):
 
     _staging = False  # the temporary table of a batch's messages exists on this connection
 
+    def busy_timeout(self) -> float:
+        """Seconds a write waits for another connection's lock before it fails ("database is
+        locked"); 5 unless set."""
+        return float(self.db.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
+
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another connection's lock (the live runner shortens it
+        while the archive is locked, so that its retries do not hold the event loop)."""
+        self.db.execute(f"PRAGMA busy_timeout = {max(0, round(seconds * 1000))}")
+
     def write_live(
         self,
         session_id: str,
@@ -47,6 +57,22 @@ class LiveWrites(Writes):
             command = any(o.kind.value == "command" for o in outcomes)
             questions = [q.number for q in engine.queue] if command and engine else asked
         numbers = sorted(set(questions))
+        try:
+            self._write_live(session_id, outcomes, engine, numbers, intents, confirm, state)
+        except BaseException:
+            self._staging = False  # a rolled-back transaction may have taken the staging table along
+            raise
+
+    def _write_live(
+        self,
+        session_id: str,
+        outcomes: Sequence[Outcome],
+        engine: SessionEngine | None,
+        numbers: list[int],
+        intents: Sequence[LedgerIntent],
+        confirm: LedgerConfirm | None,
+        state: RunnerState | None,
+    ) -> None:
         with self.db.atomic():
             if outcomes:
                 assert engine is not None, "outcomes need the engine that produced them"

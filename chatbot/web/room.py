@@ -3,8 +3,9 @@
 Frames are JSON objects with a ``type``. From the browser: ``join {name}``, ``post {text,
 reply_to?, ref?}`` (a typed command goes to the runner alone), ``command {name, args, ref?}`` (a
 button: a question's vote), ``react {id, emoji}``, ``ping``. To the browser: ``welcome``,
-``joined``, ``message``, ``sent {ref, id}`` (the post was taken: the box may clear), ``answer {ok,
-ref, message}`` (a command's outcome, to its actor alone), ``reactions {id, reactions}``,
+``joined``, ``message``, ``sent {ref, id}`` (the post was taken and is durable: the box may
+clear), ``answer {ok, ref, message}`` (a command's outcome, to its actor alone), ``reactions {id,
+reactions}``,
 ``removed {ids}`` (an opted-out person's messages), ``error {error, ref?}``, ``pong``.
 A bad frame (binary, not JSON, wrong types, unknown type) gets an ``error`` frame and the
 connection stays; after ``max_bad_frames`` of them (rate-limited posts count) it is closed (1008).
@@ -225,7 +226,8 @@ def _post(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any],
     if reply_to is not None and not isinstance(reply_to, str):
         return '"reply_to" must be a message id (a string) or null'
     said = room.receive(listener, text, reply_to=reply_to, ref=ref)
-    _send(listener, {"type": "sent", "ref": ref, "id": said.id if isinstance(said, Message) else ""})
+    if not isinstance(said, Message):  # a message's "sent" comes from the room, once it is durable
+        _send(listener, {"type": "sent", "ref": ref, "id": ""})
     return None
 
 

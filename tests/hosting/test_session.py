@@ -249,7 +249,7 @@ async def test_live_state_and_events(tmp_path: Path) -> None:
     keys = {
         "session", "status", "starts_at", "ends_at", "now", "seconds_left", "current_prompt", "next_post",
         "queue", "questions", "participants", "new_participants", "messages", "messages_per_minute",
-        "held", "recent",
+        "held", "recent", "archive",
     }  # fmt: skip
     assert all(set(s) == keys for s in states)
     assert set(states[0]["session"]) == {"id", "slug", "hashtag", "title", "timezone", "hosts", "platforms"}

@@ -187,6 +187,7 @@ async def test_a_reply_to_one_person_reaches_only_their_browsers() -> None:
     said = room.receive(sam, "A1: hello")
     for listener in (jane_phone, jane_laptop, sam):
         listener.outbox.get_nowait()  # everyone saw Sam's message
+    assert sam.outbox.get_nowait() == {"type": "sent", "ref": "", "id": said.id}  # and Sam knows it was taken
     whisper = await room.post("jane: question #3 is approved", reply_to=said.id, to=jane)
     for listener in (jane_phone, jane_laptop):
         frame = listener.outbox.get_nowait()

@@ -117,7 +117,11 @@ class Served:
     async def _caught_up(self) -> bool:
         shown = await self.room.history(limit=self.room.history_budget)
         stored = {m.id for m in self.stored()}
-        return all(m.id in stored for m in shown) and not self.runner.ledger.unsettled()
+        return (
+            not self.room.unshown
+            and all(m.id in stored for m in shown)
+            and not self.runner.ledger.unsettled()
+        )
 
     async def settled(self) -> None:
         """Until the runner has recorded all the room showed and said every reply it owes."""
@@ -137,8 +141,15 @@ class Served:
         if isinstance(said, CommandGiven):
             await until(lambda: len(self.commands()) > logged, f"the runner logs {text!r}")
             return ""
+        await until(self._shown(said.id), f"the room shows {text!r} (once it is stored)")
         await self.settled()
         return said.id
+
+    def _shown(self, message_id: str) -> Callable[[], Awaitable[bool]]:
+        async def shown() -> bool:
+            return any(m.id == message_id for m in await self.room.history(limit=self.room.history_budget))
+
+        return shown
 
 
 @contextlib.asynccontextmanager

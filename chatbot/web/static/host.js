@@ -1,6 +1,7 @@
 /* The host dashboard: live state in, commands out (fetch with the CSRF token; plain forms work
    without JS). The result is shown to the host alone; End and Reject ask "are you sure?" first.
-   Held posts (the bot cannot tell whether they went out) wait for the host's word on each. */
+   Held posts (the bot cannot tell whether they went out) wait for the host's word on each. While
+   the archive cannot take writes (locked, disk full) a note says so, and goes once it can. */
 "use strict";
 (() => {
   const { el, clear, clock, countdown, follow, pill, fillCommon, fillStream, questionState, toast } = window.ChatUI;
@@ -17,6 +18,8 @@
   const reasons = JSON.parse(root.dataset.reasons || "{}");
   const heldCard = document.getElementById("held");
   const heldList = document.getElementById("held-list");
+  const archiveCard = document.getElementById("archive");
+  const archiveText = document.getElementById("archive-text");
 
   async function send(fields, caution, url = action) {
     if (caution) {
@@ -94,6 +97,9 @@
     fillCommon(state, timer);
     fillStream(document.getElementById("stream"), state.recent);
     renderHeld(state.held || []);
+    const archive = state.archive || { writable: true, alert: null };  // not writable: messages wait
+    archiveCard.hidden = archive.writable;
+    archiveText.textContent = archive.alert || "";
     const allowed = ALLOWED[state.status];
     for (const button of root.querySelectorAll(".controls button[data-action]")) {
       button.disabled = allowed !== undefined && !allowed.includes(button.dataset.action);
