@@ -119,8 +119,8 @@ def detect_text(text: str, path: Path) -> str:
         return "tags-csv"
     if "id_str" in first and "from_user" in first and "text" in first:
         return "tags-csv"
-    sample = lines[:20]
-    if _IRC_LINE.match(first) and sum(bool(_IRC_LINE.match(ln)) for ln in sample) * 5 >= len(sample) * 3:
+    sample = [ln for ln in body.split("\n", 40)[:40] if ln.strip()][:20]  # whatever their length
+    if sum(bool(_IRC_LINE.match(ln)) for ln in sample) * 5 >= len(sample) * 3:  # even if line 1 is damaged
         return "meetbot"
     if _MINUTES.search(head):
         raise ImportFailed(f"{path}: {REFUSE_MINUTES.format(kind='minutes')}")

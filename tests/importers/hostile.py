@@ -122,6 +122,7 @@ class Format:
     fields: tuple[str, ...]
     values: st.SearchStrategy[Any]
     file_name: str = "chat.txt"
+    records: bool = True  # each record stands apart (JSON, CSV): a hostile one is imported or warned about
 
 
 def _lines(records: list[dict[str, Any]], line: Callable[[dict[str, Any]], str]) -> tuple[str, list[int]]:
@@ -242,6 +243,52 @@ def _tags(i: int) -> dict[str, Any]:
     }
 
 
+# One line of a text export: no line break (that would make it another record, or none).
+line_values = st.one_of(
+    st.sampled_from([t for t in NASTY_TEXT if t.strip() and "\x00" not in t]),
+    st.sampled_from(["9999-12-31 23:59:59", "0001-01-01 00:00:00", "2026-13-45 99:99:99", "9" * 5_001]),
+    st.sampled_from(["31/12/9999 11:59 PM", "01-Jan-0001 12:00 AM", "99:99:99", "00:00:00"]),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30),
+)
+
+
+def _dce_txt(i: int) -> dict[str, Any]:
+    return {"date": f"01-Jun-26 05:{i:02d} PM", "who": f"user{i}#0001", "text": f"good{i}z hello"}
+
+
+def _dce_txt_render(records: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    rule = "=" * 62
+    lines = [rule, "Guild: Moss Club", "Channel: ama", rule, ""]
+    at = []
+    for r in records:
+        at.append(len(lines) + 1)
+        lines += [f"[{r['date']}] {r['who']}", r["text"], ""]
+    return "\n".join(lines) + "\n", at
+
+
+def _meetbot(i: int) -> dict[str, Any]:
+    return {"clock": f"23:{i:02d}:00", "nick": f"user{i}", "text": f"good{i}z hello"}
+
+
+def _md(i: int) -> dict[str, Any]:
+    return {
+        "handle": f"user{i}",
+        "stamp": f"2026-03-06 18:{i:02d}:00",
+        "text": f"good{i}z hello",
+        "status": f"93{i:017d}",
+    }
+
+
+def _md_render(records: list[dict[str, Any]]) -> tuple[str, list[int]]:
+    lines = ["# Moss chat", ""]
+    at = []
+    for r in records:
+        at.append(len(lines) + 1)
+        lines += [f"### [@{r['handle']}](https://x.com/{r['handle']})", f"*{r['stamp']}Z*"]
+        lines += [f"> [{r['text']}](https://x.com/{r['handle']}/status/{r['status']})", ""]
+    return "\n".join(lines) + "\n", at
+
+
 # The fields of the post inside an X API v2 page (``post.text`` is ``data[0].text``).
 X_V2_POST_FIELDS = (
     "id",
@@ -342,6 +389,24 @@ FORMATS = {
         "dce-csv", _dce_csv, lambda rs: _csv(DCE_CSV, rs), tuple(DCE_CSV), cell_values, "chat.csv"
     ),
     "tags-csv": Format("tags-csv", _tags, lambda rs: _csv(TAGS, rs), tuple(TAGS), cell_values, "chat.csv"),
+}
+# Text exports, a line per message (or a few): a hostile line may join the message above it.
+LINE_FORMATS = {
+    "dce-txt": Format(
+        "dce-txt", _dce_txt, _dce_txt_render, ("date", "who", "text"), line_values, records=False
+    ),
+    "meetbot": Format(
+        "meetbot",
+        _meetbot,
+        lambda rs: _lines(rs, lambda r: f"{r['clock']} <{r['nick']}> {r['text']}"),
+        ("clock", "nick", "text"),
+        line_values,
+        "garden.2026-03-05-23.00.log.txt",
+        records=False,
+    ),
+    "md-transcript": Format(
+        "md-transcript", _md, _md_render, ("handle", "stamp", "text", "status"), line_values, records=False
+    ),
 }
 
 
