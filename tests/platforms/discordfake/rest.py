@@ -9,6 +9,7 @@ except the interaction callback and webhook routes, which are authorized by thei
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import time
@@ -28,7 +29,7 @@ from tests.platforms.discordfake.world import (
 )
 
 if TYPE_CHECKING:
-    from tests.platforms.discordfake.server import FakeDiscord
+    from tests.platforms.discordfake.server import Failure, FakeDiscord
 
 API = "/api/v10"
 LIMIT = 50  # requests per bucket per second: more than a host bot ever needs
@@ -75,7 +76,16 @@ def middleware(fake: FakeDiscord) -> Any:
             "X-RateLimit-Reset-After": f"{1.0 - (now - start):.3f}",
             "X-RateLimit-Bucket": bucket,
         }
-        response = _injected(fake, request.method, path) or await _authorized(fake, request, handler, path)
+        injected = _injected(fake, request.method, path)
+        if injected is not None and injected.delay:
+            await asyncio.sleep(injected.delay)  # a slow answer
+        if injected is not None and injected.status == 0 and request.transport is not None:
+            request.transport.close()  # a connection reset: no answer at all
+            fake.requests.append((request.method, path, 0))
+            return web.Response(status=499)
+        response = (
+            _answer(injected) if injected is not None and injected.status > 0 else None
+        ) or await _authorized(fake, request, handler, path)
         if response.status == 429:
             limits["X-RateLimit-Remaining"] = "0"
         for k, v in limits.items():
@@ -104,20 +114,28 @@ async def _authorized(
         return error(404, str(e.args[0]) if e.args else "Unknown", 10003)
 
 
-def _injected(fake: FakeDiscord, method: str, path: str) -> web.Response | None:
+def _injected(fake: FakeDiscord, method: str, path: str) -> Failure | None:
     for f in fake.failures:
         if f.times > 0 and f.method == method and f.path.search(path):
             f.times -= 1
-            if f.status == 429:
-                body = {
-                    "message": "You are being rate limited.",
-                    "retry_after": f.retry_after,
-                    "global": False,
-                }
-                headers = {"Via": "1.1 google", "Retry-After": "1", "X-RateLimit-Scope": "user"}
-                return reply(body, 429, headers)
-            return error(f.status, f"{f.status}: injected failure")
+            return f
     return None
+
+
+def _answer(f: Failure) -> web.Response:
+    if f.status == 429:
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": f.retry_after,
+            "global": False,
+        }
+        headers = {
+            "Via": "1.1 google",
+            "Retry-After": f"{max(f.retry_after, 1):g}",
+            "X-RateLimit-Scope": "user",
+        }
+        return reply(body, 429, headers)
+    return error(f.status, f"{f.status}: injected failure")
 
 
 def _route(request: web.Request) -> str:

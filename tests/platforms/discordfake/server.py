@@ -48,13 +48,15 @@ OPTION_TYPES = {"str": 3, "int": 4}
 
 @dataclass
 class Failure:
-    """An injected failure: the next ``times`` requests matching ``method`` and ``path`` get ``status``."""
+    """An injected failure: the next ``times`` requests matching ``method`` and ``path`` get ``status``
+    (0: the connection is reset, no answer at all), after ``delay`` real seconds (a slow answer)."""
 
     method: str
     path: re.Pattern[str]
     status: int
     times: int = 1
     retry_after: float = 0.05
+    delay: float = 0.0
 
 
 @dataclass
@@ -284,12 +286,26 @@ class FakeDiscord:
         return next(r["data"] for r in interaction.responses if r["type"] == 4)
 
     # -- disturbances ------------------------------------------------------------------------------------
-    def fail(self, method: str, path: str, status: int, *, times: int = 1) -> Failure:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        retry_after: float = 0.05,
+    ) -> Failure:
         """The next ``times`` requests ``method path`` (a regular expression over the path after
-        ``/api/v10``) are answered with ``status`` (429: rate limited, with Via and retry_after)."""
-        f = Failure(method.upper(), re.compile(path), status, times)
+        ``/api/v10``) are answered with ``status`` (429: rate limited, with Via and ``retry_after``;
+        0: the connection reset without an answer), ``delay`` real seconds late."""
+        f = Failure(method.upper(), re.compile(path), status, times, retry_after, delay)
         self.failures.append(f)
         return f
+
+    def slow(self, method: str, path: str, seconds: float, *, times: int = 1) -> Failure:
+        """The next ``times`` requests ``method path`` are answered as usual, ``seconds`` late."""
+        return self.fail(method, path, -1, times=times, delay=seconds)
 
     # -- payloads ---------------------------------------------------------------------------------
     def gateway_message(self, s: Session, channel: Channel, m: dict[str, Any]) -> dict[str, Any] | None:

@@ -1,0 +1,136 @@
+"""The soak's verdict, from the records of everyone but the bot: the fakes' own (what X and Discord
+accepted, what the bot posted there), the participants' own logs (what each saw echoed in the web
+room), against the archive the bot kept and the recap it wrote.
+
+- every accepted message stored exactly once (lost: stored 0 times; duplicated: more than once);
+- every scheduled post made exactly once per platform, in the order of an uninterrupted run;
+- the recap equal to an uninterrupted run's apart from timing (times, ids, durations).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from chatbot.store import Store
+
+_TCO = re.compile(r"https://t\.co/\w+")
+SCHEDULED = ("Welcome", "Q1", "Q2", "Q3", "Q4", "Reminder", "Last call", "Thanks", "That's a wrap")
+
+
+def stored_texts(db: Path, session_id: str) -> tuple[Counter[tuple[str, str]], list[dict[str, Any]]]:
+    """How often each (platform, text) of a person is in the archive; and the ledger rows."""
+    store = Store(db)
+    try:
+        rows = store.message_rows(session_id)
+        ledger = [dict(r) for r in store.ledger(session_id)]
+    finally:
+        store.close()
+    people = Counter(
+        (r["platform"], r["text"])
+        for r in rows
+        if r.get("kind") not in ("bot",) and r["handle"] != "@chatbot"
+    )
+    return people, ledger
+
+
+def delivery(
+    accepted: dict[str, list[str]], unconfirmed: dict[str, list[str]], stored: Counter[tuple[str, str]]
+) -> dict[str, Any]:
+    """Per platform: accepted, lost (stored never), duplicated (stored more than once); and the
+    texts sent but never confirmed (the web room never showed them back): stored at most once."""
+    out: dict[str, Any] = {}
+    for platform, texts in accepted.items():
+        counts = [stored[(platform, t)] for t in texts]
+        maybe = [stored[(platform, t)] for t in unconfirmed.get(platform, [])]
+        out[platform] = {
+            "accepted": len(texts),
+            "lost": sum(1 for n in counts if n == 0),
+            "duplicated": sum(1 for n in counts + maybe if n > 1),
+            "unconfirmed": len(maybe),
+            "unconfirmed_stored": sum(1 for n in maybe if n == 1),
+            "lost_examples": [t for t, n in zip(texts, counts, strict=True) if n == 0][:5],
+        }
+    return out
+
+
+def scheduled(posts: list[str]) -> list[str]:
+    """The bot's scheduled posts among all it said (replies to askers are not scheduled), links
+    as X's shortener gives them left out (a new t.co address for every post)."""
+    return [_TCO.sub("https://t.co/...", p) for p in posts if p.startswith(SCHEDULED) or "Last call" in p]
+
+
+def posting(bot_posts: dict[str, list[str]], reference: dict[str, list[str]] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for platform, posts in bot_posts.items():
+        mine = scheduled(posts)
+        twice = [t for t, n in Counter(mine).items() if n > 1]
+        entry: dict[str, Any] = {
+            "scheduled_posts": len(mine),
+            "duplicated": len(twice),
+            "duplicated_examples": twice[:3],
+        }
+        if reference is not None:
+            ref = scheduled(reference.get(platform, []))
+            entry["same_as_uninterrupted"] = mine == ref
+            entry["missing"] = [t[:60] for t in ref if t not in mine][:5]
+            entry["extra"] = [t[:60] for t in mine if t not in ref][:5]
+        out[platform] = entry
+    return out
+
+
+def recap_of(out: Path) -> dict[str, Any] | None:
+    found = sorted(out.glob("*.json"))
+    return json.loads(found[0].read_text(encoding="utf-8")) if found else None
+
+
+def normalized(export: dict[str, Any]) -> dict[str, Any]:
+    """What a reader compares across two runs: who said what, answering what, asked what with how
+    many votes, and the counts; not when, nor the platforms' ids."""
+
+    def author(a: Any) -> str:
+        return str(a.get("handle", a)) if isinstance(a, dict) else str(a)
+
+    stats = {k: v for k, v in export.get("stats", {}).items() if "minute" not in k and "time" not in k}
+    return {
+        "stats": stats,
+        "prompts": sorted(
+            (p["label"], p["text"], sorted((author(a["author"]), a["text"]) for a in p.get("answers", [])))
+            for p in export.get("prompts", [])
+        ),
+        "questions": sorted(
+            (author(q["author"]), q["text"], q["status"], q.get("upvotes", 0))
+            for q in export.get("questions", [])
+        ),
+        "participants": sorted(
+            (p["handle"], p.get("platform", ""), p["role"], p["messages"], p["answers"], p["questions"])
+            for p in export.get("participants", [])
+        ),
+        "messages": sorted(
+            (author(m["author"]), m["text"], m["kind"], sorted(m.get("answers_prompts", [])))
+            for m in export.get("messages", [])
+        ),
+    }
+
+
+def recap_difference(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list[str]:
+    """What differs between two recaps apart from timing (empty: equal)."""
+    if a is None or b is None:
+        return ["a recap is missing"]
+    na, nb = normalized(a), normalized(b)
+    out = []
+    for key in na:
+        if na[key] != nb[key]:
+            if isinstance(na[key], list):
+                only_a = [x for x in na[key] if x not in nb[key]][:2]
+                only_b = [x for x in nb[key] if x not in na[key]][:2]
+                out.append(
+                    f"{key}: {len(na[key])} vs {len(nb[key])}; "
+                    f"only faulted {only_a!r:.300}; only uninterrupted {only_b!r:.300}"
+                )
+            else:
+                out.append(f"{key}: {na[key]!r:.300} vs {nb[key]!r:.300}")
+    return out
