@@ -10,25 +10,15 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import REPO
+from tests.test_cli import run as cli
 
 CHAT = REPO / "tests" / "fixtures" / "localgovchat.jsonl"
-
-
-def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(REPO / "run_bot.py"), *args],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def digest(path: Path) -> str:
@@ -113,36 +103,34 @@ def locked(path: Path) -> Iterator[None]:
         conn.close()
 
 
+FAULTS = {"read-only": read_only, "locked by another process": locked}
+
+
+@pytest.mark.parametrize("problem", sorted(FAULTS))
 @pytest.mark.parametrize("command", ["import", "redact", "run", "replay"])
-def test_a_read_only_archive_is_one_line_and_left_as_it_was(
-    archive: Path, tmp_path: Path, command: str
+def test_an_archive_it_cannot_write_is_one_line_and_left_as_it_was(
+    archive: Path, tmp_path: Path, command: str, problem: str
 ) -> None:
     before = digest(archive)
-    with read_only(archive):
+    with FAULTS[problem](archive):
         out = cli(*commands(archive, tmp_path)[command], cwd=tmp_path)
-    assert_one_line_error(out, archive, "read-only")
+    assert_one_line_error(out, archive, problem)
     assert digest(archive) == before
+    assert (
+        cli(*commands(archive, tmp_path)["redact"], cwd=tmp_path).returncode == 0
+    )  # writable again: it works
 
 
-def test_a_recap_reads_a_read_only_archive(archive: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("problem", sorted(FAULTS))
+def test_a_recap_only_reads_so_it_works_on_an_archive_it_cannot_write(
+    archive: Path, tmp_path: Path, problem: str
+) -> None:
     before = digest(archive)
-    with read_only(archive):
+    with FAULTS[problem](archive):
         out = cli(*commands(archive, tmp_path)["recap"], cwd=tmp_path)
     assert out.returncode == 0, out.stderr
     assert (tmp_path / "out" / "2026-11-24-localgovchat.html").is_file()
     assert digest(archive) == before
-
-
-@pytest.mark.parametrize("command", ["import", "redact", "run"])
-def test_an_archive_locked_by_another_process_is_one_line_and_left_as_it_was(
-    archive: Path, tmp_path: Path, command: str
-) -> None:
-    before = digest(archive)
-    with locked(archive):
-        out = cli(*commands(archive, tmp_path)[command], cwd=tmp_path)
-    assert_one_line_error(out, archive, "locked by another process")
-    assert digest(archive) == before
-    assert cli(*commands(archive, tmp_path)["redact"], cwd=tmp_path).returncode == 0  # free again: it works
 
 
 def garbage(db: Path) -> None:
