@@ -14,6 +14,7 @@ from chatbot.store import Store
 from tests.browser import needs_chromium
 from tests.recap.dce import export_path, file_attachment, files_folder, message, png, reply, write_export
 from tests.recap.test_browser import PHONE, Watch, browser
+from tests.web.axe import TAGS, axe_source
 
 pytestmark = needs_chromium
 __all__ = ["browser"]  # the module's Chromium, shared with these tests
@@ -29,6 +30,19 @@ def _site(tmp_path: Path, said: list[dict[str, Any]]) -> tuple[Path, str]:
 def _no_sideways_scroll(watch: Watch) -> None:
     width = watch.page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
+
+
+def _accessible(watch: Watch, skip: str = "") -> None:
+    """What axe-core (WCAG 2.1 AA and best practices) finds on the page: nothing (``skip``: a
+    selector left out, a thousand messages whose markup the one-page recaps' tests check)."""
+    watch.page.evaluate(axe_source() + "\n;0")
+    found = watch.page.evaluate(
+        "async ([tags, skip]) => (await axe.run(skip ? {exclude: [[skip]]} : document,"
+        " {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']}))"
+        ".violations.map(v => `${v.id}: ${v.nodes[0].target}`)",
+        [TAGS, skip],
+    )
+    assert found == []
 
 
 def test_images_show_from_beside_the_page_and_fit_a_phone(browser: Any, tmp_path: Path) -> None:
@@ -57,6 +71,7 @@ def test_images_show_from_beside_the_page_and_fit_a_phone(browser: Any, tmp_path
     assert [(alt, natural) for alt, natural, _ in loaded] == [("board.png", 2400), ("dot.png", 3)]
     assert all(0 < shown < PHONE["width"] for _, _, shown in loaded)
     _no_sideways_scroll(watch)
+    _accessible(watch)
     watch.page.click("a.thumb >> nth=1")  # the thumbnail opens the full file
     watch.page.wait_for_load_state("load")
     assert watch.page.url.startswith((site / slug / "files").as_uri())
@@ -75,6 +90,7 @@ def test_a_long_record_s_pages_fit_a_phone_and_link_to_each_other(browser: Any, 
     watch.page.wait_for_load_state("load")
     assert watch.page.url == (site / slug / "page-2.html").as_uri()
     _no_sideways_scroll(watch)
+    _accessible(watch, "ol.transcript")
     watch.page.click("nav.pager >> nth=0 >> a[rel=next]")
     watch.page.wait_for_load_state("load")
     assert watch.page.url == (site / slug / "page-3.html").as_uri()
