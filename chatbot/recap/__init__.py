@@ -72,9 +72,10 @@ def environment() -> Environment:
     )
     env.filters["linkify"] = linkify
     env.filters["plural"] = plural
-    from chatbot.recap.fragments import transcript_item
+    from chatbot.recap.fragments import participant_rows, transcript_item
 
     env.filters["transcript_item"] = transcript_item
+    env.filters["participant_rows"] = participant_rows
     return env
 
 
@@ -99,37 +100,42 @@ def _trim_url(url: str) -> str:
 _MENTION = re.compile(r"(?<![\w@/.])@[\w][\w.\-]*(?<![.\-])")
 
 
-def _mentions(text: str) -> Markup:
-    """Escape plain text, marking @mentions (``<span class="mention">``)."""
+def _mentions(text: str) -> str:
+    """Escape plain text, marking @mentions (``<span class="mention">``): markup, as a ``str``."""
     if "@" not in text:
         return escape(text)
-    parts: list[Markup] = []
+    parts: list[str] = []
     pos = 0
     for match in _MENTION.finditer(text):
         parts.append(escape(text[pos : match.start()]))
-        parts.append(Markup('<span class="mention">{}</span>').format(match.group()))
+        parts.append(f'<span class="mention">{escape(match.group())}</span>')
         pos = match.end()
     parts.append(escape(text[pos:]))
-    return Markup("").join(parts)
+    return "".join(parts)
 
 
 def linkify(value: object) -> Markup:
     """Escape user text, then make http(s) URLs clickable (nothing else ever becomes a link) and
     mark @mentions."""
-    text = clean_text(value)
+    return Markup(linkify_clean(clean_text(value)))
+
+
+def linkify_clean(text: str) -> str:
+    """``linkify`` of text already clean (``clean_text``), as a ``str`` of markup."""
     if "://" not in text:  # no URL in it: most messages
         return _mentions(text)
-    parts: list[Markup] = []
+    parts: list[str] = []
     pos = 0
     for match in _URL.finditer(text):
         url = _trim_url(match.group())
         if len(url) <= len("https://"):
             continue
         parts.append(_mentions(text[pos : match.start()]))
-        parts.append(Markup('<a href="{}" rel="{}">{}</a>').format(url, LINK_REL, url))
+        shown = escape(url)
+        parts.append(f'<a href="{shown}" rel="{LINK_REL}">{shown}</a>')
         pos = match.start() + len(url)
     parts.append(_mentions(text[pos:]))
-    return Markup("").join(parts)
+    return "".join(parts)
 
 
 _SAFE_URL = re.compile(r"https?://[^\s/?#<>\"'`]+[^\s<>\"'`]*", re.IGNORECASE)
@@ -155,7 +161,11 @@ def plural(count: int, word: str, many: str | None = None) -> str:
 def avatar(handle: str, name: str) -> Avatar:
     """Initial and colour tone (0-5, stable per handle) of the decorative avatar circle."""
     source = name or ("" if handle.startswith("(") else handle.lstrip("@"))
-    initial = next((c for c in source if c.isalnum()), "?").upper()
+    initial = "?"
+    for c in source:
+        if c.isalnum():
+            initial = c.upper()
+            break
     return {"initial": initial, "tone": zlib.crc32(handle.casefold().encode("utf-8", "replace")) % 6}
 
 

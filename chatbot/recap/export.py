@@ -60,6 +60,14 @@ def build_export(store: Store, session_id: str, *, include_deleted: bool = False
     return recap_of(store, session_id, include_deleted=include_deleted).export()
 
 
+#: What ``_Session.message`` and ``in_transcript`` read of a stored message (the transcript is
+#: read with these alone: its other columns are not carried from SQLite to Python).
+COLUMNS = (
+    "uid, id, platform, ts, author_id, handle, name, text, kind, answers, flags, reply_to, url, "
+    "links, attachments, reactions, edited_at, deleted_at, embeds"
+)
+
+
 class _Session:
     """What every part of one session's export needs: its zone and style, who and what is removed
     from it, the hosts' corrections, and which messages are in its transcript."""
@@ -115,10 +123,14 @@ class _Session:
         return _said(r, self.commands if self.include_deleted else self.commands_kept)
 
     def message(self, r: Row) -> ExportMessage:
+        """A stored row (of ``COLUMNS`` at least) as the export's message."""
         tz = self.tz
-        key = f"{r['platform']}:{r['author_id']}"
-        removed = r["uid"] in self.hidden_msgs or key in self.removed_keys
-        author, name = (REMOVED, "") if key in self.removed_keys else (r["handle"], r["name"] or "")
+        removed, author, name = False, r["handle"], r["name"] or ""
+        if self.hidden_msgs or self.removed_keys:
+            key = f"{r['platform']}:{r['author_id']}"
+            removed = r["uid"] in self.hidden_msgs or key in self.removed_keys
+            if key in self.removed_keys:
+                author, name = REMOVED, ""
         item: ExportMessage = {
             "id": r["id"],
             "ts": _in_zone(r["ts"], tz),
@@ -147,7 +159,8 @@ class _Session:
 
     def messages(self) -> Iterator[ExportMessage]:
         """The transcript, read from the archive as it is consumed."""
-        return (self.message(r) for r in self.store.iter_transcript_rows(self.sid) if self.in_transcript(r))
+        rows = self.store.iter_transcript_rows(self.sid, COLUMNS)
+        return (self.message(r) for r in rows if self.in_transcript(r))
 
     def placed(self, keys: list[str]) -> Iterator[tuple[ExportMessage, tuple[int, ...]]]:
         """The transcript, each message with the places (in ``keys``, the prompts' keys) of the
@@ -156,7 +169,7 @@ class _Session:
         for i, key in enumerate(keys):
             place[key] = (*place.get(key, ()), i)
         places: dict[tuple[str, ...], tuple[int, ...]] = {}  # stored answers lists repeat
-        for r in self.store.iter_transcript_rows(self.sid):
+        for r in self.store.iter_transcript_rows(self.sid, COLUMNS):
             if not self.in_transcript(r):
                 continue
             answered = self.keys(r)
@@ -171,7 +184,7 @@ class _Session:
 
     def linked(self, ids: list[str], wanted: set[str]) -> Linked:
         """``Linked`` of the transcript (``ids``: its message ids in order), ``wanted`` read whole."""
-        places, anchors = link_places(ids, wanted)
+        places, anchors, repeats = link_places(ids, wanted)
         cursor = self.store.db.conn.cursor()
         cursor.row_factory = sqlite3.Row
         rows = cursor.execute(
@@ -183,7 +196,7 @@ class _Session:
         for r in rows:
             if r["id"] not in found and r["id"] in wanted and self.in_transcript(r):
                 found[r["id"]] = self.message(r)
-        return Linked(found, places, anchors)
+        return Linked(found, places, anchors, repeats)
 
     def answers(self, key: str) -> Iterator[ExportAnswer]:
         """The transcript's answers to the prompt ``key``, in time order."""
@@ -391,9 +404,10 @@ def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _said(r: Row, commands: Collection[str]) -> bool:
     """``said`` for one row, given the ids of the session's commands."""
+    flags = r["flags"]
     return (
         r["kind"] != "command"
-        and ACK not in _list(r["flags"])
+        and (flags == "[]" or ACK not in _list(flags))
         and not (r["kind"] == "bot" and r["reply_to"] in commands)
     )
 

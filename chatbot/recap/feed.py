@@ -20,6 +20,7 @@ from chatbot.recap import (
     check_slug,
     clean_text,
     environment,
+    html_id,
     page_assets,
     parse_ts,
     plural,
@@ -124,7 +125,8 @@ def search_records(export: Export) -> list[SearchRecord]:
 def recap_search_records(recap: Recap) -> Iterator[SearchRecord]:
     """``search_records`` of a ``Recap``, read as they are written."""
     session = recap.head["session"]
-    records = SearchRecords(session, page_count(session.get("kind"), recap.message_count) > 1)
+    paged = page_count(session.get("kind"), recap.message_count) > 1
+    records = SearchRecords(session, paged, repeats=recap.linked.repeats)
     for i, m in enumerate(recap.messages()):
         record = records(m, i)
         if record is not None:
@@ -133,18 +135,22 @@ def recap_search_records(recap: Recap) -> Iterator[SearchRecord]:
 
 class SearchRecords:
     """A recap's search records, made a message at a time in transcript order (``paged``: the
-    record is in pages, ``chatbot.recap.pages``)."""
+    record is in pages, ``chatbot.recap.pages``; ``repeats``: some message id is had by more than
+    one message, so anchors are numbered as they come, ``Anchors``)."""
 
     def __init__(
         self,
         session: ExportSession,
         paged: bool,
         read_time: Callable[[object], datetime | None] | None = None,
+        *,
+        repeats: bool = True,
     ) -> None:
         self.slug, self.tz, self.paged = check_slug(session["slug"]), chat_zone(session), paged
         self.read_time = read_time or (lambda value: parse_ts(value, self.tz))  # a time in the chat's zone
-        self.anchor_of = Anchors()
-        self.days: dict[object, str] = {}
+        self.anchor_of: Callable[[str], str] = Anchors() if repeats else lambda mid: html_id(mid, "m-")
+        self.minutes: dict[tuple[int, ...], tuple[str, str, str]] = {}  # when, ISO start and offset
+        self.people: dict[tuple[object, object], tuple[str, str]] = {}
 
     def __call__(self, m: ExportMessage, index: int) -> SearchRecord | None:
         """The record of the ``index``-th message (from 0); None for one removed or without text."""
@@ -152,19 +158,32 @@ class SearchRecords:
         anchor = self.anchor_of(mid)
         if m.get("removed") or not m.get("text"):
             return None
+        who = (m.get("author"), m.get("name"))
+        person = self.people.get(who)
+        if person is None:
+            person = self.people[who] = (clean_text(who[0]), clean_text(who[1]))
         moment = self.read_time(m.get("ts"))
-        when = ""
+        when = ts = ""
         if moment is not None:
-            day = self.days.get(moment.date()) or self.days.setdefault(moment.date(), f"{moment:%Y-%m-%d}")
-            when = f"{day} {moment.hour:02d}:{moment.minute:02d} {moment.tzname() or ''}".strip()
+            key = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.fold)
+            minute = self.minutes.get(key)
+            if minute is None:
+                iso = moment.isoformat(timespec="seconds")
+                when = f"{moment:%Y-%m-%d} {moment.hour:02d}:{moment.minute:02d} {moment.tzname() or ''}"
+                minute = self.minutes[key] = (when.strip(), iso[:17], iso[19:])
+            micro = moment.microsecond
+            when, ts = (
+                minute[0],
+                f"{minute[1]}{moment.second:02d}{f'.{micro:06d}' if micro else ''}{minute[2]}",
+            )
         return {
             "slug": self.slug,
             "id": mid,
             "anchor": anchor,
             "page": page_of(index) if self.paged else 1,
-            "author": clean_text(m.get("author")),
-            "name": clean_text(m.get("name")),
-            "ts": moment.isoformat() if moment else "",
+            "author": person[0],
+            "name": person[1],
+            "ts": ts,
             "when": when,
             "text": clean_text(m.get("text")),
         }

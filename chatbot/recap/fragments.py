@@ -4,59 +4,93 @@ under its prompt.
 A page may hold 100,000 messages; jinja2 spends 20-30 µs on each through its generic machinery (a
 getattr, an ``escape`` and a ``Markup`` per value, a yield per piece), Python's string formatting
 2-3 µs. Every value from the view model is escaped here (``html.escape``, quotes included) unless
-it is already ``Markup`` (``linkify``'s output), so this is as safe as an autoescaped template;
-``tests/recap/test_hostile.py`` renders hostile text through it. The page around them stays in
-``templates/session.html``.
+it is already markup (``linkify``'s output) or made by the view from numbers alone: an anchor or
+link (``html_id``: letters, digits, ``-`` and ``_``), a time (``iso``, ``clock``, ``full``: digits,
+English day and month names, a zone's abbreviation). So this is as safe as an autoescaped
+template; ``tests/recap/test_hostile.py`` renders hostile text through it. What repeats from
+message to message (a person, a kind, a prompt's label) is escaped once (``functools.lru_cache``).
+The page around them stays in ``templates/session.html``.
 """
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
 from markupsafe import Markup
+from markupsafe import escape as autoescape
 
-from chatbot.recap import LINK_REL, REMOVED_TEXT, linkify
-from chatbot.recap.viewtypes import AttachmentView, EmbedView, MessageView
+from chatbot.recap import LINK_REL, REMOVED_TEXT, linkify, linkify_clean
+from chatbot.recap.viewtypes import AttachmentView, EmbedView, MessageView, ParticipantView
 
 #: Kinds of message with a badge saying so.
 BADGED = frozenset({"prompt", "question", "repost", "command", "bot"})
 _REMOVED = f'<p class="body removed"><em>{escape(REMOVED_TEXT)}</em></p>'
 
 
-def _head(m: MessageView, time_link: str) -> str:
-    """The avatar, who said it, badges and when: what the transcript and the answers share."""
-    author, name = escape(m["author"]), escape(m["name"])
+@functools.lru_cache(maxsize=1 << 14)
+def _who(author: str, name: str, initial: str, tone: int, is_host: bool, kind: str) -> str:
+    """The avatar, who said it and the badges: the start of a transcript entry's head."""
+    author, name = escape(author), escape(name)
     who = (
         f'<bdi class="name">{name}</bdi> <bdi class="handle">{author}</bdi>'
         if name
         else (f'<bdi class="name">{author}</bdi>')
     )
-    badges = ' <span class="badge badge-host">host</span>' if m["is_host"] else ""
-    if m["kind"] in BADGED:
-        kind = escape(m["kind"])
+    badges = ' <span class="badge badge-host">host</span>' if is_host else ""
+    if kind in BADGED:
+        kind = escape(kind)
         badges += f' <span class="badge badge-{kind}">{kind}</span>'
     return (
-        f'<span class="avatar tone-{int(m["tone"])}" aria-hidden="true">{escape(m["initial"])}</span>'
+        f'<span class="avatar tone-{int(tone)}" aria-hidden="true">{escape(initial)}</span>'
         f'<div class="msg-main"><p class="msg-head"><span class="who">{who}</span>{badges} '
-        f'<span class="msg-meta">{time_link}'
+        f'<span class="msg-meta">'
     )
+
+
+def _head(m: MessageView, time_link: str) -> str:
+    """The avatar, who said it, badges and when: what the transcript and the answers share."""
+    who = _who(m["author"], m["name"], m["initial"], m["tone"], m["is_host"], m["kind"])
+    return who + time_link
 
 
 def _time(m: MessageView, title: str = "") -> str:
     """The time, linking to the message in the transcript (``title``: what the link says)."""
     if title:
         return (
-            f'<a class="time" href="{escape(m["href"])}" title="{title}"><time '
-            f'datetime="{escape(m["iso"])}">{escape(m["clock"])}</time></a>'
+            f'<a class="time" href="{m["href"]}" title="{title}"><time '
+            f'datetime="{m["iso"]}">{m["clock"]}</time></a>'
         )
     return (
-        f'<a class="time" href="{escape(m["href"])}"><time datetime="{escape(m["iso"])}" '
-        f'title="{escape(m["full"])}">{escape(m["clock"])}</time></a>'
+        f'<a class="time" href="{m["href"]}"><time datetime="{m["iso"]}" '
+        f'title="{m["full"]}">{m["clock"]}</time></a>'
     )
 
 
 def _body(m: MessageView) -> str:
-    return _REMOVED if m["removed"] else f'<p class="body" dir="auto">{linkify(m["text"])}</p>'
+    # The view's text is clean already (``clean_text``): linkified without cleaning it again.
+    return _REMOVED if m["removed"] else f'<p class="body" dir="auto">{linkify_clean(m["text"])}</p>'
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _classes(kind: str, is_host: bool, removed: bool) -> str:
+    return f"msg kind-{escape(kind)}" + (" is-host" if is_host else "") + (" is-removed" if removed else "")
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _answers_link(label: str, section: str | None) -> str:
+    said = f"answers <bdi>{escape(label)}</bdi>"
+    if section:
+        return f'<a class="answers-link" href="#{escape(section)}">{said}</a>'
+    return f'<span class="muted">{said}</span>'
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _answerer(name: str, is_host: bool, removed: bool) -> str:
+    """An answer's ``<li>`` up to its time."""
+    classes = "msg kind-answer" + (" is-removed" if removed else "")
+    host = ' <span class="badge badge-host">host</span>' if is_host else ""
+    return f'<li class="{classes}"><p class="msg-head"><bdi class="name">{escape(name)}</bdi>{host} '
 
 
 def _extras(m: MessageView) -> str:
@@ -132,11 +166,7 @@ def _reply(m: MessageView) -> str:
 
 def transcript_item(m: MessageView) -> Markup:
     """The message's ``<li>`` in the transcript: everything about it, with its anchor."""
-    classes = f"msg kind-{escape(m['kind'])}"
-    if m["is_host"]:
-        classes += " is-host"
-    if m["removed"]:
-        classes += " is-removed"
+    classes = _classes(m["kind"], m["is_host"], m["removed"])
     original = ""
     if m["url"]:
         original = (
@@ -149,16 +179,12 @@ def transcript_item(m: MessageView) -> Markup:
     if m["reply_to"] or m["reply_outside"] or m["answers"] or m["corrected"]:
         foot += _reply(m)
         for label, section in m["answers"]:
-            said = f"answers <bdi>{escape(label)}</bdi>"
-            if section:
-                foot += f'<a class="answers-link" href="#{escape(section)}">{said}</a>'
-            else:
-                foot += f'<span class="muted">{said}</span>'
+            foot += _answers_link(label, section)
         if m["corrected"]:
             foot += '<span class="muted">attribution corrected by a host</span>'
         foot = f'<p class="msg-foot">{foot}</p>'
     return Markup(
-        f'<li id="{escape(m["anchor"])}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
+        f'<li id="{m["anchor"]}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
         f"{_body(m)}{_extras(m)}{foot}</div></li>\n"
     )
 
@@ -166,10 +192,36 @@ def transcript_item(m: MessageView) -> Markup:
 def answer_item(m: MessageView) -> Markup:
     """The answer's ``<li>`` under its prompt: who, when (linking to it in the transcript) and
     what, no more (the transcript has the rest: avatar, handle, reply, original link)."""
-    classes = "msg kind-answer" + (" is-removed" if m["removed"] else "")
-    name = escape(m["name"] or m["author"])
-    host = ' <span class="badge badge-host">host</span>' if m["is_host"] else ""
     return Markup(
-        f'<li class="{classes}"><p class="msg-head"><bdi class="name">{name}</bdi>{host} '
+        f"{_answerer(m['name'] or m['author'], m['is_host'], m['removed'])}"
         f"{_time(m, 'Show in the transcript')}</p>{_body(m)}</li>\n"
     )
+
+
+def participant_rows(people: list[ParticipantView]) -> Markup:
+    """The participants table's rows (a chat may have thousands of people), as the template wrote
+    them, escaped as autoescape does (``markupsafe.escape``)."""
+    rows = []
+    for p in people:
+        name, handle, role, first = autoescape(p["name"]), autoescape(p["handle"]), p["role"], p["first"]
+        sort = autoescape((p["name"] or p["handle"]).lower())
+        badge = (
+            '<span class="badge badge-host">host</span>'
+            if role == "host"
+            else ""
+            if role == "participant"
+            else f'<span class="badge">{autoescape(role)}</span>'
+        )
+        shown = f'<bdi class="name">{name or handle}</bdi>{badge}'
+        if name:
+            shown += f'<bdi class="handle">{handle}</bdi>'
+        iso, clock = autoescape(first["iso"]), autoescape(first["clock"])
+        rows.append(
+            f'<tr data-order="{p["order"]}">\n<th scope="row" data-sort="{sort}"><span class="person">'
+            f'<span class="avatar tone-{autoescape(p["tone"])}" aria-hidden="true">{autoescape(p["initial"])}'
+            f"</span><span>{shown}</span></span></th>\n"
+            f'<td class="num">{p["messages"]}</td>\n<td class="num">{p["answers"]}</td>\n'
+            f'<td class="num">{p["questions"]}</td>\n'
+            f'<td data-sort="{iso}" class="optional"><time datetime="{iso}">{clock}</time></td>\n</tr>\n'
+        )
+    return Markup("".join(rows))

@@ -41,6 +41,7 @@ class Spool:
 
     def __init__(self, first: bytes = b"", glue: bytes = b"") -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(buffering=1 << 16)  # noqa: SIM115 (closed by close)
+        self._write = self._file.write
         self._size = 0
         self._spans: dict[int, array[int]] = {}  # group -> start, end, start, end...
         self.counts: dict[int, int] = {}
@@ -49,15 +50,15 @@ class Spool:
     def add(self, data: bytes, group: int = 0) -> None:
         n = self.counts.get(group, 0)
         self.counts[group] = n + 1
-        piece = (self._glue if n else self._first) + data
+        data = (self._glue if n else self._first) + data
+        size = self._size
         spans = self._spans.get(group)
         if spans is None:
-            spans = self._spans[group] = array("q", (self._size, self._size))
-        elif spans[-1] != self._size:
-            spans.extend((self._size, self._size))
-        self._file.write(piece)
-        self._size += len(piece)
-        spans[-1] = self._size
+            spans = self._spans[group] = array("q", (size, size))
+        elif spans[-1] != size:
+            spans.extend((size, size))
+        self._write(data)
+        self._size = spans[-1] = size + len(data)
 
     def read(self, group: int = 0) -> Iterator[bytes]:
         """The group's bytes, in pieces of up to a megabyte."""
@@ -113,7 +114,8 @@ def sweep(
         swept.answers = [[] for _ in range(prompts)]
     placed: Iterable[tuple[ExportMessage, tuple[int, ...]]]
     placed = recap.read_placed() if recap.read_placed is not None else ((m, ()) for m in recap.messages())
-    records = SearchRecords(recap.head["session"], ctx.page_count > 1, ctx.moment) if search else None
+    session, repeats = recap.head["session"], recap.linked.repeats
+    records = SearchRecords(session, ctx.page_count > 1, ctx.moment, repeats=repeats) if search else None
     paged = ctx.page_count > 1
     times, starts = swept.times, swept.starts
     transcript, answers = written.transcript, written.answers_html

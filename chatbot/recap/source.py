@@ -27,17 +27,19 @@ class Linked:
     messages: Mapping[str, ExportMessage] = field(default_factory=dict)
     places: Mapping[str, int] = field(default_factory=dict)
     anchors: Mapping[str, str] = field(default_factory=dict)
+    repeats: bool = False  # some id is had by more than one message
 
 
-def link_places(ids: Iterable[str], wanted: Collection[str]) -> tuple[dict[str, int], dict[str, str]]:
-    """``Linked.places`` and ``Linked.anchors`` from the transcript's ids in order."""
+def link_places(ids: Iterable[str], wanted: Collection[str]) -> tuple[dict[str, int], dict[str, str], bool]:
+    """``Linked.places``, ``Linked.anchors`` and ``Linked.repeats`` from the transcript's ids in order."""
     order = list(ids)
     first: dict[str, int] = {}
     for i, mid in enumerate(order):
         first.setdefault(mid, i)
     places = {mid: first[mid] for mid in wanted if mid in first}
     anchors: dict[str, str] = {}
-    if len(first) < len(order):  # an id repeats: anchors past the first are numbered
+    repeats = len(first) < len(order)
+    if repeats:  # an id repeats: anchors past the first are numbered
         counts: dict[str, int] = {}
         for mid in order:
             counts[mid] = counts.get(mid, 0) + 1
@@ -46,7 +48,7 @@ def link_places(ids: Iterable[str], wanted: Collection[str]) -> tuple[dict[str, 
         for mid in order:
             if (anchor := anchor_of(mid)) != html_id(mid, "m-"):
                 anchors.setdefault(mid, anchor)
-    return places, anchors
+    return places, anchors, repeats
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ class Recap:
             "messages": [],
         }
         wanted = {str(m.get("id")) for m in messages}  # in memory: every message can be linked to
-        places, anchors = link_places((str(m.get("id")) for m in messages), wanted)
+        places, anchors, repeats = link_places((str(m.get("id")) for m in messages), wanted)
         first: dict[str, ExportMessage] = {}
         for m in messages:
             first.setdefault(str(m.get("id")), m)
@@ -85,7 +87,7 @@ class Recap:
             lambda: iter(messages),
             lambda i: iter(answers[i]),
             dict(media or {}),
-            Linked(first, places, anchors),
+            Linked(first, places, anchors, repeats),
         )
 
     def messages(self) -> Iterator[ExportMessage]:

@@ -105,7 +105,7 @@ class _Context:
     # What repeats from message to message, worked out once a page: people, platforms, days.
     people: dict[tuple[object, object], tuple[str, str, bool, Avatar]] = field(default_factory=dict)
     places: dict[object, str] = field(default_factory=dict)
-    days: dict[object, str] = field(default_factory=dict)
+    minutes: dict[tuple[int, ...], tuple[str, str, str, str, str]] = field(default_factory=dict)
     words: dict[object, str] = field(default_factory=dict)  # kinds, prompt labels
     answered: dict[tuple[str, ...], list[tuple[str, str | None]]] = field(default_factory=dict)
     targets: dict[str, tuple[str, str]] = field(default_factory=dict)  # linked: author, quote
@@ -204,19 +204,24 @@ class _Context:
         return moment
 
     def stamp(self, value: object) -> Stamp:
-        """``stamp(value, tz)``, its date part kept from one message to the next."""
+        """``stamp(value, tz)``, all but its seconds kept from one message to the next in the
+        same minute (a fold's second pass through a minute is another minute)."""
         moment = self.moment(value)
         if moment is None:
             return {"iso": "", "clock": "", "full": ""}
-        day = self.days.get(moment.date())
-        if day is None:
-            day = self.days[moment.date()] = f"{moment:%a} {moment.day} {moment:%b %Y}"
-        zone = moment.tzname() or utc_offset(moment)
-        clock = f"{moment.hour:02d}:{moment.minute:02d}"
+        key = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.fold)
+        minute = self.minutes.get(key)
+        if minute is None:
+            iso = moment.isoformat(timespec="seconds")
+            zone = moment.tzname() or utc_offset(moment)
+            clock = f"{moment.hour:02d}:{moment.minute:02d}"
+            day = f"{moment:%a} {moment.day} {moment:%b %Y}"
+            minute = self.minutes[key] = (iso[:17], iso[19:], clock, f"{day}, {clock}:", f" {zone}")
+        second = f"{moment.second:02d}"
         return {
-            "iso": moment.isoformat(timespec="seconds"),
-            "clock": clock,
-            "full": f"{day}, {clock}:{moment.second:02d} {zone}",
+            "iso": minute[0] + second + minute[1],
+            "clock": minute[2],
+            "full": minute[3] + second + minute[4],
         }
 
 
