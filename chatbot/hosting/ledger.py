@@ -383,13 +383,15 @@ class Ledger:
     def resolve(self, key: str, platform: str, *, went_out: bool, by: str) -> LedgerRow | None:
         """A host's word on a held row: it went out (``posted``, no platform id known) or it did
         not (``intended`` again, no longer a suspect: the next ``deliver`` sends it). The row as
-        it was held; None when no such row is held."""
-        row = self.held.pop((key, platform), None)
+        it was held; None when no such row is held. When the archive cannot take the word (locked,
+        full) the row stays held and the error is raised."""
+        row = self.held.get((key, platform))
         if row is None:
             return None
         done = self.store.ledger_resolve(
             self.session_id, key, platform, went_out=went_out, by=by, at=self.clock.now()
         )
+        del self.held[(key, platform)]
         if not done:
             return None
         self.suspects.discard((key, platform))

@@ -37,7 +37,7 @@ from chatbot.hosting.plan import session_plan
 from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
-from chatbot.hosting.storing import ShowsWhenStored, StoreOptions, Storing
+from chatbot.hosting.storing import ShowsWhenStored, StoreOptions, Storing, archive_fault
 from chatbot.platforms.base import FollowsSession, Platform
 from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
 
@@ -401,8 +401,17 @@ class SessionRunner:
 
     async def resolve_held(self, key: str, platform: str, *, went_out: bool, actor: Author) -> CommandResult:
         """A host says whether a held post went out: if not, it is sent now; if so, it is recorded
-        as posted by the host's word (``chatbot.hosting.scheduling``). Hosts only."""
-        return await self.scheduling.resolve_held(key, platform, went_out=went_out, actor=actor)
+        as posted by the host's word (``chatbot.hosting.scheduling``). Hosts only. While the
+        archive cannot take the word (``chatbot.hosting.storing``), nothing changes and the host
+        is told so."""
+        try:
+            return await self.scheduling.resolve_held(key, platform, went_out=went_out, actor=actor)
+        except Exception as e:
+            reason = archive_fault(e)
+            if reason is None:
+                raise
+            text = f"the archive cannot take it right now ({reason}); nothing changed: try again in a minute"
+            return CommandResult(False, text, "resolve_held", ("refused",))
 
     # -- the live view (chatbot.hosting.live.LiveSession) ----------------------------------------------------
     def state(self) -> LiveState:

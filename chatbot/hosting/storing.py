@@ -24,7 +24,7 @@ import sqlite3
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 from zoneinfo import ZoneInfo
 
@@ -102,6 +102,7 @@ class _Write:
     messages: list[Message]
     shown: Callable[[], None] | None  # once durable (stored or journaled); None once called
     stored: Callable[[], None] | None  # once stored
+    journaled: bool = False  # its messages are in the journal
 
 
 class Storing:
@@ -117,6 +118,8 @@ class Storing:
         self._reason = ""
         self._refusing = False
         self._journaled = False  # the journal has lines not known to be stored
+        self._journal_failing = False
+        self._dropped = False  # a waiting write failed for another reason than the archive's state
         self._retrying: asyncio.Task[None] | None = None
         self._busy: float | None = None  # the normal busy timeout, while a shorter one is in force
         self._drained = asyncio.Event()
@@ -146,10 +149,13 @@ class Storing:
         since = self._since.astimezone(ZoneInfo(self.r.spec.timezone)).strftime("%H:%M")
         n = self.waiting
         waiting = f"{n} message{'' if n == 1 else 's'} waiting"
-        if not n or self._journaled:
+        memory = sum(len(w.messages) for w in self._queue if not w.journaled)
+        if not memory:
             kept = f"{waiting}; nothing is lost"
-        else:
+        elif memory == n:
             kept = f"{waiting} in memory, shown in the room once stored"
+        else:
+            kept = f"{waiting}, {memory} of them in memory, shown in the room once stored"
         full = "; the buffer is full: new posts are refused until it drains" if self._refusing else ""
         return f"The archive is not writable since {since} ({self._reason}); {kept}{full}."
 
@@ -167,7 +173,7 @@ class Storing:
         archive cannot take it; ``shown`` once what it carries is durable (stored, or ``messages``
         journaled, unless ``journal`` is False: they are there already), ``stored`` once it is in
         the archive. True when it is stored already."""
-        w = _Write(do, list(messages), shown, stored)
+        w = _Write(do, list(messages), shown, stored, journaled=not journal)
         if not self._queue:
             try:
                 do()
@@ -259,11 +265,16 @@ class Storing:
         try:
             self.journal.append([message_row(m, session_id=self.r.session_id) for m in w.messages])
         except OSError as e:
-            log.warning(
-                "event=journal_failed session=%s path=%s error=%r", self.r.session_id, self.journal.path, e
-            )
+            if not self._journal_failing:  # logged once, not at every batch
+                self._journal_failing = True
+                log.error(
+                    "event=journal_failed session=%s path=%s error=%r action=keep_in_memory",
+                    self.r.session_id,
+                    self.journal.path,
+                    e,
+                )
             return  # shown once stored
-        self._journaled = True
+        self._journaled = w.journaled = True
         if w.shown is not None:
             shown, w.shown = w.shown, None
             shown()
@@ -312,7 +323,7 @@ class Storing:
         delay = self.options.first_retry
         try:
             while self._queue:
-                await asyncio.sleep(delay)  # the archive's own time: another process's lock, free space
+                await self.r.clock.sleep_until(self.r.clock.now() + timedelta(seconds=delay))
                 delay = min(delay * 2, self.options.max_retry)
                 self._attempt()
         finally:
@@ -335,6 +346,7 @@ class Storing:
                         exc_info=e,
                     )
                     self._queue.popleft()
+                    self._dropped = True  # its messages stay in the journal for the next start
                     continue
                 if reason != self._reason:
                     self._fault(reason, e)
@@ -353,14 +365,15 @@ class Storing:
             iso(self._since) if self._since else "",
             self._reason,
         )
-        self._since, self._reason = None, ""
+        self._since, self._reason, self._journal_failing = None, "", False
         self._restore_busy()
-        if self._journaled:
+        if self._journaled and not self._dropped:
             self._clear_journal()
         if self._refusing:
             self._refusing = False
             self._tell(None)
         self._drained.set()
+        self.r._wake.set()  # a post that waited for its intent goes out now
         self.r._emit_state()
 
     def _restore_busy(self) -> None:

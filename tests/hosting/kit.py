@@ -16,6 +16,7 @@ from chatbot.core.model import Author, Message, PromptSpec, SessionSpec
 from chatbot.hosting.ledger import Fault
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
+from chatbot.hosting.storing import StoreOptions
 from chatbot.platforms.base import Platform
 from chatbot.platforms.memory import BOT, MemoryPlatform, MemoryRoom
 from chatbot.store import Store
@@ -89,9 +90,14 @@ class Harness:
         rooms: dict[str, MemoryRoom] | None = None,
         recaps: Recaps | None = None,
         platforms: Sequence[Platform] | None = None,
+        storing: StoreOptions | None = None,
+        busy: float | None = None,
     ) -> SessionRunner:
-        """A runner on the harness's rooms (or on ``platforms`` when given)."""
+        """A runner on the harness's rooms (or on ``platforms`` when given); ``storing`` and
+        ``busy`` (its busy timeout, seconds) say how it waits for a locked or full archive."""
         store = Store(self.db)
+        if busy is not None:
+            store.set_busy_timeout(busy)
         self.stores.append(store)
         if platforms is None:
             # like X: answers to one person go out in public (the web room's whispers: tests/web)
@@ -106,6 +112,7 @@ class Harness:
             clock=self.clock,
             recaps=recaps or Recaps(self.out, public_url="https://chat.example"),
             fault=fault,
+            storing=storing,
         )
 
     def close(self) -> None:
