@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -53,6 +54,25 @@ PROMPTS = (
 )
 
 
+#: The platforms' faults: X's 429 (with its rate-limit headers), 503 on a post, a slow search, a
+#: dropped connection, an HTML 502 page on a post; Discord's 429 (retry_after), 500 on a post, a slow
+#: answer, a reset connection, a gateway drop.
+FAULT_KINDS = (
+    "x429",
+    "x503",
+    "xslow",
+    "xdrop",
+    "x502html",
+    "d429",
+    "d500",
+    "dslow",
+    "dreset",
+    "gateway_drop",
+)
+#: The ones a client gets over within seconds (the bot's post retries wait 5, 15, 30 s after the others).
+QUICK_FAULTS = ("x429", "xslow", "xdrop", "d429", "gateway_drop")
+
+
 @dataclass(frozen=True)
 class Params:
     seed: int = 1
@@ -62,6 +82,7 @@ class Params:
     locks: int = 2
     lock_seconds: float = 8.0  # longer than SQLite's 5 s busy timeout
     platform_faults: int = 12
+    fault_kinds: tuple[str, ...] = FAULT_KINDS  # taken in turn
     disk_full: bool = True
     lead_seconds: float = 8.0  # from the first start to the chat's start
     faulted: bool = True
@@ -80,11 +101,14 @@ class Run:
     accepted: dict[str, list[str]] = field(default_factory=lambda: {"web": [], "x": [], "discord": []})
     unconfirmed: dict[str, list[str]] = field(default_factory=lambda: {"web": []})
     too_late: int = 0
+    before_end: dict[str, float] = field(default_factory=dict)  # X and Discord text -> seconds before the end
     bot_posts: dict[str, list[str]] = field(default_factory=dict)
     web_resent: int = 0
     web_reconnects: int = 0
     exit_code: int | None = None
     seconds: float = 0.0
+    stored: dict[str, int] = field(default_factory=dict)  # "platform\ttext" -> times in the archive
+    ledger_rows: int = 0
 
     def fault(self, kind: str, n: int = 1) -> None:
         self.faults[kind] = self.faults.get(kind, 0) + n
@@ -272,6 +296,7 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
             pid = x.tweet(x_users[a.who], text)
             questions[a.text] = pid
             run.accepted["x"].append(text)
+            run.before_end[text] = round((end - datetime.now(UTC)).total_seconds(), 1)
         else:
             if a.kind == "vote":
                 if a.text in questions:
@@ -281,6 +306,7 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
             mid = d.say(d_members[a.who], world.channel, a.text)
             questions[a.text] = mid
             run.accepted["discord"].append(a.text)
+            run.before_end[a.text] = round((end - datetime.now(UTC)).total_seconds(), 1)
 
     acting = asyncio.gather(*(act(a) for a in acts))
     while True:
@@ -318,6 +344,9 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
         "discord": [m["content"] for m in d.messages(world.channel) if m["author"]["id"] == d.bot.id],
         "web": list(web_bot.values()),
     }
+    stored, ledger = soakcheck.stored_texts(db, SID)  # read before the small disk goes away
+    run.stored = {f"{pl}\t{text}": n for (pl, text), n in stored.items()}
+    run.ledger_rows = len(ledger)
 
 
 async def _watch_prompts(
@@ -353,7 +382,7 @@ async def _faults(
         t += spacing + rnd.uniform(0, spacing * 0.6)
         plan.append((min(t, span + 2), "kill"))
     plan += [(rnd.uniform(lead, span * 0.8), "lock") for _ in range(p.locks)]
-    kinds = ["x429", "x503", "xslow", "xdrop", "x502html", "d429", "d500", "dslow", "dreset", "gateway_drop"]
+    kinds = p.fault_kinds
     plan += [(rnd.uniform(lead, span * 0.9), kinds[i % len(kinds)]) for i in range(p.platform_faults)]
     if p.disk_full:
         plan.append((rnd.uniform(lead + 2, span * 0.7), "disk_full"))
@@ -444,8 +473,11 @@ async def soak(p: Params, work: Path) -> dict[str, Any]:
     faulted, calm = await asyncio.gather(
         run_chat(p, work / "faulted"), run_chat(replace(p, faulted=False, kills=0), work / "uninterrupted")
     )
-    stored, ledger = soakcheck.stored_texts(faulted.work / "disk" / "chat.db", SID)
-    delivery = soakcheck.delivery(faulted.accepted, faulted.unconfirmed, stored)
+    stored: Counter[tuple[str, str]] = Counter()
+    for k, n in faulted.stored.items():
+        platform, text = k.split("\t", 1)
+        stored[(platform, text)] = n
+    delivery = soakcheck.delivery(faulted.accepted, faulted.unconfirmed, stored, faulted.before_end)
     posting = soakcheck.posting(faulted.bot_posts, calm.bot_posts)
     recap_diff = soakcheck.recap_difference(
         soakcheck.recap_of(faulted.work / "out"), soakcheck.recap_of(calm.work / "out")
@@ -470,7 +502,7 @@ async def soak(p: Params, work: Path) -> dict[str, Any]:
         "acts_too_late": faulted.too_late,
         "web_resent": faulted.web_resent,
         "web_reconnects": faulted.web_reconnects,
-        "ledger_rows": len(ledger),
+        "ledger_rows": faulted.ledger_rows,
     }
 
 

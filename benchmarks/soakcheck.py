@@ -23,6 +23,8 @@ SCHEDULED = ("Welcome", "Q1", "Q2", "Q3", "Q4", "Reminder", "Last call", "Thanks
 
 def stored_texts(db: Path, session_id: str) -> tuple[Counter[tuple[str, str]], list[dict[str, Any]]]:
     """How often each (platform, text) of a person is in the archive; and the ledger rows."""
+    if not db.is_file():
+        return Counter(), []
     store = Store(db)
     try:
         rows = store.message_rows(session_id)
@@ -38,10 +40,16 @@ def stored_texts(db: Path, session_id: str) -> tuple[Counter[tuple[str, str]], l
 
 
 def delivery(
-    accepted: dict[str, list[str]], unconfirmed: dict[str, list[str]], stored: Counter[tuple[str, str]]
+    accepted: dict[str, list[str]],
+    unconfirmed: dict[str, list[str]],
+    stored: Counter[tuple[str, str]],
+    before_end: dict[str, float] | None = None,
 ) -> dict[str, Any]:
     """Per platform: accepted, lost (stored never), duplicated (stored more than once); and the
-    texts sent but never confirmed (the web room never showed them back): stored at most once."""
+    texts sent but never confirmed (the web room never showed them back): stored at most once.
+    ``before_end``: when each was accepted (seconds before the chat's end), to tell losses in the
+    chat's last seconds from the rest."""
+    before_end = before_end or {}
     out: dict[str, Any] = {}
     for platform, texts in accepted.items():
         counts = [stored[(platform, t)] for t in texts]
@@ -52,7 +60,14 @@ def delivery(
             "duplicated": sum(1 for n in counts + maybe if n > 1),
             "unconfirmed": len(maybe),
             "unconfirmed_stored": sum(1 for n in maybe if n == 1),
-            "lost_examples": [t for t, n in zip(texts, counts, strict=True) if n == 0][:5],
+            "lost_in_last_20s": sum(
+                1 for t, n in zip(texts, counts, strict=True) if n == 0 and before_end.get(t, 99) < 20
+            ),
+            "lost_examples": [
+                f"{t} ({before_end[t]:g} s before the end)" if t in before_end else t
+                for t, n in zip(texts, counts, strict=True)
+                if n == 0
+            ][:5],
         }
     return out
 
