@@ -184,7 +184,7 @@ class Storing:
                 self._fault(reason, e)
             else:
                 self._done(w)
-                if self._journaled:  # replayed at the start: now stored
+                if self._journaled and not self._dropped:  # replayed at the start: now stored
                     self._clear_journal()
                 return True
         self._queue.append(w)
@@ -211,7 +211,7 @@ class Storing:
                 e,
             )
             return []
-        messages = list({m.id: m for m in (message_from_row(r) for r in rows)}.values())
+        messages = list({r["uid"]: message_from_row(r) for r in rows}.values())  # once each
         if messages:
             self._journaled = True
             log.warning(
@@ -352,7 +352,10 @@ class Storing:
                     self._fault(reason, e)
                 break
             self._queue.popleft()
-            self._done(w)
+            try:
+                self._done(w)
+            except Exception as e:  # what the stored write set off failed; the rest still goes in
+                log.error("event=after_write_failed session=%s error=%r", self.r.session_id, e, exc_info=e)
         if not self._queue:
             self._recovered()
         elif self.waiting != before:
