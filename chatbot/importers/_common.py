@@ -105,6 +105,8 @@ def why(e: BaseException) -> str:
 
 def time_problem(ts: datetime) -> str | None:
     """Why ``ts`` cannot be a message's time (out of range), or None when it can."""
+    if MIN_YEAR < ts.year < MAX_YEAR:  # no offset (under a day) takes it out of range
+        return None
     try:
         year = ts.astimezone(UTC).year
     except (OverflowError, ValueError):
@@ -379,9 +381,6 @@ class Collector:
         """
         text = "" if text is None else text if isinstance(text, str) else str(text)
         text = text.replace("\r\n", "\n")
-        if _LONE_SURROGATE.search(text):
-            text = well_formed(text)
-            self.warn(line, f"message {well_formed(msg_id)}: {NOT_UNICODE}")
         if "\x00" in text:
             text = text.replace("\x00", "")
             self.warn(line, f"message {msg_id}: NUL characters in its text; removed")
@@ -431,9 +430,11 @@ class Collector:
         except (TypeError, ValueError) as e:
             self.skip(line, f"message {well_formed(id)}: {e}; skipped")
             return None
+        if msg.text is not clean:  # the message replaced lone surrogates in it
+            self.warn(line, f"message {well_formed(id)}: {NOT_UNICODE}")
         if not 0 <= msg.likes <= MAX_COUNT:
             msg = replace(msg, likes=min(max(msg.likes, 0), MAX_COUNT))
-        if _LONE_SURROGATE.search(_strings_of(msg)):
+        if _has_lone_surrogate(msg):
             msg = _well_formed(msg)
             self.warn(
                 line,
@@ -461,23 +462,32 @@ class Collector:
         self.result.read += len(batch) - len(duplicates)
 
 
+def _has_lone_surrogate(m: Message) -> bool:
+    """Whether a field of ``m`` other than its text and author (those repair themselves) holds a
+    lone surrogate. Cheap when none does: ASCII needs no search."""
+    joined = _strings_of(m)
+    return not joined.isascii() and _LONE_SURROGATE.search(joined) is not None
+
+
 def _strings_of(m: Message) -> str:
-    """Every text field of ``m`` but its text and author (those repair themselves), joined."""
-    return "\x1f".join(
-        [
-            m.id,
-            m.platform,
-            m.channel,
-            m.url or "",
-            m.reply_to or "",
-            m.quote_of or "",
-            *m.mentions,
-            *m.links,
-            *(f"{a.filename}\x1f{a.url}\x1f{a.content_type}" for a in m.attachments),
-            *(r.emoji for r in m.reactions),
-            *(f"{e.url}\x1f{e.title}\x1f{e.description}" for e in getattr(m, "embeds", ())),
-        ]
-    )
+    """Every text field of ``m`` but its text and author, joined."""
+    parts = [
+        m.id,
+        m.platform,
+        m.channel,
+        m.url or "",
+        m.reply_to or "",
+        m.quote_of or "",
+        *m.mentions,
+        *m.links,
+    ]
+    if m.attachments:
+        parts += [f"{a.filename}\x1f{a.url}\x1f{a.content_type}" for a in m.attachments]
+    if m.reactions:
+        parts += [r.emoji for r in m.reactions]
+    if embeds := getattr(m, "embeds", ()):
+        parts += [f"{e.url}\x1f{e.title}\x1f{e.description}" for e in embeds]
+    return "\x1f".join(parts)
 
 
 def _well_formed(m: Message) -> Message:
