@@ -75,9 +75,14 @@ class Journal:
         return rows
 
     def clear(self) -> None:
-        """Everything in it is stored: the journal goes."""
+        """Everything in it is stored: the journal goes (and its folder, once empty)."""
         self.path.unlink(missing_ok=True)
-        _fsync_dir(self.path.parent)
+        try:
+            self.path.parent.rmdir()
+        except OSError:  # another session's journal is there, or it was never made
+            _fsync_dir(self.path.parent)
+        else:
+            _fsync_dir(self.path.parent.parent)
 
 
 def _last_byte(path: Path, size: int) -> bytes:
