@@ -61,7 +61,9 @@ def import_files(
     zone = tz or (config.timezone if config else None)
     report = ImportReport()
     with store.bulk_import() as bulk:
+        bulk.defer_indexes(sum(_size(p) for p in paths))
         files = [_read(store, bulk, n, path, zone, report, warn) for n, path in enumerate(paths)]
+        bulk.build_indexes()
         if config and config.sessions:
             for sc in config.sessions:
                 spec = sc.spec
@@ -126,6 +128,13 @@ def _read(
     report.files.append((str(path), result.format, result.read, bulk.last_rowid() - before))
     report.skipped[str(path)] = result.skipped
     return _File(number, path, result, offsets)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # reading it says what is wrong
 
 
 def _derive(store: Store, session_id: str, report: ImportReport) -> None:
