@@ -13,7 +13,9 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta, tzinfo
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
+
+from chatbot.recap import html_text
 
 SVG_NS = "http://www.w3.org/2000/svg"
 #: Bidi controls and zero-width characters: dropped from chart labels, which are decoration only
@@ -24,14 +26,17 @@ _TICK_STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 240, 480)
 
 
 def _el(tag: str, attrs: dict[str, object] | None = None, *children: str | Markup) -> Markup:
-    """One SVG element; attribute names are constants here, values and text are escaped."""
-    attr = Markup("").join(
-        Markup(' {}="{}"').format(Markup(name), value)
-        for name, value in (attrs or {}).items()
-        if value is not None
+    """One SVG element; attribute names are constants here, values and text are escaped (as
+    ``markupsafe.escape`` does, markup kept as it is)."""
+    attr = "".join(
+        f' {name}="{_escaped(value)}"' for name, value in (attrs or {}).items() if value is not None
     )
-    inner = Markup("").join(escape(child) for child in children)
-    return Markup("<{}{}>{}</{}>").format(Markup(tag), attr, inner, Markup(tag))
+    inner = "".join(_escaped(child) for child in children)
+    return Markup(f"<{tag}{attr}>{inner}</{tag}>")
+
+
+def _escaped(value: object) -> str:
+    return str(value) if hasattr(value, "__html__") else html_text(str(value))
 
 
 def _num(value: float) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import statistics
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import datetime, tzinfo
 from typing import Any, overload
 from zoneinfo import ZoneInfo
@@ -93,6 +93,7 @@ class _Session:
         self.commands = {mid for mid, _ in commands}  # every command typed in the chat
         self.commands_kept = {mid for mid, deleted in commands if not deleted}  # not deleted since
         self._answered: dict[str, tuple[list[str], tuple[str, ...]]] = {}  # stored answers -> keys, labels
+        self.sources: dict[str, Row | None] = {}  # messages read ahead for ``source``, by uid
 
     def answered(self, r: Row) -> tuple[list[str], tuple[str, ...]]:
         """The prompt keys a message answers (as a host corrected them, if one did) and their
@@ -218,10 +219,25 @@ class _Session:
 
     def source(self, uid: str | None) -> ExportMessage | None:
         """The message ``uid`` as the transcript has it (None when it is not in the transcript)."""
-        r = self.store.message_row(uid) if uid else None
+        if uid in self.sources:
+            r: Row | None = self.sources[uid]
+        else:
+            r = self.store.message_row(uid) if uid else None
         if r is None or r["session_id"] != self.sid or not self.in_transcript(r):
             return None
         return self.message(r)
+
+    def read_sources(self, uids: Iterable[str | None]) -> None:
+        """Read the messages ``source`` will be asked for in one query (a chat's prompts and
+        questions: hundreds of them)."""
+        wanted = sorted({uid for uid in uids if uid})
+        cursor = self.store.db.conn.cursor()
+        cursor.row_factory = sqlite3.Row
+        rows = cursor.execute(
+            "select * from messages where uid in (select value from json_each(?))", [json.dumps(wanted)]
+        )
+        self.sources.update({uid: None for uid in wanted})
+        self.sources.update((r["uid"], r) for r in rows)
 
 
 def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) -> Recap:
@@ -251,8 +267,11 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
             gone += 1  # left out, but the recap says so
             gone_by_author += bool(r["deleted_by_author"])
 
+    prompt_rows = store.prompt_rows(sid)
+    rows = store.question_rows(sid, include_deleted=include_deleted)
+    s.read_sources([p["message_uid"] for p in prompt_rows] + [q["message_uid"] for q in rows])
     prompts: list[ExportPrompt] = []
-    for p in store.prompt_rows(sid):
+    for p in prompt_rows:
         source = s.source(p["message_uid"])
         prompts.append(
             {
@@ -270,7 +289,6 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
             prompts[-1]["inferred"] = True
 
     participants, removed_keys = s.participants, s.removed_keys
-    rows = store.question_rows(sid, include_deleted=include_deleted)
     opted = {p["handle"].lstrip("@").casefold() for p in participants if p["key"] in removed_keys}
     questions = _questions(rows, tz, s.source, s.hidden_people | opted)  # nor named as askers
     people: list[ExportParticipant] = [

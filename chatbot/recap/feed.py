@@ -152,8 +152,9 @@ class SearchRecords:
         self.minutes: dict[tuple[int, ...], tuple[str, str, str]] = {}  # when, ISO start and offset
         self.people: dict[tuple[object, object], tuple[str, str]] = {}
 
-    def __call__(self, m: ExportMessage, index: int) -> SearchRecord | None:
-        """The record of the ``index``-th message (from 0); None for one removed or without text."""
+    def __call__(self, m: ExportMessage, index: int, text: str | None = None) -> SearchRecord | None:
+        """The record of the ``index``-th message (from 0); None for one removed or without text
+        (``text``: its text cleaned already, ``clean_text``)."""
         mid = str(m.get("id"))
         anchor = self.anchor_of(mid)
         if m.get("removed") or not m.get("text"):
@@ -185,12 +186,12 @@ class SearchRecords:
             "name": person[1],
             "ts": ts,
             "when": when,
-            "text": clean_text(m.get("text")),
+            "text": clean_text(m.get("text")) if text is None else text,
         }
 
-    def line(self, m: ExportMessage, index: int) -> bytes | None:
+    def line(self, m: ExportMessage, index: int, text: str | None = None) -> bytes | None:
         """The record as the search file has it (``search_line``)."""
-        record = self(m, index)
+        record = self(m, index, text)
         return None if record is None else search_line(record)
 
 

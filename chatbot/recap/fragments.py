@@ -166,6 +166,11 @@ def _reply(m: MessageView) -> str:
 
 def transcript_item(m: MessageView) -> Markup:
     """The message's ``<li>`` in the transcript: everything about it, with its anchor."""
+    return Markup(transcript_html(m))
+
+
+def transcript_html(m: MessageView) -> str:
+    """``transcript_item`` as a plain ``str``."""
     classes = _classes(m["kind"], m["is_host"], m["removed"])
     original = ""
     if m["url"]:
@@ -183,7 +188,7 @@ def transcript_item(m: MessageView) -> Markup:
         if m["corrected"]:
             foot += '<span class="muted">attribution corrected by a host</span>'
         foot = f'<p class="msg-foot">{foot}</p>'
-    return Markup(
+    return (
         f'<li id="{m["anchor"]}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
         f"{_body(m)}{_extras(m)}{foot}</div></li>\n"
     )
@@ -192,7 +197,12 @@ def transcript_item(m: MessageView) -> Markup:
 def answer_item(m: MessageView) -> Markup:
     """The answer's ``<li>`` under its prompt: who, when (linking to it in the transcript) and
     what, no more (the transcript has the rest: avatar, handle, reply, original link)."""
-    return Markup(
+    return Markup(answer_html(m))
+
+
+def answer_html(m: MessageView) -> str:
+    """``answer_item`` as a plain ``str``."""
+    return (
         f"{_answerer(m['name'] or m['author'], m['is_host'], m['removed'])}"
         f"{_time(m, 'Show in the transcript')}</p>{_body(m)}</li>\n"
     )

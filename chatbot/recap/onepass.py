@@ -25,7 +25,7 @@ from typing import IO
 from markupsafe import Markup
 
 from chatbot.recap.feed import SearchRecords
-from chatbot.recap.fragments import answer_item, transcript_item
+from chatbot.recap.fragments import answer_html, transcript_html
 from chatbot.recap.jsonout import encode_line
 from chatbot.recap.pages import PAGE_SIZE, utc_key
 from chatbot.recap.source import Recap, answer_of
@@ -120,6 +120,7 @@ def sweep(
     times, starts = swept.times, swept.starts
     transcript, answers = written.transcript, written.answers_html
     lines, answer_lines = written.messages_json, written.answers_json
+    text: str | None = None  # the message's text as the page has it (clean), when it has it
     for index, (m, places) in enumerate(placed):
         if json:
             lines.add(encode_line(m))
@@ -132,18 +133,19 @@ def sweep(
             if (moment := ctx.moment(m.get("ts"))) is not None:
                 times.append(moment)
             view = message_view(m, ctx, here, here)
-            transcript.add(transcript_item(view).encode(), here)
+            text = view["text"]
+            transcript.add(transcript_html(view).encode(), here)
             if keep:
                 swept.messages.append(view)
             for i in places:
                 shown = view if here == 1 else {**view, "href": ctx.href(view["id"], 1, here)}
-                answers.add(answer_item(shown).encode(), i)
+                answers.add(answer_html(shown).encode(), i)
                 swept.answer_counts[i] += 1
                 swept.answerers[i].add(shown["author"])
                 if keep:
                     swept.answers[i].append(shown)
         if records is not None:
-            record = records.line(m, index)
+            record = records.line(m, index, text)
             if record is not None:
                 written.search.add(record)
     if recap.read_placed is None:  # the answers as the export gives them
@@ -153,7 +155,7 @@ def sweep(
                     answer_lines.add(encode_line(answer), i)
                 if html:
                     shown = message_view(answer_message(answer, ctx), ctx)
-                    answers.add(answer_item(shown).encode(), i)
+                    answers.add(answer_html(shown).encode(), i)
                     swept.answer_counts[i] += 1
                     swept.answerers[i].add(shown["author"])
                     if keep:

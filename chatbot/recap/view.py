@@ -203,9 +203,10 @@ class _Context:
         self.last_time[:] = [(value, moment)]
         return moment
 
-    def stamp(self, value: object) -> Stamp:
-        """``stamp(value, tz)``, all but its seconds kept from one message to the next in the
-        same minute (a fold's second pass through a minute is another minute)."""
+    def stamp(self, value: object, *, exact: bool = False) -> Stamp:
+        """``stamp(value, tz)`` (``exact``: its ``iso`` to the microsecond, as ``stamp`` has it;
+        else to the second), all but its seconds kept from one message to the next in the same
+        minute (a fold's second pass through a minute is another minute)."""
         moment = self.moment(value)
         if moment is None:
             return {"iso": "", "clock": "", "full": ""}
@@ -218,11 +219,10 @@ class _Context:
             day = f"{moment:%a} {moment.day} {moment:%b %Y}"
             minute = self.minutes[key] = (iso[:17], iso[19:], clock, f"{day}, {clock}:", f" {zone}")
         second = f"{moment.second:02d}"
-        return {
-            "iso": minute[0] + second + minute[1],
-            "clock": minute[2],
-            "full": minute[3] + second + minute[4],
-        }
+        iso = minute[0] + second
+        if exact and moment.microsecond:
+            iso += f".{moment.microsecond:06d}"
+        return {"iso": iso + minute[1], "clock": minute[2], "full": minute[3] + second + minute[4]}
 
 
 def message_view(raw: ExportMessage, ctx: _Context, here: int = 1, at: int | None = None) -> MessageView:
@@ -493,7 +493,7 @@ def _participant_views(export: Export, ctx: _Context) -> list[ParticipantView]:
                 "handle": handle,
                 "name": name,
                 "role": clean_text(p.get("role") or "participant"),
-                "first": stamp(p.get("first_seen"), ctx.tz),
+                "first": ctx.stamp(p.get("first_seen"), exact=True),
                 "messages": int(p.get("messages") or 0),
                 "answers": int(p.get("answers") or 0),
                 "questions": int(p.get("questions") or 0),
