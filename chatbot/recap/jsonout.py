@@ -118,9 +118,9 @@ def written_json(recap: Recap, written: Written) -> Iterator[str | bytes]:
     for i, (key, value) in enumerate(recap.head.items()):
         yield f"{',' if i else ''}\n  {_encode(key)}: "
         if key == "messages":
-            yield from listed(messages.read(), messages.counts.get(0, 0), "  ")
+            yield from listed(messages.read(), messages.count(), "  ")
         elif key == "prompts" and isinstance(value, list):
-            yield from _prompts(value, lambda n: listed(answers.read(n), answers.counts.get(n, 0), "      "))
+            yield from _prompts(value, lambda n: listed(answers.read(n), answers.count(n), "      "))
         else:
             yield from json_chunks(value, "  ")
     yield "\n}"

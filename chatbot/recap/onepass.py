@@ -33,35 +33,53 @@ from chatbot.recap.types import ExportMessage
 from chatbot.recap.view import Swept, _Context, answer_message, message_view
 
 _BLOCK = 1 << 20
+_HELD = 256  # pieces held before they are written
 
 
 class Spool:
     """Pieces of text set aside in a temporary file, in groups (a page, a prompt's answers) read
-    back in order, each group's pieces joined by ``glue`` after ``first``."""
+    back in order, each group's pieces joined by ``glue`` after ``first``. Pieces are held a few
+    hundred at a time and written joined."""
 
     def __init__(self, first: bytes = b"", glue: bytes = b"") -> None:
         self._file: IO[bytes] = tempfile.TemporaryFile(buffering=1 << 16)  # noqa: SIM115 (closed by close)
-        self._write = self._file.write
         self._size = 0
         self._spans: dict[int, array[int]] = {}  # group -> start, end, start, end...
-        self.counts: dict[int, int] = {}
+        self._held: dict[int, list[bytes]] = {}
+        self.counts: dict[int, int] = {}  # pieces written, by group
         self._first, self._glue = first, glue
 
     def add(self, data: bytes, group: int = 0) -> None:
+        held = self._held.get(group)
+        if held is None:
+            held = self._held[group] = []
+        held.append(data)
+        if len(held) >= _HELD:
+            self._put(group, held)
+
+    def _put(self, group: int, held: list[bytes]) -> None:
         n = self.counts.get(group, 0)
-        self.counts[group] = n + 1
-        data = (self._glue if n else self._first) + data
+        self.counts[group] = n + len(held)
+        data = (self._glue if n else self._first) + self._glue.join(held)
+        held.clear()
         size = self._size
         spans = self._spans.get(group)
         if spans is None:
             spans = self._spans[group] = array("q", (size, size))
         elif spans[-1] != size:
             spans.extend((size, size))
-        self._write(data)
+        self._file.write(data)
         self._size = spans[-1] = size + len(data)
+
+    def count(self, group: int = 0) -> int:
+        """How many pieces the group holds."""
+        return self.counts.get(group, 0) + len(self._held.get(group, ()))
 
     def read(self, group: int = 0) -> Iterator[bytes]:
         """The group's bytes, in pieces of up to a megabyte."""
+        held = self._held.get(group)
+        if held:
+            self._put(group, held)
         spans = self._spans.get(group)
         if spans is None:
             return
