@@ -98,6 +98,7 @@ class Run:
     restarts: int = 0
     unexpected_exits: list[int] = field(default_factory=list)
     faults: dict[str, int] = field(default_factory=dict)
+    timeline: list[tuple[float, str]] = field(default_factory=list)  # (seconds into the chat, fault)
     accepted: dict[str, list[str]] = field(default_factory=lambda: {"web": [], "x": [], "discord": []})
     unconfirmed: dict[str, list[str]] = field(default_factory=lambda: {"web": []})
     too_late: int = 0
@@ -392,6 +393,7 @@ async def _faults(
         await asyncio.sleep(max(0.0, at - (time.monotonic() - began)))
         if bot.proc is not None and bot.proc.poll() == 0:
             return
+        run.timeline.append((round((datetime.now(UTC) - start).total_seconds(), 1), kind))
         if kind == "kill":
             bot.kill()
             run.kills += 1
@@ -491,6 +493,7 @@ async def soak(p: Params, work: Path) -> dict[str, Any]:
         "restarts": faulted.restarts,
         "unexpected_exits": faulted.unexpected_exits,
         "faults": faulted.faults,
+        "fault_timeline": faulted.timeline,
         "messages": delivery,
         "messages_lost": sum(v["lost"] for v in delivery.values()),
         "messages_duplicated": sum(v["duplicated"] for v in delivery.values()),

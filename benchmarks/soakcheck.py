@@ -17,7 +17,7 @@ from typing import Any
 
 from chatbot.store import Store
 
-_TCO = re.compile(r"https://t\.co/\w+")
+_TCO = re.compile(r"https://t\.co/\S+")
 SCHEDULED = ("Welcome", "Q1", "Q2", "Q3", "Q4", "Reminder", "Last call", "Thanks", "That's a wrap")
 
 
