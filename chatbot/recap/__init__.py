@@ -85,7 +85,10 @@ def environment() -> Environment:
 def clean_text(value: object) -> str:
     """User text without characters HTML and XML cannot carry (C0 controls, lone surrogates).
     Everything else, zero-width and bidi characters included, is kept as written."""
-    return _CONTROL.sub("\ufffd", "" if value is None else str(value))
+    text = "" if value is None else str(value)
+    if text.isprintable():  # no control character, surrogate or noncharacter: most text
+        return text
+    return _CONTROL.sub("\ufffd", text)
 
 
 def _trim_url(url: str) -> str:
@@ -163,6 +166,8 @@ def safe_url(value: object) -> str | None:
 
 def html_id(raw: object, prefix: str) -> str:
     """An HTML id from any string: unsafe characters become ``_hex_``, so distinct inputs stay distinct."""
+    if isinstance(raw, str) and raw.isascii() and raw.isalnum():  # a platform's number: most ids
+        return prefix + raw
     return prefix + _ID_UNSAFE.sub(lambda m: f"_{ord(m.group()):x}_", clean_text(raw))
 
 
