@@ -225,12 +225,18 @@ class DiscordPlatform:
         found: list[Message] = []
         for cid in sorted(self.channel_ids):
             channel = await self._channel(client, cid)
+            kept = 0
             try:
-                async for m in channel.history(limit=limit, after=since, oldest_first=True):
+                # page on until ``limit`` are kept: a page short of it means the history ended
+                # (read_history stops there), so messages left out (the bot's own) must not count
+                async for m in channel.history(limit=None, after=since, oldest_first=True):
                     converted = convert.message(m, self.settings.host_roles, me=self.me)
                     if converted is not None and self._ours(cid, m.id):
                         self._note(converted.id, cid)
                         found.append(converted)
+                        kept += 1
+                        if kept >= limit:
+                            break
             except discord.HTTPException as e:
                 raise PlatformError(f"discord: reading the history failed ({e.status}): {e.text}") from e
         found.sort(key=lambda m: int(m.id))
