@@ -98,8 +98,12 @@ def posting(bot_posts: dict[str, list[str]], reference: dict[str, list[str]] | N
 
 
 def recap_of(out: Path) -> dict[str, Any] | None:
-    found = sorted(out.glob("*.json"))
-    return json.loads(found[0].read_text(encoding="utf-8")) if found else None
+    """The session's recap export among the JSON files of ``out`` (the index has its own)."""
+    for f in sorted(out.glob("*.json")):
+        export = json.loads(f.read_text(encoding="utf-8"))
+        if isinstance(export, dict) and "messages" in export and "session" in export:
+            return export
+    return None
 
 
 def normalized(export: dict[str, Any]) -> dict[str, Any]:
@@ -136,6 +140,8 @@ def recap_difference(a: dict[str, Any] | None, b: dict[str, Any] | None) -> list
     if a is None or b is None:
         return ["a recap is missing"]
     na, nb = normalized(a), normalized(b)
+    if not na["messages"]:
+        return ["the recap holds no messages"]
     out = []
     for key in na:
         if na[key] != nb[key]:
