@@ -65,6 +65,9 @@ def test_images_show_from_beside_the_page_and_fit_a_phone(browser: Any, tmp_path
     watch = Watch(browser, PHONE)
     watch.page.goto((site / f"{slug}.html").as_uri())
     watch.page.wait_for_load_state("load")
+    for image in watch.page.query_selector_all(".thumb img"):  # thumbnails load lazily, when seen
+        image.scroll_into_view_if_needed()
+    watch.page.wait_for_function("[...document.querySelectorAll('.thumb img')].every(i => i.complete)")
     loaded = watch.page.eval_on_selector_all(
         ".thumb img", "els => els.map(e => [e.alt, e.naturalWidth, e.getBoundingClientRect().width])"
     )
