@@ -107,6 +107,7 @@ async def started(
                 [],
                 host_token=config.web.host_token,
                 say=None,
+                settings=config.web,
             ) as ctx:
                 if not recaps.public_url:  # links in posts and recaps: where the app really listens
                     recaps.public_url = ctx.base_url

@@ -9,20 +9,27 @@ reactions; ``post()`` says something to every connected browser and keeps it in 
 (or, with ``to=``, to that person's browsers only, kept nowhere). Nothing in the engine knows it
 is a web room. The module registers
 the room with ``chatbot.platforms.registry`` (``ADAPTER``): its settings are the web app's
-``[platforms.web]`` table (``host``, ``port``, ``host_token_env``; the older top-level ``[web]``
-table is read the same way).
+``[platforms.web]`` table (``host``, ``port``, ``host_token_env``, ``trusted_proxies``,
+``secret_env``; the older top-level ``[web]`` table is read the same way).
 
-Identity: a browser holds a random secret in an HttpOnly cookie; its author id is a hash of that
-secret (stable for the browser, safe to show). Its display name is its handle. Names the hosts or
-the bot use are reserved for browsers logged in as host, so nobody can become a host by name. A
+Identity: a browser holds an identity the server issued and signed, in an HttpOnly cookie
+(``chatbot.web.security``); its author id is a hash of it (stable for the browser, safe to show).
+Its display name is its handle. Names that look like the hosts' or the bot's
+(``chatbot.core.names``: the Unicode confusables, any case or width) are reserved for browsers
+logged in as host, so nobody can become a host by name; a name that looks like another
+participant's is refused while they hold it: while a browser of theirs is here, for
+``RoomLimits.name_grace`` after it left, and to the end of the chat once they said something or
+voted under it (so one name is one participant for the queue's votes and its per-person cap). A
 browser logged in as host is a host here under whatever name it joins with (``Author.is_host``:
-the room vouches for it), and that name is reserved from then on.
+the room vouches for it), and that name is reserved from then on. Rate limits are kept per
+participant and per address in the room (``throttle``), not per connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import re
 import secrets
 import unicodedata
@@ -31,13 +38,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from chatbot.clock import Clock
+from chatbot.clock import Clock, SystemClock
 from chatbot.core import conventions
 from chatbot.core.events import CommandGiven, Event, Reacted
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import Limits
 from chatbot.platforms.base import Adapter, Description, PlatformError, UnknownCursor
 from chatbot.platforms.settings import Section
+from chatbot.platforms.webguard import Buckets, NameBook, Rate, RoomError, RoomFull
 
 if TYPE_CHECKING:
     from chatbot.config import Config, SessionConfig
@@ -57,25 +65,30 @@ HOST_ID = "host-"  # how the ids of hosts' authors begin (participants' begin wi
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
 
 
-class RoomError(Exception):
-    """A participant's request the room refuses; the text is safe to show them."""
+__all__ = ["RoomError", "RoomFull"]  # from chatbot.platforms.webguard, where the limits are kept
 
 
-class RoomFull(RoomError):
-    """No more connections (for the room, or for one address)."""
+PER_PARTICIPANT = Rate(5, 5.0)
+PER_ADDRESS = Rate(50, 5.0)
+CONNECTS_PER_ADDRESS = Rate(60, 60.0)
 
 
 @dataclass(frozen=True)
 class RoomLimits:
-    """What keeps a room usable under abuse."""
+    """What keeps a room usable under abuse. The rates hold per participant and per address
+    whatever the number of connections and reconnections (``chatbot.platforms.webguard``)."""
 
     max_text: int = 2000  # characters in one participant message
     max_name: int = 40
     max_connections: int = 200
-    max_per_address: int = 10
+    max_per_address: int = 10  # open at once
     history_on_join: int = 200  # messages a new browser receives
     max_history: int = 5000  # messages kept in memory (the store keeps them all)
     outbox: int = 512  # frames queued for one slow browser before it is dropped
+    per_participant: Rate = PER_PARTICIPANT  # posts, joins, commands (votes) and reactions ...
+    per_address: Rate = PER_ADDRESS  # ... and all of an address's participants together: 10/s
+    connects_per_address: Rate = CONNECTS_PER_ADDRESS  # new connections
+    name_grace: float = 120.0  # seconds a name stays its holder's after their last browser left
 
 
 def key(name: str) -> str:
@@ -139,6 +152,7 @@ class Listener:
     close_code: int = 1000
     close_reason: str = ""
     closed: bool = False
+    identity: str = ""  # the participant's author id (from the server-signed cookie)
 
     def close(self, code: int, reason: str, *, flush: bool = True) -> None:
         """Ask the connection to close after what is queued (or at once: ``flush=False``)."""
@@ -174,12 +188,26 @@ class WebRoom:
         reserved: Iterable[str] = (),
         clock: Clock | None = None,
         limits: RoomLimits | None = None,
+        question_tag: str = "#ask",
+        style: str = "Q",
+        max_open_questions: int = 3,
     ) -> None:
         self.hashtag = hashtag if hashtag.startswith("#") else f"#{hashtag}"
         self.bot = bot
         self.clock = clock
         self.limits = limits or RoomLimits()
         self.history_budget = self.limits.max_history  # all it keeps: reading it costs nothing
+        self.question_tag, self.style, self.max_open_questions = question_tag, style, max_open_questions
+        #: The clock the rate limits and the names' grace read: the wall clock, whatever the room's
+        #: (a rehearsal at 20x speed is no reason to allow 20x the rate); tests may hold it still.
+        self.rate_clock: Clock = SystemClock()
+        self._buckets = Buckets(self._seconds)
+        self._book = NameBook(self.limits.name_grace, self._seconds, lambda aid: aid in self._spoken)
+        for name in reserved:
+            self._book.reserve(name, "host")
+        for name in (bot.handle, bot.name):
+            self._book.reserve(name, "bot")
+        self._from: dict[str, dict[str, tuple[float, str]]] = {}  # address -> author id -> (when, name)
         self._reserved = {key(h) for h in (*reserved, bot.handle, bot.name) if key(h)}
         self._prefix = secrets.token_hex(4)
         self._count = 0
@@ -190,7 +218,6 @@ class WebRoom:
         self._unshown: dict[str, tuple[Message, Listener | None, str]] = {}  # id -> (it, sender, ref)
         self._refusing: str | None = None  # why new posts are refused (the archive's buffer is full)
         self._listeners: set[Listener] = set()
-        self._names: dict[str, str] = {}  # name key -> author id holding it
         self._spoken: set[str] = set()  # author ids that posted (their name is fixed)
         self._reactions: dict[str, dict[str, set[str]]] = {}  # message id -> emoji -> who
         self._serials = 0
@@ -201,7 +228,16 @@ class WebRoom:
     def for_session(cls, config: Config, session: SessionConfig, *, clock: Clock | None = None) -> WebRoom:
         """The room for one configured session: its hashtag, its hosts' names reserved."""
         bot = Author("bot", config.bot_name, config.bot_name, is_bot=True)
-        return cls(session.spec.hashtag, bot=bot, reserved=session.spec.hosts, clock=clock)
+        spec = session.spec
+        return cls(
+            spec.hashtag,
+            bot=bot,
+            reserved=spec.hosts,
+            clock=clock,
+            question_tag=spec.question_tag,
+            style=spec.style,
+            max_open_questions=spec.max_open_questions_per_participant,
+        )
 
     @property
     def slug(self) -> str:
@@ -284,46 +320,75 @@ class WebRoom:
         return self.bot
 
     # -- the browser side (called by the web app) ----------------------------------------------------
-    def connect(self, address: str, *, host: bool = False) -> Listener:
+    def connect(self, address: str, *, host: bool = False, identity: str = "") -> Listener:
+        """A browser's connection from ``address`` (``identity``: the participant's author id,
+        when the web app knows it from their cookie)."""
         if self.stopped:
             raise RoomError("this room is closed")
         if len(self._listeners) >= self.limits.max_connections:
             raise RoomFull("the room is full; try again later")
         if sum(1 for x in self._listeners if x.address == address) >= self.limits.max_per_address:
             raise RoomFull("too many connections from your address")
+        if not host and self._buckets.take((("connect", address), self.limits.connects_per_address)):
+            raise RoomFull("too many new connections from your address; wait a minute")
         self._serials += 1
-        listener = Listener(address, host, self._serials, asyncio.Queue(self.limits.outbox))
+        outbox: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(self.limits.outbox)
+        listener = Listener(address, host, self._serials, outbox, identity=identity)
         self._listeners.add(listener)
         return listener
 
     def disconnect(self, listener: Listener) -> None:
         self._listeners.discard(listener)
+        who = listener.author
+        if who is not None and not self._browsers_of(who):
+            self._book.left(who.id)  # the name is free after the grace period (unless kept)
+
+    def throttle(self, listener: Listener) -> float:
+        """Charge one action (a post, join, command, vote or reaction) to the participant and to
+        their address: 0.0 when allowed, else the seconds to wait. Kept by address and identity,
+        so reconnecting or opening more connections gains nothing."""
+        wants: list[tuple[tuple[str, str], Rate]] = []
+        who = listener.identity or (listener.author.id if listener.author else "")
+        if who:
+            wants.append((("id", who), self.limits.per_participant))
+        if not listener.host:  # a host behind a crowded address still runs the chat
+            wants.append((("address", listener.address), self.limits.per_address))
+        return self._buckets.take(*wants)
 
     def join(self, listener: Listener, secret: str, name: str) -> Author:
         """Give a connection its name. A connection logged in as host is a host under the name it
-        takes (a host's, or its own: reserved for the hosts from then on)."""
+        takes (a host's, or its own: reserved for the hosts from then on). A name that looks like
+        a host's, the bot's or another participant's (``chatbot.core.names``) is refused."""
         display = clean_name(name, self.limits.max_name)
-        name_key = key(display)
-        holder = self._names.get(name_key)
         if listener.host:
-            if holder is not None and name_key not in self._reserved:
-                raise RoomError(f"someone here already uses the name {display!r}")
-            self._reserved.add(name_key)
-            listener.author = host_author(display)
+            author = host_author(display)
+            self._book.take(author.id, display, host=True)
+            self._reserved.add(key(display))
+            listener.author = author
             return listener.author
-        if name_key in self._reserved:
-            raise RoomError(f"the name {display!r} is reserved for the hosts")
         aid = author_id(secret)
-        if holder is not None and holder != aid:
-            raise RoomError(f"someone here already uses the name {display!r}")
-        mine = next((k for k, v in self._names.items() if v == aid), None)
-        if mine is not None and mine != name_key:
-            if aid in self._spoken:
-                raise RoomError("you keep the name you first posted with until the chat ends")
-            del self._names[mine]
-        self._names[name_key] = aid
+        self._book.take(aid, display)
+        self._book.arrived(aid)
+        self._from.setdefault(listener.address, {})[aid] = (self._seconds(), display)
         listener.author = Author(aid, display, display)
         return listener.author
+
+    def asks(self, text: str) -> bool:
+        """Whether a participant's ``text`` puts a question to the queue (the session's tag, or
+        ``/ask``)."""
+        parsed = conventions.parse(
+            text, style=self.style, question_tag=self.question_tag, bot_handles=(self.bot.handle,)
+        )
+        return parsed.question is not None or (parsed.command is not None and parsed.command.name == "ask")
+
+    def handles_from(self, address: str) -> set[str]:
+        """The names (as ``key``) the participants who joined from ``address`` in the last day
+        took: their open questions count together against the per-person cap."""
+        now = self._seconds()
+        seen = self._from.get(address, {})
+        for aid in [a for a, (at, _) in seen.items() if now - at > 86400]:
+            del seen[aid]
+        return {key(name) for _, name in seen.values()}
 
     def receive(
         self, listener: Listener, text: str, *, reply_to: str | None = None, ref: str = ""
@@ -353,6 +418,7 @@ class WebRoom:
             raise RoomError("this room is closed")
         message = self._message(author, clean_text(text, self.limits.max_text), None)
         self._reserved.add(key(author.handle))
+        self._book.reserve(author.handle, "host")
         self._take(message, None, "")
         return message
 
@@ -362,6 +428,7 @@ class WebRoom:
         author = self._joined(listener)
         if len(name) > 40 or len(args) > 20 or any(len(a) > self.limits.max_text for a in args):
             raise RoomError("that command is too long")
+        self._spoken.add(author.id)  # a vote counts for the name: it is theirs from now on
         event = CommandGiven(
             "web", name, tuple(args), author, self._now(), reply_token=f"{listener.serial}/{ref[:40]}"
         )
@@ -406,8 +473,9 @@ class WebRoom:
         for m in old:
             if m.author.id.startswith(HOST_ID) and key(m.author.handle):
                 self._reserved.add(key(m.author.handle))  # a host's name stays theirs
+                self._book.reserve(m.author.handle, "host")
             elif not m.author.is_bot and not self.is_reserved(m.author.handle):
-                self._names.setdefault(key(m.author.handle), m.author.id)
+                self._book.restore(m.author.id, m.author.handle)
                 self._spoken.add(m.author.id)
             for r in m.reactions:  # who reacted before is not known: counted, not anyone's
                 if r.emoji in REACTIONS:
@@ -459,6 +527,10 @@ class WebRoom:
 
     def _now(self) -> datetime:
         return self.clock.now() if self.clock is not None else datetime.now(UTC)
+
+    def _seconds(self) -> float:
+        """The time the limits read: the rate clock's, in seconds."""
+        return self.rate_clock.now().timestamp()
 
     def _message(self, author: Author, text: str, reply_to: str | None) -> Message:
         self._count += 1
@@ -530,11 +602,16 @@ def room_slug(hashtag: str) -> str:
 
 @dataclass(frozen=True)
 class WebSettings:
-    """``[platforms.web]``: where the web app (rooms, live views, dashboard) listens."""
+    """``[platforms.web]``: where the web app (rooms, live views, dashboard) listens, and whom it
+    believes."""
 
     host: str = "127.0.0.1"
     port: int = 8080
     host_token: str | None = None  # from CHATBOT_HOST_TOKEN unless set; printed at start when absent
+    #: Reverse proxies (addresses or networks) whose X-Forwarded-For and X-Forwarded-Proto count.
+    trusted_proxies: tuple[str, ...] = ()
+    #: Signs participants' identities: from CHATBOT_SECRET, else kept beside the database.
+    secret: str | None = field(default=None, repr=False)
 
 
 def load_settings(section: Section, env: Mapping[str, str]) -> WebSettings:
@@ -542,7 +619,17 @@ def load_settings(section: Section, env: Mapping[str, str]) -> WebSettings:
     if not 0 < port < 65536:
         section.fail("port", f"must be 1-65535, not {port}")
     token_env = section.get("host_token_env", str, "CHATBOT_HOST_TOKEN")
-    return WebSettings(section.get("host", str, "127.0.0.1"), port, env.get(token_env) or None)
+    proxies = section.strings("trusted_proxies")
+    for value in proxies:
+        try:
+            ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            section.fail("trusted_proxies", f"{value!r} is not an IP address or network (such as 10.0.0.0/8)")
+    secret = env.get(section.get("secret_env", str, "CHATBOT_SECRET")) or None
+    if secret is not None and len(secret) < 16:
+        section.fail("secret_env", "the secret it names must be at least 16 characters")
+    host = section.get("host", str, "127.0.0.1")
+    return WebSettings(host, port, env.get(token_env) or None, proxies, secret)
 
 
 def make_room(
@@ -553,7 +640,7 @@ def make_room(
 
 ADAPTER = Adapter(
     DESCRIPTION,
-    frozenset({"host", "port", "host_token_env"}),
+    frozenset({"host", "port", "host_token_env", "trusted_proxies", "secret_env"}),
     load_settings,
     make_room,
     served_by_web_app=True,

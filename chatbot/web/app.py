@@ -34,7 +34,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from chatbot.web import api, host, liveview, readers, room, throttle
 from chatbot.web.context import CLOSING, CTX, JINJA, SOCKETS, WAKERS, WebContext, resolve_host_token
-from chatbot.web.security import AUTH, HostAuth, security_headers
+from chatbot.web.security import AUTH, TRUST, HostAuth, security_headers
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).resolve().parent / "static"
@@ -83,6 +83,7 @@ def create_app(ctx: WebContext) -> web.Application:
     app[CTX] = ctx
     app[JINJA] = templates()
     app[AUTH] = HostAuth(ctx.host_token, hours=ctx.limits.session_hours, attempts=ctx.limits.login_attempts)
+    app[TRUST] = ctx.trust
     app[CLOSING] = asyncio.Event()
     app[SOCKETS] = set()
     app[WAKERS] = set()

@@ -16,6 +16,7 @@ from chatbot.platforms.web import WebRoom, room_slug
 from chatbot.store import Store
 from chatbot.web.exports import ExportCache
 from chatbot.web.readpool import ReadPool
+from chatbot.web.security import Trust
 from chatbot.web.throttle import ReadThrottle
 
 
@@ -53,6 +54,7 @@ class WebContext:
     streams: dict[str, int] = field(default_factory=dict)  # open event streams per address
     base_url: str = ""  # where it is served, once it is (set by ``chatbot.web.serve.hosting``)
     token_generated: bool = False  # then the token may be printed: nobody chose it
+    trust: Trust = field(default_factory=Trust)  # trusted proxies, the participant identity signer
     reads: ReadPool = field(init=False)  # readers' database work, off the event loop
     exports: ExportCache = field(init=False)
     throttle: ReadThrottle = field(init=False)

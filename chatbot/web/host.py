@@ -29,7 +29,7 @@ from chatbot.hosting.live import CommandResult, LiveSession
 from chatbot.platforms.web import RoomError, host_author, typed_command
 from chatbot.web.context import CTX, recap_path, render
 from chatbot.web.liveview import find_live, stream_state
-from chatbot.web.security import AUTH, HOST_COOKIE, client_address, same_origin
+from chatbot.web.security import AUTH, HOST_COOKIE, client_address, is_secure, same_origin
 
 MAX_FIELD = 200  # characters of one form field passed on to the command table
 MAX_TEXT = 4000  # characters of what the host says in the room (the room refuses over its limit)
@@ -247,7 +247,7 @@ async def login(request: web.Request) -> web.StreamResponse:
         )
     session = auth.login()
     response = see_other(target)
-    auth.set_cookie(response, session, secure=request.secure)
+    auth.set_cookie(response, session, secure=is_secure(request))
     return response
 
 

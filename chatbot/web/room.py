@@ -10,6 +10,10 @@ reactions}``,
 A bad frame (binary, not JSON, wrong types, unknown type) gets an ``error`` frame and the
 connection stays; after ``max_bad_frames`` of them (rate-limited posts count) it is closed (1008).
 Every frame to the browser goes through the connection's outbox, so one task writes the socket.
+
+Limits are the room's (``WebRoom.throttle``: per participant and per address, however many
+connections they open); the socket needs the participant cookie the server signed. A question is
+refused when the participants of its address already have the session's cap of open questions.
 """
 
 from __future__ import annotations
@@ -19,17 +23,19 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import WSMsgType, web
 
 from chatbot.core import commands
 from chatbot.core.model import Message
-from chatbot.platforms.web import REACTIONS, Listener, RoomError, RoomFull, WebRoom
+from chatbot.core.queue import PENDING
+from chatbot.hosting.live import LiveSession
+from chatbot.platforms.web import REACTIONS, Listener, RoomError, RoomFull, WebRoom, author_id, key
 from chatbot.web.context import CTX, SOCKETS, recap_path, render
 from chatbot.web.security import (
     AUTH,
-    TokenBucket,
     client_address,
     give_participant_cookie,
     participant_secret,
@@ -53,7 +59,7 @@ async def room_page(request: web.Request) -> web.StreamResponse:
     room = _room(request)
     live = ctx.live_for_room(room.slug)
     state = live.state() if live else None
-    limits = ctx.limits
+    rate = room.limits.per_participant
     hosts = [h.lstrip("@") for h in state["session"]["hosts"]] if state else []
     response = render(
         request,
@@ -69,7 +75,7 @@ async def room_page(request: web.Request) -> web.StreamResponse:
         cautions=typed_cautions(),
         reactions=REACTIONS,
         max_text=room.limits.max_text,
-        rate=f"{limits.rate_messages} messages every {limits.rate_seconds:g} seconds",
+        rate=f"{rate.count} messages every {rate.seconds:g} seconds",
     )
     give_participant_cookie(request, response)
     return response
@@ -77,13 +83,14 @@ async def room_page(request: web.Request) -> web.StreamResponse:
 
 async def room_state(request: web.Request) -> web.StreamResponse:
     """GET /chat/<hashtag>/state: whether the room is open (a browser whose socket closed asks
-    before it tries again), and where the recap is once the chat ended."""
+    before it tries again), and where the recap is once the chat ended. A browser whose cookie the
+    server did not sign (or no longer does) gets a new identity here, so its reconnection works."""
     ctx = request.app[CTX]
     room = _room(request)
     live = ctx.live_for_room(room.slug)
     state = live.state() if live else None
     ended = room.stopped or (state is not None and state["status"] == "ended")
-    return web.json_response(
+    response = web.json_response(
         {
             "open": not room.stopped,
             "ended": ended,
@@ -91,6 +98,9 @@ async def room_state(request: web.Request) -> web.StreamResponse:
         },
         headers={"Cache-Control": "no-store"},
     )
+    with contextlib.suppress(web.HTTPTooManyRequests):  # then the socket says why it is refused
+        give_participant_cookie(request, response)  # a cookie the server no longer signs: a new one
+    return response
 
 
 def typed_cautions() -> dict[str, str]:
@@ -106,10 +116,10 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPForbidden(text="cross-site websocket refused")
     secret = participant_secret(request)
     if secret is None:
-        raise web.HTTPForbidden(text="no participant cookie: open the room page first")
+        raise web.HTTPForbidden(text="no valid participant cookie: open the room page first")
     host = request.app[AUTH].session(request) is not None
     try:
-        listener = room.connect(client_address(request), host=host)
+        listener = room.connect(client_address(request), host=host, identity=author_id(secret))
     except RoomFull as full:
         raise web.HTTPTooManyRequests(text=str(full)) from None
     except RoomError as closed:
@@ -130,7 +140,7 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
         raise
     request.app[SOCKETS].add(ws)
     writer = asyncio.create_task(_write(ws, listener))
-    bucket = TokenBucket(ctx.limits.rate_messages, ctx.limits.rate_seconds)
+    conn = _Conn(secret, ctx.live_for_room(room.slug))
     bad = 0
     try:
         async for msg in ws:
@@ -138,7 +148,7 @@ async def room_socket(request: web.Request) -> web.StreamResponse:
                 continue
             ref = ""
             if msg.type == WSMsgType.TEXT:
-                error, ref = _handle(room, listener, secret, bucket, msg.data)
+                error, ref = _handle(room, listener, conn, msg.data)
             elif msg.type == WSMsgType.BINARY:
                 error = "binary frames are not accepted: send JSON text"
             else:
@@ -181,9 +191,16 @@ def _send(listener: Listener, frame: dict[str, Any]) -> bool:
     return True
 
 
-def _handle(
-    room: WebRoom, listener: Listener, secret: str, bucket: TokenBucket, data: str
-) -> tuple[str | None, str]:
+@dataclass(frozen=True)
+class _Conn:
+    """What a connection's frames need beside the room: the participant's identity (verified) and
+    the session the room serves (its queue, for the per-address question cap)."""
+
+    secret: str
+    live: LiveSession | None
+
+
+def _handle(room: WebRoom, listener: Listener, conn: _Conn, data: str) -> tuple[str | None, str]:
     """Carry out one text frame; returns the error to send back (if any) and the frame's ref."""
     try:
         frame = json.loads(data)
@@ -201,45 +218,50 @@ def _handle(
         return None, ref
     if kind not in _FRAMES:
         return f"unknown frame type {kind[:40]!r} (expected {', '.join(_FRAMES)} or ping)", ref
-    if not bucket.take():
-        return f"slow down: wait {bucket.wait():.1f} s before sending again", ref
+    wait = room.throttle(listener)
+    if wait:
+        return f"slow down: wait {wait:.1f} s before sending again", ref
     try:
-        return _FRAMES[kind](room, listener, secret, frame, ref), ref
+        return _FRAMES[kind](room, listener, conn, frame, ref), ref
     except RoomError as refused:
         return str(refused), ref
 
 
-def _join(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+def _join(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any], ref: str) -> str | None:
     name = frame.get("name")
     if not isinstance(name, str):
         return '"name" must be a string'
-    author = room.join(listener, secret, name)
+    author = room.join(listener, conn.secret, name)
     you = {"id": author.id, "name": author.display, "host": room.is_reserved(author.handle)}
     _send(listener, {"type": "joined", "you": you})
     return None
 
 
-def _post(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+def _post(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any], ref: str) -> str | None:
     text, reply_to = frame.get("text"), frame.get("reply_to")
     if not isinstance(text, str):
         return '"text" must be a string'
     if reply_to is not None and not isinstance(reply_to, str):
         return '"reply_to" must be a message id (a string) or null'
+    if room.asks(text) and (too_many := _questions_waiting(room, listener, conn.live)):
+        return too_many
     said = room.receive(listener, text, reply_to=reply_to, ref=ref)
     if not isinstance(said, Message):  # a message's "sent" comes from the room, once it is durable
         _send(listener, {"type": "sent", "ref": ref, "id": ""})
     return None
 
 
-def _command(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+def _command(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any], ref: str) -> str | None:
     name, args = frame.get("name"), frame.get("args", [])
     if not isinstance(name, str) or not isinstance(args, list) or not all(isinstance(a, str) for a in args):
         return '"name" must be a string and "args" a list of strings'
+    if name.casefold() == "ask" and (too_many := _questions_waiting(room, listener, conn.live)):
+        return too_many
     room.command(listener, name, args, ref=ref)
     return None
 
 
-def _react(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any], ref: str) -> str | None:
+def _react(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any], ref: str) -> str | None:
     message_id, emoji = frame.get("id"), frame.get("emoji")
     if not isinstance(message_id, str) or not isinstance(emoji, str):
         return '"id" and "emoji" must be strings'
@@ -247,7 +269,26 @@ def _react(room: WebRoom, listener: Listener, secret: str, frame: dict[str, Any]
     return None
 
 
-_FRAMES: dict[str, Callable[[WebRoom, Listener, str, dict[str, Any], str], str | None]] = {
+def _questions_waiting(room: WebRoom, listener: Listener, live: LiveSession | None) -> str | None:
+    """Why a question from this connection is refused: the participants of its address (however
+    many identities they use) already have the session's cap of questions waiting."""
+    cap = room.max_open_questions
+    if not cap or live is None or listener.host:
+        return None
+    names = room.handles_from(listener.address)
+    pending = {status.value for status in PENDING}
+    waiting = [key(q["author"]) for q in live.state()["queue"] if q["status"] in pending]
+    ours = [name for name in waiting if name in names]
+    mine = key(listener.author.handle) if listener.author else ""
+    if len(ours) < cap or ours.count(mine) >= cap:  # their own cap: the queue itself says so
+        return None
+    return (
+        f"{len(ours)} questions from your address are waiting already; "
+        "please wait until one is answered before asking another"
+    )
+
+
+_FRAMES: dict[str, Callable[[WebRoom, Listener, _Conn, dict[str, Any], str], str | None]] = {
     "join": _join,
     "post": _post,
     "command": _command,

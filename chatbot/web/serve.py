@@ -15,10 +15,11 @@ from typing import Any
 
 from chatbot.core.engine import handle_key
 from chatbot.hosting.live import LiveSession
-from chatbot.platforms.web import WebRoom
+from chatbot.platforms.web import WebRoom, WebSettings
 from chatbot.store import Store, StoreError
 from chatbot.web.app import bound_port, start_web
 from chatbot.web.context import WebContext, resolve_host_token
+from chatbot.web.security import Trust
 
 Say = Callable[[str], None]
 
@@ -63,11 +64,15 @@ async def hosting(
     host_token: str | None = None,
     rooms: Sequence[WebRoom] = (),
     say: Say | None = print,
+    settings: WebSettings | None = None,
 ) -> AsyncIterator[WebContext]:
     """The web app serving ``sessions`` (and the web rooms among their platforms) until exit;
-    ``say`` gets the addresses to print (None: print nothing, call ``addresses(ctx)`` later)."""
+    ``say`` gets the addresses to print (None: print nothing, call ``addresses(ctx)`` later);
+    ``settings``' trusted proxies and secret decide whom it believes (``chatbot.web.security``)."""
     token, generated = resolve_host_token(host_token)
     ctx = WebContext(store=store, transcripts=transcripts, host_token=token, token_generated=generated)
+    if settings is not None:
+        ctx.trust = Trust.configured(settings.trusted_proxies, settings.secret, store.path)
     for room in rooms:
         ctx.add_room(room)
     for live in sessions:
@@ -119,7 +124,6 @@ async def until_signal() -> None:
 async def serve(db: Path, host: str, port: int, transcripts: Path, *, say: Say = print) -> int:
     """The web app over an archive with no live session, through the one start-up path."""
     from chatbot.config import Config
-    from chatbot.platforms.web import WebSettings
     from chatbot.startup import started
 
     # no live session here: the dashboard has nothing to run, so no token is printed
