@@ -370,6 +370,9 @@ class WebRoom:
         self._book.take(aid, display)
         self._book.arrived(aid)
         self._from.setdefault(listener.address, {})[aid] = (self._seconds(), display)
+        if len(self._from) > 10_000:  # addresses seen: only the last day's count
+            for address in list(self._from):
+                self.handles_from(address)
         listener.author = Author(aid, display, display)
         return listener.author
 
@@ -388,6 +391,8 @@ class WebRoom:
         seen = self._from.get(address, {})
         for aid in [a for a, (at, _) in seen.items() if now - at > 86400]:
             del seen[aid]
+        if not seen:
+            self._from.pop(address, None)
         return {key(name) for _, name in seen.values()}
 
     def receive(

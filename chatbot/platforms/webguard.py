@@ -151,6 +151,9 @@ class NameBook:
         holder = self._by_author.get(author_id)
         if holder is not None:
             holder.left_at = self.now()
+        if len(self._by_author) > 10_000:  # forget the names whose hold ran out
+            for gone in [h for h in self._by_author.values() if not self._holds(h)]:
+                self._drop(gone)
 
     def _holds(self, holder: _Holder) -> bool:
         return (

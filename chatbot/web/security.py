@@ -18,6 +18,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import os
 import secrets
 import time
@@ -30,6 +31,7 @@ from aiohttp import web
 
 from chatbot.platforms.webguard import Buckets, Rate
 
+log = logging.getLogger(__name__)
 HOST_COOKIE = "chatbot_host"
 PARTICIPANT_COOKIE = "chatbot_pid"
 PAGE_CSP = (
@@ -259,15 +261,18 @@ def load_secret(given: str | None, data_dir: Path | None) -> bytes:
     path = data_dir / SECRET_FILE
     try:
         kept = path.read_bytes().strip()
-    except FileNotFoundError:
+    except OSError:  # none yet (or unreadable: then a new one, kept if it can be)
         kept = b""
     if len(kept) >= 32:
         return kept
     made = secrets.token_urlsafe(48).encode()
-    fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(made + b"\n")
-    os.replace(path.with_suffix(".tmp"), path)
+    try:
+        fd = os.open(path.with_suffix(".tmp"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(made + b"\n")
+        os.replace(path.with_suffix(".tmp"), path)
+    except OSError as e:  # a read-only archive folder: identities last until the next start
+        log.warning("event=secret_not_kept path=%s error=%s: set CHATBOT_SECRET to keep identities", path, e)
     return made
 
 

@@ -19,7 +19,7 @@ from yarl import URL
 
 from chatbot.config import ConfigError, load_config
 from chatbot.platforms.web import WebSettings
-from chatbot.web.security import PARTICIPANT_COOKIE, SECRET_FILE
+from chatbot.web.security import PARTICIPANT_COOKIE, SECRET_FILE, load_secret
 from tests.web.conftest import NewClient
 from tests.web.kit import TOKEN, Served, config, hosted, until
 from tests.web.test_abuse_limits import WS, enter, hold_time
@@ -262,3 +262,16 @@ def test_web_settings_name_the_key(tmp_path: Path) -> None:
     assert "long-enough" not in repr(web)
     with pytest.raises(ConfigError, match="at least 16 characters"):
         load_config(path, env={"ROOM_SECRET": "short"})
+
+
+def test_the_secret_from_the_environment_or_kept_beside_the_database(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert load_secret("a-chosen-secret-of-length", tmp_path) == b"a-chosen-secret-of-length"
+    assert not (tmp_path / SECRET_FILE).exists()  # chosen: nothing written
+    made = load_secret(None, tmp_path)
+    assert load_secret(None, tmp_path) == made  # kept: the same at the next start
+    not_a_folder = tmp_path / "chatbot.db"  # where the folder should be: no file can go there
+    not_a_folder.write_text("")
+    assert len(load_secret(None, not_a_folder)) >= 32  # a secret for this run, and a warning
+    assert "secret_not_kept" in caplog.text and made.decode() not in caplog.text
