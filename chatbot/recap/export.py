@@ -21,7 +21,7 @@ from chatbot.core import meeting
 from chatbot.core.conventions import prompt_label
 from chatbot.core.engine import ACK
 from chatbot.recap.media import local_copies
-from chatbot.recap.source import Linked, Recap, link_places
+from chatbot.recap.source import Linked, Placed, Recap, link_places
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
@@ -94,6 +94,7 @@ class _Session:
         self.commands_kept = {mid for mid, deleted in commands if not deleted}  # not deleted since
         self._answered: dict[str, tuple[list[str], tuple[str, ...]]] = {}  # stored answers -> keys, labels
         self.sources: dict[str, Row | None] = {}  # messages read ahead for ``source``, by uid
+        self.moment: datetime | None = None  # the time of the last message made (``_time``)
 
     def answered(self, r: Row) -> tuple[list[str], tuple[str, ...]]:
         """The prompt keys a message answers (as a host corrected them, if one did) and their
@@ -134,7 +135,7 @@ class _Session:
                 author, name = REMOVED, ""
         item: ExportMessage = {
             "id": r["id"],
-            "ts": _in_zone(r["ts"], tz),
+            "ts": self._time(r["ts"]),
             "author": author,
             "name": name,
             "platform": r["platform"],
@@ -163,7 +164,12 @@ class _Session:
         rows = self.store.iter_transcript_rows(self.sid, COLUMNS)
         return (self.message(r) for r in rows if self.in_transcript(r))
 
-    def placed(self, keys: list[str]) -> Iterator[tuple[ExportMessage, tuple[int, ...]]]:
+    def _time(self, ts: str) -> str:
+        """``_in_zone(ts)``, its time kept (``moment``) for what reads the message next."""
+        self.moment = moment = datetime.fromisoformat(ts).astimezone(self.tz)
+        return moment.isoformat()
+
+    def placed(self, keys: list[str]) -> Iterator[Placed]:
         """The transcript, each message with the places (in ``keys``, the prompts' keys) of the
         prompts whose answers list it (``answers``), read from the archive as it is consumed."""
         place: dict[str, tuple[int, ...]] = {}
@@ -175,13 +181,13 @@ class _Session:
                 continue
             answered = self.keys(r)
             if not answered or (r["kind"] or "chat") == "prompt":
-                yield self.message(r), ()
+                yield self.message(r), (), self.moment
                 continue
             stored = tuple(answered)
             found = places.get(stored)
             if found is None:
                 found = places[stored] = tuple(sorted({i for k in stored for i in place.get(k, ())}))
-            yield self.message(r), found
+            yield self.message(r), found, self.moment
 
     def linked(self, ids: list[str], wanted: set[str]) -> Linked:
         """``Linked`` of the transcript (``ids``: its message ids in order), ``wanted`` read whole."""

@@ -67,7 +67,8 @@ def _time(m: MessageView, title: str = "") -> str:
     )
 
 
-def _body(m: MessageView) -> str:
+def body_html(m: MessageView) -> str:
+    """What the message says, as its transcript entry and its answer under a prompt both show it."""
     # The view's text is clean already (``clean_text``): linkified without cleaning it again.
     return _REMOVED if m["removed"] else f'<p class="body" dir="auto">{linkify_clean(m["text"])}</p>'
 
@@ -169,8 +170,8 @@ def transcript_item(m: MessageView) -> Markup:
     return Markup(transcript_html(m))
 
 
-def transcript_html(m: MessageView) -> str:
-    """``transcript_item`` as a plain ``str``."""
+def transcript_html(m: MessageView, body: str | None = None) -> str:
+    """``transcript_item`` as a plain ``str`` (``body``: its ``body_html`` when made already)."""
     classes = _classes(m["kind"], m["is_host"], m["removed"])
     original = ""
     if m["url"]:
@@ -190,7 +191,7 @@ def transcript_html(m: MessageView) -> str:
         foot = f'<p class="msg-foot">{foot}</p>'
     return (
         f'<li id="{m["anchor"]}" class="{classes}">{_head(m, _time(m))}{original}</span></p>'
-        f"{_body(m)}{_extras(m)}{foot}</div></li>\n"
+        f"{body_html(m) if body is None else body}{_extras(m)}{foot}</div></li>\n"
     )
 
 
@@ -200,11 +201,11 @@ def answer_item(m: MessageView) -> Markup:
     return Markup(answer_html(m))
 
 
-def answer_html(m: MessageView) -> str:
-    """``answer_item`` as a plain ``str``."""
+def answer_html(m: MessageView, body: str | None = None) -> str:
+    """``answer_item`` as a plain ``str`` (``body``: its ``body_html`` when made already)."""
     return (
         f"{_answerer(m['name'] or m['author'], m['is_host'], m['removed'])}"
-        f"{_time(m, 'Show in the transcript')}</p>{_body(m)}</li>\n"
+        f"{_time(m, 'Show in the transcript')}</p>{body_html(m) if body is None else body}</li>\n"
     )
 
 

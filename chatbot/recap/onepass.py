@@ -25,11 +25,10 @@ from typing import IO
 from markupsafe import Markup
 
 from chatbot.recap.feed import SearchRecords
-from chatbot.recap.fragments import answer_html, transcript_html
+from chatbot.recap.fragments import answer_html, body_html, transcript_html
 from chatbot.recap.jsonout import encode_line
 from chatbot.recap.pages import PAGE_SIZE, utc_key
-from chatbot.recap.source import Recap, answer_of
-from chatbot.recap.types import ExportMessage
+from chatbot.recap.source import Placed, Recap, answer_of
 from chatbot.recap.view import Swept, _Context, answer_message, message_view
 
 _BLOCK = 1 << 20
@@ -130,8 +129,9 @@ def sweep(
     swept = written.page
     if keep:
         swept.answers = [[] for _ in range(prompts)]
-    placed: Iterable[tuple[ExportMessage, tuple[int, ...]]]
-    placed = recap.read_placed() if recap.read_placed is not None else ((m, ()) for m in recap.messages())
+    placed: Iterable[Placed] = (
+        recap.read_placed() if recap.read_placed is not None else ((m, (), None) for m in recap.messages())
+    )
     session, repeats = recap.head["session"], recap.linked.repeats
     records = SearchRecords(session, ctx.page_count > 1, ctx.moment, repeats=repeats) if search else None
     paged = ctx.page_count > 1
@@ -139,7 +139,10 @@ def sweep(
     transcript, answers = written.transcript, written.answers_html
     lines, answer_lines = written.messages_json, written.answers_json
     text: str | None = None  # the message's text as the page has it (clean), when it has it
-    for index, (m, places) in enumerate(placed):
+    tz, last_time = ctx.tz, ctx.last_time
+    for index, (m, places, moment) in enumerate(placed):
+        if moment is not None and moment.tzinfo is tz:  # read already: the page need not read it again
+            last_time[:] = [(m["ts"], moment)]
         if json:
             lines.add(encode_line(m))
             for i in places:
@@ -152,12 +155,13 @@ def sweep(
                 times.append(moment)
             view = message_view(m, ctx, here, here)
             text = view["text"]
-            transcript.add(transcript_html(view).encode(), here)
+            body = body_html(view)
+            transcript.add(transcript_html(view, body).encode(), here)
             if keep:
                 swept.messages.append(view)
             for i in places:
                 shown = view if here == 1 else {**view, "href": ctx.href(view["id"], 1, here)}
-                answers.add(answer_html(shown).encode(), i)
+                answers.add(answer_html(shown, body).encode(), i)
                 swept.answer_counts[i] += 1
                 swept.answerers[i].add(shown["author"])
                 if keep:

@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from chatbot.recap import Anchors, html_id
 from chatbot.recap.types import Export, ExportAnswer, ExportMessage, ExportPrompt
+
+#: A message of the transcript, the places of the prompts it answers, its time (``Recap.read_placed``).
+Placed = tuple[ExportMessage, tuple[int, ...], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -62,9 +66,10 @@ class Recap:
     media: Mapping[tuple[str, str], str] = field(default_factory=dict)
     linked: Linked = field(default_factory=Linked)
     # Each message of the transcript with the places (in ``head``'s prompts) of the prompts that
-    # list it as an answer, its answer made of its own fields (``answer_of``): the recap's files are
-    # then written in one pass over the transcript. None: the answers are read apart.
-    read_placed: Callable[[], Iterator[tuple[ExportMessage, tuple[int, ...]]]] | None = None
+    # list it as an answer, its answer made of its own fields (``answer_of``), and its time (``ts``
+    # read, in the chat's zone): the recap's files are then written in one pass over the
+    # transcript. None: the answers are read apart.
+    read_placed: Callable[[], Iterator[Placed]] | None = None
 
     @classmethod
     def of(cls, export: Export, media: Mapping[tuple[str, str], str] | None = None) -> Recap:
