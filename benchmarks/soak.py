@@ -102,7 +102,8 @@ class Run:
     accepted: dict[str, list[str]] = field(default_factory=lambda: {"web": [], "x": [], "discord": []})
     unconfirmed: dict[str, list[str]] = field(default_factory=lambda: {"web": []})
     too_late: int = 0
-    before_end: dict[str, float] = field(default_factory=dict)  # X and Discord text -> seconds before the end
+    before_end: dict[str, float] = field(default_factory=dict)  # text -> seconds before the end it was taken
+    seen_how: dict[str, str] = field(default_factory=dict)  # web text -> seen echoed "live" or "on joining"
     bot_posts: dict[str, list[str]] = field(default_factory=dict)
     web_resent: int = 0
     web_reconnects: int = 0
@@ -333,6 +334,9 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
         await acting
     for person in web.values():
         run.accepted["web"] += person.log.accepted
+        for text, at in person.log.seen_at.items():
+            run.before_end[text] = round((end - at).total_seconds(), 1)
+            run.seen_how[text] = person.log.seen_how[text]
         run.unconfirmed["web"] += list(person.pending)
         run.web_resent += person.log.resent
         run.web_reconnects += person.reconnects

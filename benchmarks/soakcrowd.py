@@ -14,6 +14,7 @@ import contextlib
 import json
 import random
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -120,6 +121,8 @@ class Ledger:
     bot_seen: dict[str, str] = field(default_factory=dict)  # web: bot message id -> text
     resent: int = 0
     refused: list[str] = field(default_factory=list)
+    seen_at: dict[str, datetime] = field(default_factory=dict)  # own text -> when first seen taken
+    seen_how: dict[str, str] = field(default_factory=dict)  # own text -> "live" or "on joining"
 
 
 class WebPerson:
@@ -168,7 +171,7 @@ class WebPerson:
             kind = frame.get("type")
             if kind == "welcome":
                 for m in frame.get("messages", []):
-                    self._saw(m, prompts_seen)
+                    self._saw(m, prompts_seen, how="on joining")
             elif kind == "joined":
                 self.me = frame["you"]["id"]
                 self.connected.set()
@@ -180,7 +183,7 @@ class WebPerson:
             elif kind == "error" and "closed" in frame.get("error", ""):
                 self.log.refused.append(frame["error"])
 
-    def _saw(self, m: dict[str, Any], prompts_seen: dict[int, asyncio.Event]) -> None:
+    def _saw(self, m: dict[str, Any], prompts_seen: dict[int, asyncio.Event], how: str = "live") -> None:
         author = m.get("author", {})
         text = m.get("text", "")
         if author.get("bot"):
@@ -193,6 +196,8 @@ class WebPerson:
         elif author.get("name") == self.name and text in self.pending:
             del self.pending[text]
             self.log.accepted.append(text)
+            self.log.seen_at[text] = datetime.now(UTC)
+            self.log.seen_how[text] = how
 
     async def _send(self, text: str) -> None:
         if self.ws is not None and not self.ws.closed:
