@@ -220,7 +220,7 @@ def _handle(room: WebRoom, listener: Listener, conn: _Conn, data: str) -> tuple[
         return f"unknown frame type {kind[:40]!r} (expected {', '.join(_FRAMES)} or ping)", ref
     wait = room.throttle(listener)
     if wait:
-        return f"slow down: wait {wait:.1f} s before sending again", ref
+        return f"slow down: wait {max(wait, 0.1):.1f} s before sending again", ref
     try:
         return _FRAMES[kind](room, listener, conn, frame, ref), ref
     except RoomError as refused:
