@@ -10,21 +10,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from chatbot.core.model import Author, Message, well_formed
+from chatbot.core.model import Author, Embed, Message, well_formed
 
 
 @dataclass(frozen=True)
 class Edited:
-    """A message was edited: ``text`` is its new text."""
+    """A message was edited: ``text`` is its new text (None: unchanged), ``embeds`` when not None
+    the pages and cards it embeds now (Discord adds a link's preview in an update after the
+    message, without editing its text: then ``text`` is None)."""
 
     platform: str
     message_id: str
-    text: str
+    text: str | None
     at: datetime
     by: Author | None = None
+    embeds: tuple[Embed, ...] | None = None
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "text", well_formed(self.text))
+        if self.text is not None:
+            object.__setattr__(self, "text", well_formed(self.text))
 
 
 @dataclass(frozen=True)

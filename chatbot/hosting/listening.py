@@ -115,7 +115,10 @@ class Listening:
             return
         store, write = self.r.store, self.r.storing.write  # in order, also while the archive is locked
         if isinstance(ev, Edited):
-            write(partial(store.edit_message, uid, ev.text, ev.at))
+            if ev.text is not None:
+                write(partial(store.edit_message, uid, ev.text, ev.at))
+            if ev.embeds is not None:
+                write(partial(store.set_embeds, uid, ev.embeds))
         elif isinstance(ev, Deleted):
             write(partial(store.delete_message, uid, ev.at, by_author=ev.by_author))
         elif (

@@ -16,11 +16,12 @@ from typing import Any
 import sqlite_utils
 
 from chatbot.core.engine import Outcome, SessionEngine
-from chatbot.core.model import Message, Reaction, SessionSpec
+from chatbot.core.model import Embed, Message, Reaction, SessionSpec
 from chatbot.core.queue import Question
 from chatbot.store.bulk import BulkImport, insert_sql
 from chatbot.store.errors import MessageNotFound
 from chatbot.store.rows import (
+    embeds_json,
     iso,
     message_row,
     outcome_values,
@@ -155,6 +156,10 @@ class Writes:
     def set_reactions(self, uid: str, reactions: Sequence[Reaction]) -> None:
         """The message's reactions now (each emoji with its count), replacing what was known."""
         self._update_message(uid, "reactions = ?", [reactions_json(list(reactions))])
+
+    def set_embeds(self, uid: str, embeds: Sequence[Embed]) -> None:
+        """The pages and cards the message embeds now (a link's preview added after it was sent)."""
+        self._update_message(uid, "embeds = ?", [embeds_json(list(embeds))])
 
     def _update_message(self, uid: str, sets: str, values: list[Any]) -> None:
         with self.db.atomic():

@@ -203,6 +203,43 @@ class FakeDiscord:
         m["content"], m["edited_timestamp"] = text, iso(self.clock.now())
         self.gateway.broadcast("MESSAGE_UPDATE", lambda s: self.gateway_message(s, channel, m))
 
+    def share(
+        self,
+        who: Member,
+        channel: Channel,
+        text: str,
+        *,
+        files: tuple[tuple[str, int, str], ...] = (),
+        embeds: tuple[dict[str, Any], ...] = (),
+        stickers: tuple[tuple[str, int], ...] = (),
+        reply_to: str | None = None,
+    ) -> str:
+        """Someone posts ``text`` with ``files`` (name, size in bytes, content type), rich
+        ``embeds`` (url, title, description...) and ``stickers`` (name, format type: 1 PNG, 2 APNG,
+        3 Lottie, 4 GIF); the message id."""
+        ref = {"message_id": reply_to} if reply_to else None
+        mid = self.ids.next()
+        m = message_json(
+            id=mid, channel=channel, author=who.user, content=text, at=self.clock.now(), reference=ref
+        )
+        m["embeds"] = [{"type": "rich", **e} for e in embeds]
+        cdn = f"https://cdn.discordapp.com/attachments/{channel.id}"
+        for name, size, content_type in files:
+            fid = self.ids.next()
+            url = f"{cdn}/{fid}/{name}"
+            a = {"id": fid, "filename": name, "size": size, "url": url, "proxy_url": url}
+            m["attachments"].append(a | {"content_type": content_type})
+        m["sticker_items"] = [{"id": self.ids.next(), "name": n, "format_type": f} for n, f in stickers]
+        self.add_message(channel, m)
+        return mid
+
+    def unfurl(self, message_id: str, *previews: dict[str, Any]) -> None:
+        """Discord shows previews of the message's links: a MESSAGE_UPDATE that adds them to its
+        embeds (type ``link``, unless said) and edits nothing (no ``edited_timestamp``)."""
+        channel, m = self._get(message_id)
+        m["embeds"] = [*m["embeds"], *({"type": "link", **p} for p in previews)]
+        self.gateway.broadcast("MESSAGE_UPDATE", lambda s: self.gateway_message(s, channel, m))
+
     def delete(self, message_id: str) -> None:
         channel, m = self._get(message_id)
         channel.messages.remove(m)
