@@ -1,4 +1,4 @@
-"""Run a benchmark: ``python -m benchmarks.run import|recap|rerender|search|live [--sizes ...]``.
+"""Run a benchmark: ``python -m benchmarks.run import|import-big|recap|rerender|search|live [--sizes ...]``.
 
 Each writes ``benchmarks/results/<name>.json`` (figures with machine, commit and date) and a chart
 ``benchmarks/results/<name>.svg`` of cost against size; ``docs/performance.md`` quotes them.
@@ -43,17 +43,52 @@ def bench_import(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
         ours = median_run("import", source, SCRATCH / "import.db", repeat=repeat)
         figures[str(size)] = {
             "seconds": round(ours["seconds"], 4),
+            "cpu_seconds": round(ours["cpu_seconds"], 4),
             "messages_per_s": round(size / ours["seconds"]),
             "peak_mb": ours["peak_mb"],
             "floor_seconds": round(floor["seconds"], 4),
+            "floor_cpu_seconds": round(floor["cpu_seconds"], 4),
             "percent_of_floor_rate": round(100 * floor["seconds"] / ours["seconds"], 2),
+            "percent_of_floor_rate_cpu": round(100 * floor["cpu_seconds"] / ours["cpu_seconds"], 2),
             "runs": [round(r["seconds"], 4) for r in ours["runs"]],
         }
+        got = figures[str(size)]
         print(
-            f"import {size:>9,}: {ours['seconds']:.3f} s ({figures[str(size)]['messages_per_s']:,}/s), "
-            f"peak {ours['peak_mb']} MB; floor {floor['seconds']:.4f} s "
-            f"({figures[str(size)]['percent_of_floor_rate']}% of its rate)"
+            f"import {size:>9,}: {ours['seconds']:.3f} s ({got['messages_per_s']:,}/s; CPU "
+            f"{ours['cpu_seconds']:.3f} s), peak {ours['peak_mb']} MB; floor {floor['seconds']:.4f} s "
+            f"(CPU {floor['cpu_seconds']:.4f} s): {got['percent_of_floor_rate']}% of its rate "
+            f"({got['percent_of_floor_rate_cpu']}% by CPU)"
         )
+    return figures
+
+
+#: Bytes a message of each shape takes in the file (measured on 10,000), to aim at a file size.
+BYTES_A_MESSAGE = {"chat": 259, "quiet": 259}
+
+
+def bench_import_big(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
+    """Import JSON Lines files of ``sizes`` megabytes (one fresh process each, peak memory):
+    weekly chats (100 of them) and a quiet channel over years (a burst a message)."""
+    figures: dict[str, Any] = {}
+    for mb in sizes:
+        for shape, sessions in (("chat", 100), ("quiet", 1)):
+            n = mb * 1_000_000 // BYTES_A_MESSAGE[shape]
+            source = synth.write(SCRATCH / f"{shape}-{mb}mb.jsonl", n, sessions=sessions, shape=shape)
+            ours = median_run("import", source, SCRATCH / "import-big.db", repeat=repeat)
+            figures[f"{mb}mb_{shape}"] = {
+                "file_mb": round(source.stat().st_size / 1e6, 1),
+                "messages": ours["messages"],
+                "sessions": ours["sessions"],
+                "seconds": round(ours["seconds"], 2),
+                "cpu_seconds": round(ours["cpu_seconds"], 2),
+                "messages_per_s": round(ours["messages"] / ours["seconds"]),
+                "peak_mb": ours["peak_mb"],
+            }
+            print(
+                f"import {figures[f'{mb}mb_{shape}']['file_mb']} MB ({shape}, {ours['messages']:,} messages, "
+                f"{ours['sessions']} sessions): {ours['seconds']:.1f} s (CPU {ours['cpu_seconds']:.1f} s), "
+                f"peak {ours['peak_mb']} MB"
+            )
     return figures
 
 
@@ -173,6 +208,7 @@ def draw(bench: str, name: str, figures: dict[str, Any]) -> Path:
 
 BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
     "import": bench_import,
+    "import-big": bench_import_big,
     "recap": bench_recap,
     "rerender": bench_rerender,
     "search": bench_search,
@@ -180,6 +216,7 @@ BENCHES: dict[str, Callable[[Sequence[int], int], dict[str, Any]]] = {
 }
 DEFAULT_SIZES = {
     "import": "1000,10000,100000",
+    "import-big": "200",
     "recap": "1000,10000,100000",
     "rerender": "100000",
     "search": "100000,1000000",

@@ -133,14 +133,33 @@ def chat(n: int, *, sessions: int = 1, seed: int = 7) -> Iterator[dict[str, Any]
             yield record
 
 
-def write(path: Path, n: int, *, sessions: int = 1, seed: int = 7) -> Path:
-    """Write the chat as JSON Lines (once: an existing file of the same name is reused)."""
+def quiet_channel(n: int, *, seed: int = 7) -> Iterator[dict[str, Any]]:
+    """A Discord channel read over years: ``n`` messages from 300 people, one every 1 to 4 hours
+    (so each is a burst of its own), and no hosted chat."""
+    rng = random.Random(seed)
+    at = FIRST
+    for i in range(n):
+        at += timedelta(minutes=rng.uniform(60, 240))
+        who = rng.randrange(300)
+        yield {
+            "id": str(2_000_000_000 + i),
+            "platform": "discord",
+            "ts": at.isoformat(timespec="milliseconds"),
+            "author": {"id": str(9000 + who), "handle": f"member{who}", "name": f"Member {who}"},
+            "text": _words(rng),
+        }
+
+
+def write(path: Path, n: int, *, sessions: int = 1, seed: int = 7, shape: str = "chat") -> Path:
+    """Write the chat (``shape`` "chat") or a quiet channel ("quiet") as JSON Lines (once: an
+    existing file of the same name is reused)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_file():
         return path
+    records = quiet_channel(n, seed=seed) if shape == "quiet" else chat(n, sessions=sessions, seed=seed)
     tmp = path.with_suffix(".tmp")
     with tmp.open("w", encoding="utf-8") as f:
-        for record in chat(n, sessions=sessions, seed=seed):
+        for record in records:
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
     tmp.replace(path)
     return path

@@ -1,8 +1,10 @@
 """One measurement in a fresh interpreter: ``python -m benchmarks.worker TASK ARGS...``.
 
 Prints one JSON line: ``seconds`` (the timed part only: no interpreter start, no imports, no
-fixture building), ``peak_mb`` (the process's peak resident memory, everything included) and
-whatever else the task reports. The harness (``benchmarks.harness``) runs these and takes medians.
+fixture building; the import and its floor add ``cpu_seconds``, the process's CPU time over the
+same part, which the other work of a shared machine does not stretch), ``peak_mb`` (the
+process's peak resident memory, everything included) and whatever else the task reports. The
+harness (``benchmarks.harness``) runs these and takes medians.
 """
 
 from __future__ import annotations
@@ -52,16 +54,16 @@ def floor_insert(source: str, db: str) -> dict[str, Any]:
     rows = jsonl_rows(Path(source))
     Path(db).unlink(missing_ok=True)
     conn = sqlite3.connect(db)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     conn.execute(
         "create table messages (uid text primary key, id text, platform text, ts text, author_id text, "
         "handle text, name text, text text, reply_to text, is_repost integer, likes integer)"
     )
     conn.executemany("insert into messages values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     conn.commit()
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     conn.close()
-    return {"seconds": seconds, "messages": len(rows)}
+    return {"seconds": seconds, "cpu_seconds": cpu, "messages": len(rows)}
 
 
 FLOOR_TEMPLATE = (
@@ -98,12 +100,12 @@ def import_chat(source: str, db: str) -> dict[str, Any]:
     for suffix in ("-wal", "-shm"):
         Path(db + suffix).unlink(missing_ok=True)
     store = Store(db)
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     report = import_files(store, [Path(source)])
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     count = store.db.execute("select count(*) from messages").fetchone()[0]
     store.close()
-    return {"seconds": seconds, "messages": count, "sessions": len(report.sessions)}
+    return {"seconds": seconds, "cpu_seconds": cpu, "messages": count, "sessions": len(report.sessions)}
 
 
 def recap(db: str, out: str) -> dict[str, Any]:
