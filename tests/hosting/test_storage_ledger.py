@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from chatbot.hosting.live import CommandResult
 from chatbot.hosting.storing import StoreOptions
 from tests.hosting.kit import TIMELINE, Harness, at, bot_posts, make_session, posted, replies_in, said
 from tests.hosting.storagekit import Locked
+from tests.hosting.test_ledger import budgeted, crashed, ledger_row, q1s, resolve
 
 DAY = TIMELINE[1:]  # the session's posts without its announcement
 SID = "localgovchat-2026-11-24"
@@ -99,4 +101,40 @@ async def test_a_sent_part_the_archive_cannot_confirm_is_never_sent_again_even_a
     assert posted(h.db, room) == DAY  # Q2's parts once each, at 21:27 ("?": a duplicate)
     assert [t for t, _, _ in replies_in(room)] == ["21:40"]  # the answer to @cy: once, after the restart
     check_archive(h)
+    h.close()
+
+
+async def test_a_hosts_word_on_a_held_post_the_archive_cannot_take_changes_nothing_and_says_why(
+    tmp_path: Path,
+) -> None:
+    h = Harness(tmp_path, start=at(-1))
+    session = await crashed(h, "confirm")  # Q1 went out; its id was never recorded: held
+    runner = h.runner(session, platforms=budgeted(h), busy=0.05, storing=StoreOptions(max_retry=60))
+    results: list[CommandResult] = []
+    lock: list[Locked] = []
+    held: list[list[str]] = []
+    chat = h.script(
+        [
+            (8, lambda: lock.append(Locked(h.db))),
+            (9, resolve(runner, results, went_out=True)),
+            (9.5, lambda: held.append([p["key"] for p in runner.state()["held"]])),
+            (10, lambda: lock[0].release()),
+            (11, resolve(runner, results, went_out=True)),
+        ]
+    )
+    await runner.run()
+    await chat
+
+    assert results[0] == CommandResult(
+        False,
+        "the archive cannot take it right now (database locked); nothing changed: try again in a minute",
+        "resolve_held",
+        ("refused",),
+    )
+    assert held == [["prompt:Q1"]]  # still waiting for the host's word
+    assert results[1] == CommandResult(
+        True, "prompt:Q1 on x: recorded as posted, as you said", "resolve_held"
+    )
+    assert q1s(h) == ["02:05"]  # the one that went out before the crash, and no other
+    assert ledger_row(h)["resolved_by"] == "@govhost"
     h.close()
