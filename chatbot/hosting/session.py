@@ -192,6 +192,9 @@ class SessionRunner:
         replayed = [m for m in self.storing.replay() if uid_of(m) not in self._seen]
         if replayed:  # heard and shown by the last run, never stored: taken before anything new
             self._ingest(replayed, heard=False, deliver=False, journaled=True)
+            for name, p in self.platforms.items():
+                if isinstance(p, ShowsWhenStored):  # shown again to whoever joins
+                    p.recovered([m for m in replayed if m.platform == name])
         log.info(
             "event=restored session=%s messages=%d done=%d unconfirmed=%d held=%d fresh=%s",
             self.session_id,

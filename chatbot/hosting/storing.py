@@ -72,12 +72,15 @@ def archive_fault(e: BaseException) -> str | None:
 class ShowsWhenStored(Protocol):
     """A platform that shows participants' messages itself (the web room): from
     ``echo_when_stored()`` on it shows each one, and tells its sender it was taken, only once the
-    runner says it is durable (``stored``); ``refuse_posts(reason)`` makes it refuse new posts with
-    ``reason`` (None: take them again)."""
+    runner says it is durable (``stored``); ``recovered`` gives it back what a run that died had
+    shown (from the journal); ``refuse_posts(reason)`` makes it refuse new posts with ``reason``
+    (None: take them again)."""
 
     def echo_when_stored(self) -> None: ...
 
     def stored(self, ids: Sequence[str]) -> None: ...
+
+    def recovered(self, messages: Sequence[Message]) -> None: ...
 
     def refuse_posts(self, reason: str | None) -> None: ...
 

@@ -567,6 +567,12 @@ class WebRoom:
         """Participants' messages taken but not shown yet: waiting to be stored."""
         return len(self._unshown)
 
+    def recovered(self, messages: Sequence[Message]) -> None:
+        """Messages a run that died had shown, which the runner took back from its journal: kept in
+        the history like those ``seed`` keeps, in the order they were said."""
+        self.seed(messages)
+        self._history.sort(key=lambda m: m.ts)
+
     def refuse_posts(self, reason: str | None) -> None:
         """Refuse new posts with ``reason`` (the archive cannot take more for now); None: take them."""
         self._refusing = reason

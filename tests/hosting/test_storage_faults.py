@@ -187,14 +187,18 @@ def test_a_kill_right_after_the_echoes_loses_nothing_anyone_saw(tmp_path: Path, 
     if locked:  # nothing reached the archive: all in the journal
         assert stored_texts(db) == [] and len({r["uid"] for r in journal.read()}) == 30
 
-    asyncio.run(_restart(tmp_path))
+    in_room = asyncio.run(_restart(tmp_path))
     assert stored_texts(db) == shown
     assert not journal.path.exists()
+    if locked:  # the new room shows them again to whoever joins, in the order they were said
+        assert in_room == shown
 
 
-async def _restart(tmp_path: Path) -> None:
+async def _restart(tmp_path: Path) -> list[str]:
+    """A new runner on the same file (its room is new): what its room shows a browser that joins."""
     async with hosted(tmp_path) as chat:
         await until(lambda: chat.state()["writable"], "the archive is writable")
+        return [f["text"] for f in chat.room.recent()]
 
 
 def test_the_journal_skips_a_line_torn_by_a_crash_and_reads_the_rest(tmp_path: Path) -> None:
