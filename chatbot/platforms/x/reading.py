@@ -15,7 +15,16 @@ from chatbot.core.events import Tallied
 from chatbot.core.model import Author, Message
 from chatbot.platforms.base import PlatformError
 from chatbot.platforms.x.client import XApi
-from chatbot.platforms.x.parse import FIELDS, id_at, iso_z, like_counts, messages
+from chatbot.platforms.x.parse import (
+    EXPANSIONS,
+    FIELDS,
+    MEDIA_FIELDS,
+    USER_FIELDS,
+    id_at,
+    iso_z,
+    like_counts,
+    messages,
+)
 from chatbot.platforms.x.settings import XSettings
 
 log = logging.getLogger("chatbot.platforms.x")
@@ -99,8 +108,9 @@ class Reader:
             "query": self.query(),
             "since_id": since,
             "tweet_fields": FIELDS,
-            "expansions": ["author_id"],
-            "user_fields": ["username", "name"],
+            "expansions": EXPANSIONS,
+            "media_fields": MEDIA_FIELDS,
+            "user_fields": USER_FIELDS,
         }
         if until is not None:
             params["end_time"] = iso_z(until)

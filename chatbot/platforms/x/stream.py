@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from chatbot.core.events import Event
 from chatbot.platforms.base import PlatformError
 from chatbot.platforms.x.limits import backoff
-from chatbot.platforms.x.parse import FIELDS, messages
+from chatbot.platforms.x.parse import EXPANSIONS, FIELDS, MEDIA_FIELDS, USER_FIELDS, messages
 
 if TYPE_CHECKING:
     from chatbot.platforms.x.adapter import XPlatform
@@ -103,7 +103,9 @@ class Stream:
         queue: asyncio.Queue[Item] = asyncio.Queue()
         self._feed = _feed_class()(self._token(), queue)
         self._feed.session = self.api.new_session(sock_read=KEEP_ALIVE)
-        self._feed.filter(tweet_fields=FIELDS, expansions=["author_id"], user_fields=["username", "name"])
+        self._feed.filter(
+            tweet_fields=FIELDS, expansions=EXPANSIONS, media_fields=MEDIA_FIELDS, user_fields=USER_FIELDS
+        )
         return queue
 
     def disconnect(self) -> None:

@@ -119,6 +119,7 @@ class XFake:
     over_limit: int = 0  # requests refused because a caller went over its limit
     _windows: dict[tuple[str, str], tuple[datetime, int]] = field(default_factory=dict)
     _links: dict[str, str] = field(default_factory=dict)  # t.co link -> the address written
+    cards: dict[str, dict[str, str]] = field(default_factory=dict)  # address -> title, description...
 
     def __post_init__(self) -> None:
         self.timeline = Timeline(self.clock)
@@ -129,13 +130,30 @@ class XFake:
     def user(self, username: str, name: str = "") -> User:
         return self.timeline.by_username(username) or self.timeline.user(username, name)
 
-    def tweet(self, who: User | str, text: str, *, lag: float = 0, **refs: int | None) -> str:
-        """A post by ``who``; search shows it ``lag`` seconds later (X indexes with a delay)."""
+    def tweet(
+        self,
+        who: User | str,
+        text: str,
+        *,
+        lag: float = 0,
+        media: tuple[dict[str, str], ...] = (),
+        **refs: int | None,
+    ) -> str:
+        """A post by ``who``; search shows it ``lag`` seconds later (X indexes with a delay).
+        ``media``: its photos and videos as X's media objects (``type``, ``url`` or
+        ``preview_image_url``), each given its ``media_key``."""
         author = self.user(who) if isinstance(who, str) else who
         post = self.timeline.add(author, self._shorten(text), **refs)
         post.shown_at = post.created_at + timedelta(seconds=lag)
+        post.media = [{"media_key": f"3_{post.id}{i}", **m} for i, m in enumerate(media)]
         self.stream.publish(post)
         return str(post.id)
+
+    def card(self, address: str, title: str, description: str = "", unwound_url: str = "") -> None:
+        """X shows the page at ``address`` as a card: every link to it has its title and
+        description in ``entities.urls`` (and where it leads after redirects, ``unwound_url``)."""
+        card = {"title": title, "description": description, "unwound_url": unwound_url or address}
+        self.cards[address] = card
 
     def like(self, post_id: str, n: int = 1) -> None:
         post = self.timeline.get(int(post_id))
@@ -390,10 +408,22 @@ class XFake:
     def _posts_body(self, posts: list[Post], q: Any) -> dict[str, Any]:
         fields = set((q.get("tweet.fields") or q.get("post.fields") or "").split(","))
         body: dict[str, Any] = {"data": [self.render(p, fields) for p in posts]}
-        if "author_id" in (q.get("expansions") or "").split(","):
-            authors = {p.author.id: p.author for p in posts}
-            body["includes"] = {"users": [_user(u) for u in authors.values()]}
+        if includes := self.includes(posts, q):
+            body["includes"] = includes
         return body
+
+    def includes(self, posts: list[Post], q: Any) -> dict[str, Any]:
+        """What the ``expansions`` asked for of these posts: their authors, their media (with
+        the ``media.fields`` asked for, besides ``media_key`` and ``type``)."""
+        expansions = (q.get("expansions") or "").split(",")
+        out: dict[str, Any] = {}
+        if "author_id" in expansions:
+            out["users"] = [_user(u) for u in {p.author.id: p.author for p in posts}.values()]
+        wanted = {"media_key", "type", *(q.get("media.fields") or "").split(",")}
+        media = [{k: v for k, v in m.items() if k in wanted} for p in posts for m in p.media]
+        if "attachments.media_keys" in expansions and media:
+            out["media"] = media
+        return out
 
     def render_user(self, u: User) -> dict[str, str]:
         return _user(u)
@@ -427,6 +457,8 @@ class XFake:
             entities = self._entities(p)
             if entities:
                 d["entities"] = entities
+        if "attachments" in fields and p.media:
+            d["attachments"] = {"media_keys": [m["media_key"] for m in p.media]}
         return d
 
     def _entities(self, p: Post) -> dict[str, Any]:
@@ -441,6 +473,7 @@ class XFake:
             mentions.append({"start": start, "end": end, "username": name, **({"id": u.id} if u else {})})
         urls = [
             {"start": s, "end": e, "url": u, "expanded_url": self._links.get(u, u), "display_url": u[8:]}
+            | self.cards.get(self._links.get(u, u), {})
             for s, e, u in p.links()
         ]
         for key, items in (("hashtags", tags), ("mentions", mentions), ("urls", urls)):

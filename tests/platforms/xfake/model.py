@@ -55,6 +55,7 @@ class Post:
     deleted: bool = False
     reply_to_user: User | None = None
     shown_at: datetime | None = None  # when search shows it (X indexes with a delay)
+    media: list[dict[str, str]] = field(default_factory=list)  # X media objects: media_key, type, url...
 
     @property
     def tags(self) -> set[str]:

@@ -85,7 +85,6 @@ class FilteredStream:
             return web.json_response(body, status=429, content_type="application/problem+json")
         self.opened.append(self.fake.clock.now())
         fields = set((request.query.get("tweet.fields") or "").split(","))
-        users = "author_id" in (request.query.get("expansions") or "").split(",")
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         await response.prepare(request)
         q: asyncio.Queue[Post | None] = asyncio.Queue()
@@ -96,8 +95,8 @@ class FilteredStream:
                 if not hits:
                     continue
                 item: dict[str, Any] = {"data": self.fake.render(post, fields)}
-                if users:
-                    item["includes"] = {"users": [self.fake.render_user(post.author)]}
+                if includes := self.fake.includes([post], request.query):
+                    item["includes"] = includes
                 item["matching_rules"] = [{"id": i, "tag": t} for i, t in hits]
                 await response.write(json.dumps(item).encode() + b"\r\n")
         finally:
