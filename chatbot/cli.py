@@ -79,9 +79,9 @@ def _zone(name: str | None) -> ZoneInfo | None:
         return None
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name
         raise UsageError(
-            f"--timezone: unknown time zone {name!r} (use an IANA name like America/New_York)"
+            f"--timezone: unknown time zone {name[:60]!r} (use an IANA name like America/New_York)"
         ) from None
 
 

@@ -176,8 +176,8 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...], registry: R
     tz_name = r.get("timezone", str, required=True)
     try:
         tz = ZoneInfo(tz_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        r.fail("timezone", f"unknown time zone {tz_name!r} (use an IANA name like America/New_York)")
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name longer than a file name
+        r.fail("timezone", f"unknown time zone {tz_name[:60]!r} (use an IANA name like America/New_York)")
     start = _local_datetime(r, "start", r.get("start", (str, datetime), required=True), tz)
     duration = r.get("duration_minutes", float, 60.0)
     if not 0 < duration <= 24 * 60:
