@@ -13,7 +13,10 @@ from typing import Any
 
 import pytest
 
+from chatbot.clock import SystemClock
+from chatbot.core.events import Edited, Event
 from chatbot.core.model import Embed, Message, Reaction
+from chatbot.platforms.discord_.adapter import DiscordPlatform
 from tests.platforms.discordfake.kit import HeldClock, World, chat, fast_clock, until, world
 from tests.platforms.test_discord_session import host, runner
 
@@ -21,6 +24,20 @@ UP = "\N{THUMBS UP SIGN}"
 PAGE = "https://example.org/permits"
 PREVIEW = {"url": PAGE, "title": "Permits, step by step", "description": "What to bring & when"}
 CHECKLIST = {"title": "Checklist", "description": "1. ID\n2. Proof of address"}  # no url
+
+
+async def hear(p: DiscordPlatform, n: int) -> list[Event]:
+    """The first ``n`` events the adapter yields."""
+    got: list[Event] = []
+
+    async def read() -> None:
+        async for ev in p.events():
+            got.append(ev)
+            if len(got) == n:
+                return
+
+    await asyncio.wait_for(read(), 10)
+    return got
 
 
 def recap_json(out: Path) -> dict[str, Any]:
@@ -124,3 +141,38 @@ async def test_an_edit_keeps_the_preview_and_a_later_preview_joins_it(
     link = (await hosted(tmp_path, monkeypatch, people))["link"]
     assert link.text == f"A1: see {PAGE} and {other}" and link.edited_at is not None
     assert link.embeds == (Embed(PAGE, PREVIEW["title"], PREVIEW["description"]), Embed(other, "Parking"))
+
+
+async def test_embeds_are_kept_as_the_importer_keeps_them_and_an_update_that_changes_nothing_is_not_heard(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A bot's message with no content reads as its embed's text (the embed not kept twice); an
+    address that is not http(s) is dropped (its title kept); an embed of nothing but an image is
+    left out; an update that changes neither text nor embeds (a pin) tells nothing."""
+    async with world(SystemClock(), monkeypatch) as w:
+        p = w.adapter(chat())
+        await p.start()
+        try:
+            said = w.fake.share(w.bob, w.channel, "", embeds=({"description": " A1: from a bot "},))
+            odd = w.fake.share(
+                w.bob,
+                w.channel,
+                "A1: see these",
+                embeds=({"url": "javascript:alert(1)", "title": "Trap"}, {"thumbnail": {"url": PAGE}}),
+            )
+            found = w.fake.find_message(odd)
+            assert found is not None
+            channel, m = found
+            m["pinned"] = True  # pinned: an update that changes neither text nor embeds
+            w.fake.gateway.broadcast("MESSAGE_UPDATE", lambda s: w.fake.gateway_message(s, channel, m))
+            w.fake.edit(odd, "A1: see these, again")
+            heard = await hear(p, 3)
+            back = {x.id: x for x in await p.history()}
+        finally:
+            await p.stop()
+    first, second, edit = heard
+    assert isinstance(first, Message) and isinstance(second, Message)
+    assert (first.id, first.text, first.embeds) == (said, " A1: from a bot ", ())
+    assert (second.id, second.embeds) == (odd, (Embed("", "Trap"),))
+    assert isinstance(edit, Edited) and (edit.text, edit.embeds) == ("A1: see these, again", None)
+    assert back[said].embeds == () and back[odd].embeds == (Embed("", "Trap"),)
