@@ -18,7 +18,7 @@ async def test_a_seeded_crowd_through_kills_locks_and_platform_faults_loses_noth
         seed=3,
         kills=3,
         participants=24,
-        minutes=0.4,
+        minutes=0.5,
         locks=1,
         platform_faults=5,
         fault_kinds=QUICK_FAULTS,
