@@ -102,6 +102,8 @@ class Run:
     accepted: dict[str, list[str]] = field(default_factory=lambda: {"web": [], "x": [], "discord": []})
     unconfirmed: dict[str, list[str]] = field(default_factory=lambda: {"web": []})
     too_late: int = 0
+    acts: int = 0  # what the crowd's script holds
+    acts_done: int = 0  # of them, done before the chat ended
     before_end: dict[str, float] = field(default_factory=dict)  # text -> seconds before the end it was taken
     seen_how: dict[str, str] = field(default_factory=dict)  # web text -> seen echoed "live" or "on joining"
     bot_posts: dict[str, list[str]] = field(default_factory=dict)
@@ -254,7 +256,7 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
     bot = Bot(config, env, run.work / "bot.log")
     bot.start()
     base = f"http://127.0.0.1:{port}"
-    acts = script(p.seed, p.participants, len(PROMPTS), gap=p.minutes * 60 * 0.22)
+    acts = script(p.seed, p.participants, len(PROMPTS), gap=p.minutes * 60 * 0.22, tail=p.minutes * 60 * 0.48)
     seen = {pl: {k: asyncio.Event() for k in range(len(PROMPTS) + 1)} for pl in ("web", "x", "discord")}
     x_users = {
         who: x.user(f"x{who}", f"X person {who}")
@@ -278,6 +280,10 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
     faults = asyncio.ensure_future(_faults(run, bot, x, d, db, disk, start, end)) if p.faulted else None
 
     async def act(a: Act) -> None:
+        await _act(a)
+        run.acts_done += 1
+
+    async def _act(a: Act) -> None:
         await seen[a.platform][a.after].wait()
         await asyncio.sleep(a.delay)
         if datetime.now(UTC) > end - timedelta(seconds=1):  # the chat is over: too late
@@ -310,6 +316,7 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
             run.accepted["discord"].append(a.text)
             run.before_end[a.text] = round((end - datetime.now(UTC)).total_seconds(), 1)
 
+    run.acts = len(acts)
     acting = asyncio.gather(*(act(a) for a in acts))
     while True:
         code = await bot.exited()
@@ -506,11 +513,60 @@ async def soak(p: Params, work: Path) -> dict[str, Any]:
         "posts_in_order": all(v.get("same_as_uninterrupted", True) for v in posting.values()),
         "recap_equal": not recap_diff,
         "recap_differences": recap_diff,
+        "acts": faulted.acts,
+        "acts_done": faulted.acts_done,
         "acts_too_late": faulted.too_late,
         "web_resent": faulted.web_resent,
         "web_reconnects": faulted.web_reconnects,
         "ledger_rows": faulted.ledger_rows,
     }
+
+
+def report(figures: dict[str, Any]) -> str:
+    """The figures as the table docs/reliability.md quotes (``--report FILE``)."""
+    p = figures["params"]
+    faults = ", ".join(f"{k} {v}" for k, v in sorted(figures["faults"].items()))
+    rows = [
+        (
+            "run",
+            f"seed {p['seed']}, {p['participants']} participants, {p['minutes']:g}-minute chat, "
+            f"{figures['seconds']:g} s, commit {figures.get('commit', '?')}, {figures.get('date', '')}",
+        ),
+        ("SIGKILLs (each followed by a restart)", str(figures["kills"])),
+        (
+            "exits not asked for (restarted)",
+            f"{len(figures['unexpected_exits'])} {figures['unexpected_exits'] or ''}".strip(),
+        ),
+        ("faults by kind", faults),
+    ]
+    for name, v in figures["messages"].items():
+        rows.append(
+            (
+                f"{name}: messages accepted / lost / stored twice",
+                f"{v['accepted']} / {v['lost']} / {v['duplicated']}"
+                + (f" ({v['lost_in_last_20s']} lost in the last 20 s)" if v["lost_in_last_20s"] else ""),
+            )
+        )
+    for name, v in figures["posts"].items():
+        same = (
+            "same order as uninterrupted"
+            if v.get("same_as_uninterrupted")
+            else f"differs: missing {v.get('missing')}, extra {v.get('extra')}"
+        )
+        rows.append(
+            (f"{name}: scheduled posts / duplicated", f"{v['scheduled_posts']} / {v['duplicated']}, {same}")
+        )
+    rows += [
+        ("messages lost, all platforms", str(figures["messages_lost"])),
+        ("messages stored twice", str(figures["messages_duplicated"])),
+        ("scheduled posts duplicated", str(figures["posts_duplicated"])),
+        (
+            "recap equal to the uninterrupted run's (apart from timing)",
+            "yes" if figures["recap_equal"] else "no",
+        ),
+        ("web messages sent again by their senders after a restart", str(figures["web_resent"])),
+    ]
+    return "\n".join(["| what | figure |", "|---|---|", *(f"| {a} | {b} |" for a, b in rows)])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -523,7 +579,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-disk-full", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--keep", type=Path, help="keep the runs' files here (default: a temporary folder)")
+    ap.add_argument("--report", type=Path, help="print the table of a figures JSON already written, and stop")
     a = ap.parse_args(argv)
+    if a.report:
+        print(report(json.loads(a.report.read_text(encoding="utf-8"))))
+        return 0
     p = Params(a.seed, a.kills, a.participants, a.minutes, locks=a.locks, disk_full=not a.no_disk_full)
     with tempfile.TemporaryDirectory(prefix="chatbot-soak-") as tmp:
         work = a.keep or Path(tmp)

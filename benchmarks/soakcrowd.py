@@ -62,9 +62,10 @@ class Act:
     text: str  # for a vote: the text of the question voted for
 
 
-def script(seed: int, participants: int, prompts: int, gap: float) -> list[Act]:
+def script(seed: int, participants: int, prompts: int, gap: float, tail: float = 0.0) -> list[Act]:
     """The seeded crowd: each person answers most prompts, some ask, some chat, some vote (on the
-    same platform as the question). Texts are unique: they name their author and act."""
+    same platform as the question), and some say thanks in the chat's last seconds (``tail``: from
+    the last prompt to the end). Texts are unique: they name their author and act."""
     rnd = random.Random(seed)
     acts: list[Act] = []
     asked: dict[str, list[tuple[int, str, int]]] = {p: [] for p in PLATFORMS}
@@ -89,6 +90,9 @@ def script(seed: int, participants: int, prompts: int, gap: float) -> list[Act]:
             acts.append(
                 Act(who, platform, 0, rnd.uniform(0.2, gap * 0.5), "chat", f"hello from {words} (p{who}.c)")
             )
+        if tail > 10 and rnd.random() < 0.1:  # after the last prompt, in the chat's last seconds
+            thanks = f"thanks all, see you next week (p{who}.t)"
+            acts.append(Act(who, platform, prompts, tail - rnd.uniform(2, 10), "chat", thanks))
     for who in range(participants):
         platform = platform_of(who, participants)
         choices = [q for q in asked[platform] if q[0] != who]
