@@ -11,6 +11,7 @@ import socket
 import sqlite3
 import subprocess
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -198,3 +199,32 @@ def test_run_refuses_recaps_it_cannot_write_before_anything_starts(tmp_path: Pat
         f"error: {path}: bot.transcripts: recaps cannot be written to {tmp_path / 'out'}/"
     )
     assert not db.exists()
+
+
+def test_run_stores_the_chat_and_exits_1_when_its_recap_cannot_be_written(tmp_path: Path) -> None:
+    """A chat hosted to its end (the last seconds of it, with --late) whose recap file cannot be
+    written: the archive has it, ended; the exit code is 1 and the one error line says how to retry."""
+    from chatbot.config import load_config
+    from chatbot.core.sessions import slug_for
+    from chatbot.store import Store
+
+    db = tmp_path / "a.db"
+    path = config(tmp_path, db)
+    start = (datetime.now(UTC) - timedelta(minutes=60, seconds=-6)).replace(microsecond=0)
+    text = path.read_text(encoding="utf-8").replace(
+        '"2030-01-01 10:00"', start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+    path.write_text(text + "[session.timeline]\nannounce_before_minutes = []\nreminder_every_minutes = 0\n")
+    spec = load_config(path, env={}).sessions[0].spec
+    (tmp_path / "out" / f"{slug_for(spec)}.html").mkdir(parents=True)  # where the recap file must go
+    out = cli("run", str(path), "--late", cwd=tmp_path)
+    assert out.returncode == 1, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert "IsADirectoryError" in out.stderr  # the recap failed where it was made to
+    assert last.startswith(f"error: {spec.id}: the chat ended and is stored in {db}, but its recap could not")
+    assert f"recap {spec.id} --out {tmp_path / 'out'}" in last
+    store = Store(db)
+    try:
+        assert store.session_row(spec.id)["status"] == "ended"
+    finally:
+        store.close()
