@@ -100,16 +100,21 @@ def bench_recap(sizes: Sequence[int], repeat: int) -> dict[str, Any]:
         ours = median_run("recap", db, SCRATCH / "recap-out", repeat=repeat)
         figures[str(size)] = {
             "seconds": round(ours["seconds"], 4),
+            "cpu_seconds": round(ours["cpu_seconds"], 4),
             "peak_mb": ours["peak_mb"],
             "html_bytes_per_message": ours["bytes_per_message"],
             "floor_seconds": round(floor["seconds"], 4),
+            "floor_cpu_seconds": round(floor["cpu_seconds"], 4),
             "times_floor": round(ours["seconds"] / floor["seconds"], 2),
+            "times_floor_cpu": round(ours["cpu_seconds"] / floor["cpu_seconds"], 2),
             "runs": [round(r["seconds"], 4) for r in ours["runs"]],
+            "floor_runs": [round(r["seconds"], 4) for r in floor["runs"]],
         }
+        got = figures[str(size)]
         print(
-            f"recap {size:>9,}: {ours['seconds']:.3f} s, peak {ours['peak_mb']} MB, "
-            f"{ours['bytes_per_message']} B/message; floor {floor['seconds']:.4f} s "
-            f"({figures[str(size)]['times_floor']}x)"
+            f"recap {size:>9,}: {ours['seconds']:.3f} s (CPU {ours['cpu_seconds']:.3f} s), peak "
+            f"{ours['peak_mb']} MB, {ours['bytes_per_message']} B/message; floor {floor['seconds']:.4f} s "
+            f"(CPU {floor['cpu_seconds']:.4f} s): {got['times_floor']}x ({got['times_floor_cpu']}x by CPU)"
         )
     return figures
 
