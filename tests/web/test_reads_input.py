@@ -97,18 +97,22 @@ async def test_the_dashboard_refuses_numbers_that_are_not_digits(client: ClientS
 # -- the archive itself: corrupt, locked ----------------------------------------------------------
 
 
+def serving(db: Path) -> Config:
+    """The config ``chatbot serve --db DB`` runs on: the web app over the archive, no session."""
+    return Config(
+        path=Path("(serve)"),
+        db=db,
+        transcripts=db.parent / "transcripts",
+        public_url="",
+        platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)},
+    )
+
+
 @pytest.fixture
 async def archive_only(tmp_path: Path) -> AsyncIterator[tuple[str, Path]]:
     """``chatbot serve`` over an archive with a session in it: the web app and nothing running."""
     db = tmp_path / "chatbot.db"
-    config = Config(
-        path=Path("(serve)"),
-        db=db,
-        transcripts=tmp_path / "transcripts",
-        public_url="",
-        platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)},
-    )
-    async with started(config, web=True, say=None) as up:
+    async with started(serving(db), web=True, say=None) as up:
         yield up.base_url, db
 
 
@@ -148,14 +152,8 @@ async def test_a_corrupt_page_met_by_a_read_makes_health_503(tmp_path: Path) -> 
     for page in pages:  # its row, and any stale copy in a free page
         data[page * page_size : (page + 1) * page_size] = b"\xff" * page_size
     db.write_bytes(bytes(data))
-    config = Config(
-        path=Path("(serve)"),
-        db=db,
-        transcripts=tmp_path / "transcripts",
-        public_url="",
-        platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)},
-    )
-    async with started(config, web=True, say=None) as up, aiohttp.ClientSession(base_url=up.base_url) as c:
+    app = started(serving(db), web=True, say=None)
+    async with app as up, aiohttp.ClientSession(base_url=up.base_url) as c:
         assert (await c.get("/healthz")).status == 200  # the cheap check does not reach the page
         assert (await c.get(f"/api/sessions/{BIG}/messages?limit=1")).status == 200
         r = await c.get(f"/api/sessions/{BIG}")
