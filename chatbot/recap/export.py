@@ -21,7 +21,7 @@ from chatbot.core import meeting
 from chatbot.core.conventions import prompt_label
 from chatbot.core.engine import ACK
 from chatbot.recap.media import local_copies
-from chatbot.recap.source import Linked, Placed, Recap, link_places
+from chatbot.recap.source import Linked, Placed, Recap, answer_of, link_places
 from chatbot.recap.types import (
     Export,
     ExportAnswer,
@@ -217,17 +217,7 @@ class _Session:
         for r in self.store.iter_answer_rows(self.sid, key, corrected):
             if key not in self.keys(r) or not self.in_transcript(r) or (r["kind"] or "chat") == "prompt":
                 continue
-            m = self.message(r)
-            yield {
-                "message_id": m["id"],
-                "author": m["author"],
-                "name": m["name"],
-                "text": m["text"],
-                "ts": m["ts"],
-                "url": m["url"],
-                "platform": m["platform"],
-                "removed": m["removed"],
-            }
+            yield answer_of(self.message(r))
 
     def source(self, uid: str | None) -> ExportMessage | None:
         """The message ``uid`` as the transcript has it (None when it is not in the transcript)."""
