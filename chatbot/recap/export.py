@@ -121,9 +121,15 @@ class _Session:
 
     def in_transcript(self, r: Row) -> bool:
         """Said by someone (``said``), and not deleted on the platform unless asked for."""
-        if r["deleted_at"] and not self.include_deleted:
+        return self.keeps(r["kind"], r["flags"], r["reply_to"], r["deleted_at"])
+
+    def keeps(
+        self, kind: str | None, flags: str | None, reply_to: str | None, deleted_at: str | None
+    ) -> bool:
+        """``in_transcript`` of a row's columns."""
+        if deleted_at and not self.include_deleted:
             return False
-        return _said(r, self.commands if self.include_deleted else self.commands_kept)
+        return _says(kind, flags, reply_to, self.commands if self.include_deleted else self.commands_kept)
 
     def message(self, r: Row) -> ExportMessage:
         """A stored row (of ``COLUMNS`` at least) as the export's message."""
@@ -250,25 +256,24 @@ def recap_of(store: Store, session_id: str, *, include_deleted: bool = False) ->
     counted = gone = gone_by_author = reposts = answered_messages = 0
     platforms: set[str] = set()
     first = last = None
-    light = ("uid", "id", "kind", "flags", "reply_to", "ts", "platform", "deleted_at", "deleted_by_author")
+    light = "id, kind, flags, reply_to, ts, platform, deleted_at, deleted_by_author"
     ids: list[str] = []  # the transcript's, in order, and the ones its messages reply to
     replied: set[str] = set()
-    for stored in store.iter_transcript_rows(sid, ", ".join(light)):
-        r = dict(zip(light, stored, strict=True))  # read by name faster than a sqlite3.Row
-        if s.in_transcript(r):
+    keeps, read = s.keeps, store.iter_transcript_rows(sid, light)  # as tuples: faster than by name
+    for mid, kind, flags, reply_to, ts, platform, deleted_at, by_author in read:
+        if keeps(kind, flags, reply_to, deleted_at):
             counted += 1
-            ids.append(r["id"])
-            if r["reply_to"] is not None:
-                replied.add(str(r["reply_to"]))
-            kind = r["kind"] or "chat"
+            ids.append(mid)
+            if reply_to is not None:
+                replied.add(str(reply_to))
             reposts += kind == "repost"
             answered_messages += kind == "answer"
-            platforms.add(r["platform"])
-            first = first or r["ts"]
-            last = r["ts"]
-        elif r["deleted_at"] and not include_deleted and _said(r, s.commands):
+            platforms.add(platform)
+            first = first or ts
+            last = ts
+        elif deleted_at and not include_deleted and _says(kind, flags, reply_to, s.commands):
             gone += 1  # left out, but the recap says so
-            gone_by_author += bool(r["deleted_by_author"])
+            gone_by_author += bool(by_author)
 
     prompt_rows = store.prompt_rows(sid)
     rows = store.question_rows(sid, include_deleted=include_deleted)
@@ -425,11 +430,15 @@ def said(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _said(r: Row, commands: Collection[str]) -> bool:
     """``said`` for one row, given the ids of the session's commands."""
-    flags = r["flags"]
+    return _says(r["kind"], r["flags"], r["reply_to"], commands)
+
+
+def _says(kind: str | None, flags: str | None, reply_to: str | None, commands: Collection[str]) -> bool:
+    """``_said`` of a row's columns."""
     return (
-        r["kind"] != "command"
+        kind != "command"
         and (flags == "[]" or ACK not in _list(flags))
-        and not (r["kind"] == "bot" and r["reply_to"] in commands)
+        and not (kind == "bot" and reply_to in commands)
     )
 
 
