@@ -78,7 +78,7 @@ cell_values = st.one_of(
     st.sampled_from([t for t in NASTY_TEXT if "\x00" not in t]),
     st.sampled_from([*ABSURD_DATES, "31-Dec-99 11:59 PM", "12/31/9999 23:59:59", "9" * 5_001]),
     st.sampled_from(["⬆ (" + "9" * 5_001 + ")", "👍 (99999999999999999999999)", "[" * 5_000 + "]" * 5_000]),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30),
+    st.text(alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=30),
 )
 
 
@@ -248,7 +248,7 @@ line_values = st.one_of(
     st.sampled_from([t for t in NASTY_TEXT if t.strip() and "\x00" not in t]),
     st.sampled_from(["9999-12-31 23:59:59", "0001-01-01 00:00:00", "2026-13-45 99:99:99", "9" * 5_001]),
     st.sampled_from(["31/12/9999 11:59 PM", "01-Jan-0001 12:00 AM", "99:99:99", "00:00:00"]),
-    st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp")), min_size=1, max_size=30),
+    st.text(alphabet=st.characters(exclude_categories=["Cs", "Cc", "Zl", "Zp"]), min_size=1, max_size=30),
 )
 
 
