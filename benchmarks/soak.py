@@ -576,6 +576,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--participants", type=int, default=500)
     ap.add_argument("--minutes", type=float, default=4.0)
     ap.add_argument("--locks", type=int, default=2)
+    ap.add_argument("--platform-faults", type=int, default=12, help="X and Discord faults, taken in turn")
     ap.add_argument("--no-disk-full", action="store_true")
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--keep", type=Path, help="keep the runs' files here (default: a temporary folder)")
@@ -584,7 +585,15 @@ def main(argv: list[str] | None = None) -> int:
     if a.report:
         print(report(json.loads(a.report.read_text(encoding="utf-8"))))
         return 0
-    p = Params(a.seed, a.kills, a.participants, a.minutes, locks=a.locks, disk_full=not a.no_disk_full)
+    p = Params(
+        a.seed,
+        a.kills,
+        a.participants,
+        a.minutes,
+        locks=a.locks,
+        platform_faults=a.platform_faults,
+        disk_full=not a.no_disk_full,
+    )
     with tempfile.TemporaryDirectory(prefix="chatbot-soak-") as tmp:
         work = a.keep or Path(tmp)
         figures = asyncio.run(soak(p, work))
