@@ -72,9 +72,8 @@ def environment() -> Environment:
     )
     env.filters["linkify"] = linkify
     env.filters["plural"] = plural
-    from chatbot.recap.fragments import participant_rows, transcript_item
+    from chatbot.recap.fragments import participant_rows
 
-    env.filters["transcript_item"] = transcript_item
     env.filters["participant_rows"] = participant_rows
     return env
 

@@ -165,13 +165,9 @@ def _reply(m: MessageView) -> str:
     return ""
 
 
-def transcript_item(m: MessageView) -> Markup:
-    """The message's ``<li>`` in the transcript: everything about it, with its anchor."""
-    return Markup(transcript_html(m))
-
-
 def transcript_html(m: MessageView, body: str | None = None) -> str:
-    """``transcript_item`` as a plain ``str`` (``body``: its ``body_html`` when made already)."""
+    """The message's ``<li>`` in the transcript: everything about it, with its anchor (``body``:
+    its ``body_html`` when made already)."""
     classes = _classes(m["kind"], m["is_host"], m["removed"])
     original = ""
     if m["url"]:
@@ -195,14 +191,10 @@ def transcript_html(m: MessageView, body: str | None = None) -> str:
     )
 
 
-def answer_item(m: MessageView) -> Markup:
-    """The answer's ``<li>`` under its prompt: who, when (linking to it in the transcript) and
-    what, no more (the transcript has the rest: avatar, handle, reply, original link)."""
-    return Markup(answer_html(m))
-
-
 def answer_html(m: MessageView, body: str | None = None) -> str:
-    """``answer_item`` as a plain ``str`` (``body``: its ``body_html`` when made already)."""
+    """The answer's ``<li>`` under its prompt: who, when (linking to it in the transcript) and
+    what, no more (the transcript has the rest: avatar, handle, reply, original link; ``body``: its
+    ``body_html`` when made already)."""
     return (
         f"{_answerer(m['name'] or m['author'], m['is_host'], m['removed'])}"
         f"{_time(m, 'Show in the transcript')}</p>{body_html(m) if body is None else body}</li>\n"

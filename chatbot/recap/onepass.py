@@ -22,8 +22,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO
 
-from markupsafe import Markup
-
 from chatbot.recap.feed import SearchRecords
 from chatbot.recap.fragments import answer_html, body_html, transcript_html
 from chatbot.recap.jsonout import encode_line
@@ -213,8 +211,3 @@ def as_text(pieces: Iterable[str | bytes]) -> Iterator[str]:
 def page_markup(pieces: Iterable[str], written: Written) -> Iterator[str]:
     """``splice`` as text, for a page rendered to a string."""
     return as_text(splice(pieces, written))
-
-
-def answers_text(written: Written, prompt: int) -> Markup:
-    """One prompt's answers' markup (for tests and small pages)."""
-    return Markup("".join(as_text(written.answers_html.read(prompt))))
