@@ -269,7 +269,7 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
         if platform_of(who, p.participants) == "discord"
     }
     web = {
-        who: WebPerson(who, base, f"127.9.{who // 250}.{who % 250 + 2}", "soakchat")
+        who: WebPerson(who, base, f"127.9.{who // 250}.{who % 250 + 2}", "soakchat", SID)
         for who in range(p.participants)
         if platform_of(who, p.participants) == "web"
     }

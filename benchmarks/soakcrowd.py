@@ -129,11 +129,16 @@ class Ledger:
     seen_how: dict[str, str] = field(default_factory=dict)  # own text -> "live" or "on joining"
 
 
+def _author_name(m: dict[str, Any]) -> str:
+    a = m.get("author")
+    return str(a.get("name") or a.get("handle") or "") if isinstance(a, dict) else str(a or "")
+
+
 class WebPerson:
     """A browser in the room: one address, one cookie, one name, reconnecting across restarts."""
 
-    def __init__(self, who: int, base: str, address: str, room: str) -> None:
-        self.who, self.base, self.room = who, base, room
+    def __init__(self, who: int, base: str, address: str, room: str, session_id: str = "") -> None:
+        self.who, self.base, self.room, self.session_id = who, base, room, session_id
         self.name = f"Web person {who}"
         self.log = Ledger()
         self.http = aiohttp.ClientSession(
@@ -179,9 +184,14 @@ class WebPerson:
             elif kind == "joined":
                 self.me = frame["you"]["id"]
                 self.connected.set()
-                for text in list(self.pending):  # what it never saw taken: said again
-                    self.log.resent += 1
-                    await self._send(text)
+                if self.pending:  # what it never saw taken: looked for in the transcript, else said again
+                    kept = await self._in_transcript()
+                    for text in list(self.pending):
+                        if text in kept:
+                            self._taken(text, "in the transcript")
+                        else:
+                            self.log.resent += 1
+                            await self._send(text)
             elif kind == "message":
                 self._saw(frame["message"], prompts_seen)
             elif kind == "error" and "closed" in frame.get("error", ""):
@@ -198,10 +208,31 @@ class WebPerson:
             if text.startswith("Welcome"):
                 prompts_seen[0].set()
         elif author.get("name") == self.name and text in self.pending:
-            del self.pending[text]
-            self.log.accepted.append(text)
-            self.log.seen_at[text] = datetime.now(UTC)
-            self.log.seen_how[text] = how
+            self._taken(text, how)
+
+    def _taken(self, text: str, how: str) -> None:
+        del self.pending[text]
+        self.log.accepted.append(text)
+        self.log.seen_at[text] = datetime.now(UTC)
+        self.log.seen_how[text] = how
+
+    async def _in_transcript(self) -> set[str]:
+        """Its own messages in the chat's public transcript (what a person scrolling up would see:
+        the room shows only the latest on joining)."""
+        found: set[str] = set()
+        after = ""
+        with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError):
+            for _ in range(40):
+                query = {"limit": "500", **({"after": after} if after else {})}
+                r = await self.http.get(f"/api/sessions/{self.session_id}/messages", params=query)
+                if r.status != 200:
+                    break
+                page = await r.json()
+                found |= {m["text"] for m in page["messages"] if _author_name(m) == self.name}
+                after = page.get("next") or ""
+                if not page.get("more") or not after:
+                    break
+        return found
 
     async def _send(self, text: str) -> None:
         if self.ws is not None and not self.ws.closed:
