@@ -171,7 +171,7 @@ max_open_questions = 0
 
   [session.timeline]
   announce_before_minutes = []
-  reminder_every_minutes = {m * 0.2 if m * 0.2 >= 1 else 0:.4f}
+  reminder_every_minutes = {1 if m >= 3 else 0}
   last_call_minutes = {m * 0.1:.4f}
   missed = "post"
 {prompts}"""

@@ -18,7 +18,20 @@ from typing import Any
 from chatbot.store import Store
 
 _TCO = re.compile(r"https://t\.co/\S+")
-SCHEDULED = ("Welcome", "Q1", "Q2", "Q3", "Q4", "Reminder", "Last call", "Thanks", "That's a wrap")
+#: How the timeline's posts begin (chatbot.core.schedule's default templates): welcome, intro,
+#: prompts, reminders, question slots, last call, closing.
+SCHEDULED = (
+    "Welcome",
+    "Before we start",
+    "Q1",
+    "Q2",
+    "Q3",
+    "Q4",
+    "Reminder",
+    "Question from",
+    "Last call",
+    "That's a wrap",
+)
 
 
 def stored_texts(db: Path, session_id: str) -> tuple[Counter[tuple[str, str]], list[dict[str, Any]]]:
@@ -79,20 +92,24 @@ def scheduled(posts: list[str]) -> list[str]:
 
 
 def posting(bot_posts: dict[str, list[str]], reference: dict[str, list[str]] | None) -> dict[str, Any]:
+    """Per platform: the scheduled posts made, how many more times one was made than in the
+    uninterrupted run (a reminder's text repeats: counted against the reference, not against 1),
+    and whether they came in the same order."""
     out: dict[str, Any] = {}
     for platform, posts in bot_posts.items():
         mine = scheduled(posts)
-        twice = [t for t, n in Counter(mine).items() if n > 1]
+        ref = scheduled(reference.get(platform, [])) if reference is not None else list(dict.fromkeys(mine))
+        made, wanted = Counter(mine), Counter(ref)
+        extra = {t: made[t] - wanted[t] for t in made if made[t] > wanted[t]}
         entry: dict[str, Any] = {
             "scheduled_posts": len(mine),
-            "duplicated": len(twice),
-            "duplicated_examples": twice[:3],
+            "duplicated": sum(made[t] - max(wanted[t], 1) for t in made if made[t] > max(wanted[t], 1)),
+            "duplicated_examples": [t[:60] for t in extra][:3],
         }
         if reference is not None:
-            ref = scheduled(reference.get(platform, []))
             entry["same_as_uninterrupted"] = mine == ref
-            entry["missing"] = [t[:60] for t in ref if t not in mine][:5]
-            entry["extra"] = [t[:60] for t in mine if t not in ref][:5]
+            entry["missing"] = [t[:60] for t in wanted if made[t] < wanted[t]][:5]
+            entry["extra"] = [t[:60] for t in extra][:5]
         out[platform] = entry
     return out
 
