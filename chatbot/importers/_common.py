@@ -113,7 +113,7 @@ def time_problem(ts: datetime) -> str | None:
         year = ts.year
     if MIN_YEAR <= year <= MAX_YEAR:
         return None
-    return f"time {ts.isoformat()} is outside the years {MIN_YEAR + 1}-{MAX_YEAR - 1}"
+    return f"time {ts.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} (UTC)"
 
 
 def well_formed_hints(hints: Hints) -> None:
