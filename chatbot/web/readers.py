@@ -134,10 +134,15 @@ async def recaps(request: web.Request) -> web.StreamResponse:
         or any(p in ("", ".", "..") or p.startswith(".") for p in parts)
     ):
         raise web.HTTPNotFound()
-    target = Path(base, *parts).resolve()
-    if not target.is_relative_to(base):
+    try:
+        target = Path(base, *parts).resolve()
+        inside = target.is_relative_to(base)
+        found = inside and target.is_file()
+    except OSError:  # a name longer than the file system takes, say
+        raise web.HTTPNotFound() from None
+    if not inside:
         raise web.HTTPNotFound()
-    if not target.is_file():
+    if not found:
         return await _no_recap_yet(request, rel)
     return web.FileResponse(target)
 

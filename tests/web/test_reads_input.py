@@ -48,6 +48,19 @@ async def test_numbers_that_are_numbers_still_work(client: ClientSession) -> Non
     assert (await client.get("/search", params={"q": "tweet", "page": "1000"})).status == 200
 
 
+@pytest.mark.parametrize("name", ["a" * 300, "9" * 1000, "Z\u0336" * 200, "\x00"])
+async def test_a_recap_name_no_file_can_have_is_404(client: ClientSession, name: str) -> None:
+    for route in ("/recaps/", "/transcripts/"):
+        r = await client.get(route + name)
+        assert r.status == 404, (route, r.status)
+
+
+async def test_a_cursor_no_message_has_is_400(client: ClientSession) -> None:
+    for after in ("\x00", "x" * 300, "' or 1=1 --", "①"):
+        r = await client.get(f"/api/sessions/{SID}/messages", params={"after": after})
+        assert r.status == 400 and (await r.json())["error"].startswith("after:"), after
+
+
 @pytest.mark.parametrize(
     "query",
     [
