@@ -49,8 +49,9 @@ def toml(v: Any) -> str:
 
 def write(tmp: Path, session: dict[str, Any], table: str = "", values: dict[str, Any] | None = None) -> Path:
     lines = ["[[session]]", *(f"{k} = {toml(v)}" for k, v in session.items())]
-    if table:
-        lines += [f"[{table}]", *(f"{k} = {toml(v)}" for k, v in (values or {}).items())]
+    if table:  # a prompt is an array of tables: [[session.prompt]]
+        header = f"[[{table}]]" if table == "session.prompt" else f"[{table}]"
+        lines += [header, *(f"{k} = {toml(v)}" for k, v in (values or {}).items())]
     path = tmp / "chat.toml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -153,7 +154,6 @@ def test_a_hostile_prompt_value_is_a_config_error_naming_it(
 ) -> None:
     prompt = {"label": "Q1", "text": "What brings you here?", key: value}
     path = write(tmp_path_factory.mktemp("c"), BASE, "session.prompt", prompt)
-    path.write_text(path.read_text(encoding="utf-8").replace("[session.prompt]", "[[session.prompt]]"))
     bounded(path, key)
 
 
@@ -191,7 +191,6 @@ def test_the_findings_of_issue_12(
 @pytest.mark.parametrize("offset", [math.nan, math.inf, -math.inf, 1e300])
 def test_an_absurd_prompt_offset_is_a_config_error_naming_it(tmp_path: Path, offset: float) -> None:
     path = write(tmp_path, BASE, "session.prompt", {"label": "Q1", "text": "hi", "offset_minutes": offset})
-    path.write_text(path.read_text(encoding="utf-8").replace("[session.prompt]", "[[session.prompt]]"))
     with pytest.raises(ConfigError, match=r"session\[0\]\.prompt\[0\]\.offset_minutes: must be minutes"):
         load_config(path, env={})
 
