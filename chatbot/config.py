@@ -222,7 +222,7 @@ def _session(path: Path, i: int, raw: Any, optouts: tuple[str, ...], registry: R
     if not spec.hosts:
         r.fail("hosts", 'name at least one host handle, e.g. hosts = ["@localgovchat"]')
     for host in spec.hosts:
-        if not host.strip() or any(c.isspace() for c in host.strip()):
+        if not host.strip():
             r.fail("hosts", f'{host!r} is not a handle; name each host like "@localgovchat"')
     try:
         return SessionConfig(spec, dict(messages), dict(timeline))
