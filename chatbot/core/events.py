@@ -52,6 +52,10 @@ class Reacted:
     at: datetime
     added: bool = True
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message_id", well_formed(self.message_id))
+        object.__setattr__(self, "emoji", well_formed(self.emoji))
+
 
 @dataclass(frozen=True)
 class Tallied:
@@ -79,6 +83,7 @@ class CommandGiven:
     reply_token: str = ""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "name", well_formed(self.name))
         object.__setattr__(self, "args", tuple(well_formed(a) for a in self.args))
 
 
