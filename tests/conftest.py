@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No property test has a per-example time limit: on a loaded 2-core machine an FTS query can
+# take 250 ms, and speed is the benchmarks' business, not a test's.
+settings.register_profile("chatbot", deadline=None)
+settings.load_profile("chatbot")
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
