@@ -30,6 +30,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from chatbot.web import api, host, liveview, readers, room, throttle
@@ -117,8 +118,20 @@ def create_app(ctx: WebContext) -> web.Application:
     r.add_get("/api/sessions/{session}/queue", api.queue)
     r.add_get("/api/sessions/{session}/messages", api.messages)
     r.add_get("/favicon.ico", _favicon)
-    r.add_static("/static", STATIC, follow_symlinks=False)
+    r.add_get("/static/{name}", _static)
     return app
+
+
+# The page assets, known by name when the app starts: a request for anything else (a path, a
+# name longer than the file system allows) is a 404 without touching the disk.
+ASSETS = {p.name: p for p in STATIC.iterdir() if p.is_file()}
+
+
+async def _static(request: web.Request) -> web.StreamResponse:
+    path = ASSETS.get(request.match_info["name"])
+    if path is None:
+        raise web.HTTPNotFound(text="no such file")
+    return web.FileResponse(path)
 
 
 async def _favicon(request: web.Request) -> web.StreamResponse:
@@ -148,11 +161,33 @@ async def _prune_logins(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+class MalformedRequests(logging.Filter):
+    """aiohttp answers a request it cannot parse (a request line over 8 KB, a broken header) with
+    a 400 and logs the parser's exception with its traceback as an error. That is a client's
+    mistake, not ours: one warning line without the traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, HttpProcessingError):
+            record.msg = "event=bad_request status=%s reason=%s"
+            record.args = (error.code, error.message[:120])
+            record.exc_info = record.exc_text = None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def _quiet_malformed_requests() -> None:
+    server_log = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server_log.filters):
+        server_log.addFilter(MalformedRequests())
+
+
 async def start_web(ctx: WebContext, host: str, port: int, *, shutdown_timeout: float = 3.0) -> web.AppRunner:
     """Serve ``ctx`` on ``host:port``; the caller owns the runner (``await runner.cleanup()``).
 
     ``port=0`` picks a free port: read it back with ``bound_port(runner)``.
     """
+    _quiet_malformed_requests()
     runner = web.AppRunner(create_app(ctx), access_log=None, shutdown_timeout=shutdown_timeout)
     await runner.setup()
     site = web.TCPSite(runner, host, port)
