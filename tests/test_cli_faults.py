@@ -221,6 +221,7 @@ def test_run_stores_the_chat_and_exits_1_when_its_recap_cannot_be_written(tmp_pa
     assert out.returncode == 1, out.stderr
     last = out.stderr.strip().splitlines()[-1]
     assert "IsADirectoryError" in out.stderr  # the recap failed where it was made to
+    assert "Traceback" not in out.stderr  # a folder in the way is the machine's fault: one line
     assert last.startswith(f"error: {spec.id}: the chat ended and is stored in {db}, but its recap could not")
     assert f"recap {spec.id} --out {tmp_path / 'out'}" in last
     store = Store(db)

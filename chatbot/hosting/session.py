@@ -214,7 +214,10 @@ class SessionRunner:
             try:
                 report = await self.recaps.publish(self.store, self.session_id)
             except Exception as e:
-                log.error("event=recap_failed session=%s error=%r", self.session_id, e, exc_info=e)
+                # A folder that cannot be written is the machine's fault, said in one line; a
+                # failure of our own code keeps its traceback.
+                trace = None if isinstance(e, OSError) else e
+                log.error("event=recap_failed session=%s error=%r", self.session_id, e, exc_info=trace)
             else:
                 if report is not None:
                     self._recap_at = iso(self.clock.now())
