@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Sequence
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def publish(
     """Render the named sessions (and the index, search and feed over every recap)."""
     wanted = [row["id"] for row in store.sessions() if row["id"] in set(session_ids)]
 
-    def recaps() -> Iterator[Recap]:
+    def recaps() -> Generator[Recap, None, None]:
         # Only the sessions asked for, one at a time, each read from the archive as its files
         # are written (in one read transaction: every file sees the same messages, whatever a
         # live chat adds meanwhile); the others keep their files, listed from the manifest.
@@ -42,15 +43,18 @@ def publish(
             with store.db.atomic():
                 yield recap_of(store, sid)
 
-    report = render_all(
-        recaps(),
-        out,
-        force=force,
-        formats=tuple(formats),
-        total=len(wanted),
-        progress=progress_bar if progress and len(wanted) > 1 else None,
-        outside=outside_recaps(store),
-    )
+    # closing(): when a file cannot be written, the read transaction ends here, while the
+    # archive is open, not whenever the abandoned generator is collected.
+    with closing(recaps()) as each:
+        report = render_all(
+            each,
+            out,
+            force=force,
+            formats=tuple(formats),
+            total=len(wanted),
+            progress=progress_bar if progress and len(wanted) > 1 else None,
+            outside=outside_recaps(store),
+        )
     return str(report)
 
 
