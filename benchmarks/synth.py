@@ -134,12 +134,19 @@ def chat(n: int, *, sessions: int = 1, seed: int = 7) -> Iterator[dict[str, Any]
 
 
 def quiet_channel(n: int, *, seed: int = 7) -> Iterator[dict[str, Any]]:
-    """A Discord channel read over years: ``n`` messages from 300 people, one every 1 to 4 hours
-    (so each is a burst of its own), and no hosted chat."""
+    """A Discord channel read over decades: ``n`` messages from 300 people, a few at a time (one
+    to five, a minute apart) with 1.5 to 5 hours of silence between (a burst each), and no
+    hosted chat."""
     rng = random.Random(seed)
     at = FIRST
+    left = 0
     for i in range(n):
-        at += timedelta(minutes=rng.uniform(60, 240))
+        if left == 0:
+            at += timedelta(minutes=rng.uniform(91, 300))
+            left = rng.randrange(1, 6)
+        else:
+            at += timedelta(seconds=rng.uniform(10, 60))
+        left -= 1
         who = rng.randrange(300)
         yield {
             "id": str(2_000_000_000 + i),
