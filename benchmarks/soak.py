@@ -284,8 +284,13 @@ async def _host(run: Run, x: XFake, d: FakeDiscord, world: Any, xurl: str, disk:
         run.acts_done += 1
 
     async def _act(a: Act) -> None:
-        await seen[a.platform][a.after].wait()
-        await asyncio.sleep(a.delay)
+        if a.after < 0:  # by the clock: the same moment of the chat in every run
+            await asyncio.sleep(
+                max(0.0, (end - timedelta(seconds=a.delay) - datetime.now(UTC)).total_seconds())
+            )
+        else:
+            await seen[a.platform][a.after].wait()
+            await asyncio.sleep(a.delay)
         if datetime.now(UTC) > end - timedelta(seconds=1):  # the chat is over: too late
             run.too_late += 1
             return

@@ -56,8 +56,8 @@ class Act:
 
     who: int
     platform: str
-    after: int  # prompt number (1..n) that must be seen first; 0: the welcome
-    delay: float
+    after: int  # prompt number (1..n) that must be seen first; 0: the welcome; -1: the clock
+    delay: float  # after that; with after=-1, seconds before the chat's planned end
     kind: str  # answer | question | chat | vote
     text: str  # for a vote: the text of the question voted for
 
@@ -90,9 +90,9 @@ def script(seed: int, participants: int, prompts: int, gap: float, tail: float =
             acts.append(
                 Act(who, platform, 0, rnd.uniform(0.2, gap * 0.5), "chat", f"hello from {words} (p{who}.c)")
             )
-        if tail > 10 and rnd.random() < 0.1:  # after the last prompt, in the chat's last seconds
+        if tail > 10 and rnd.random() < 0.1:  # in the chat's last seconds, by the clock
             thanks = f"thanks all, see you next week (p{who}.t)"
-            acts.append(Act(who, platform, prompts, tail - rnd.uniform(2, 10), "chat", thanks))
+            acts.append(Act(who, platform, -1, rnd.uniform(2, 10), "chat", thanks))
     for who in range(participants):
         platform = platform_of(who, participants)
         choices = [q for q in asked[platform] if q[0] != who]
