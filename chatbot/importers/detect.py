@@ -128,6 +128,11 @@ def detect_text(text: str, path: Path) -> str:
         return "dce-txt"
     if _MD_HEADING.search(head) and _MD_STAMP.search(head):
         return "md-transcript"
+    lines_any_length = body.split("\n", 200)[:200]  # a first entry longer than the head is still one
+    if any(_MD_HEADING.match(ln) for ln in lines_any_length) and any(
+        _MD_STAMP.match(ln) for ln in lines_any_length
+    ):
+        return "md-transcript"
     if "tchat.io" in head or (len(_TCHAT_TIME.findall(head)) >= 2 and _TCHAT_WHO.search(head)):
         raise ImportFailed(f"{path}: {REFUSE_TCHAT}")
     shown = first.strip()[:60]
