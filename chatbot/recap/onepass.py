@@ -20,6 +20,7 @@ import tempfile
 from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import IO
 
 from chatbot.recap.feed import SearchRecords
@@ -110,6 +111,25 @@ class Written:
             spool.close()
 
 
+class DayHeadings:
+    """A record over more than one day (a channel over weeks, a chat past midnight) names each
+    day in its transcript, where the day changes and at the top of every page, as
+    DiscordChatExporter does: times alone would not say which day a message is from."""
+
+    def __init__(self, many_days: bool) -> None:
+        self.many_days = many_days
+        self.last: tuple[object, int] | None = None
+
+    def heading(self, moment: datetime, page: int) -> str | None:
+        if not self.many_days:
+            return None
+        here = (moment.date(), page)
+        if here == self.last:
+            return None
+        self.last = here
+        return f'<li class="day"><h3>{moment:%A %-d %B %Y}</h3></li>\n'
+
+
 def sweep(
     recap: Recap,
     ctx: _Context,
@@ -138,6 +158,8 @@ def sweep(
     lines, answer_lines = written.messages_json, written.answers_json
     text: str | None = None  # the message's text as the page has it (clean), when it has it
     tz, last_time = ctx.tz, ctx.last_time
+    span = [ctx.moment(session.get("started_at")), ctx.moment(session.get("ended_at"))]
+    days = DayHeadings(span[0] is not None and span[1] is not None and span[0].date() != span[1].date())
     for index, (m, places, moment) in enumerate(placed):
         if moment is not None and moment.tzinfo is tz:  # read already: the page need not read it again
             last_time[:] = [(m["ts"], moment)]
@@ -151,6 +173,8 @@ def sweep(
                 starts.append(utc_key(str(m.get("ts")), str(m.get("platform")), str(m.get("id"))))
             if (moment := ctx.moment(m.get("ts"))) is not None:
                 times.append(moment)
+                if (heading := days.heading(moment, here)) is not None:
+                    transcript.add(heading.encode(), here)
             view = message_view(m, ctx, here, here)
             text = view["text"]
             body = body_html(view)

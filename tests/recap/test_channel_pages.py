@@ -114,3 +114,32 @@ def test_a_hosted_chat_keeps_one_page(record: tuple[Store, str, str], tmp_path: 
     render_all([export], tmp_path)
     assert len(ANCHOR.findall((tmp_path / f"{slug}.html").read_text(encoding="utf-8"))) == COUNT
     assert not (tmp_path / slug / "page-2.html").exists()
+
+
+DAY = re.compile(r'<li class="day"><h3>([^<]+)</h3></li>\n<li id="(m-[^"]+)"')
+
+
+def test_a_record_over_many_days_names_each_day_where_it_begins_and_atop_every_page(
+    record: tuple[Store, str, str], tmp_path: Path
+) -> None:
+    """40 messages a day from Friday 6 January 2023: times alone would not say which day."""
+    store, sid, slug = record
+    render_all([recap_of(store, sid)], tmp_path)
+    first = DAY.findall((tmp_path / f"{slug}.html").read_text(encoding="utf-8"))
+    assert first[:2] == [
+        ("Friday 6 January 2023", f"m-{_id(0)}"),
+        ("Saturday 7 January 2023", f"m-{_id(40)}"),
+    ]
+    assert len(first) == 25  # messages 0-999: days 0-24
+    second = DAY.findall((tmp_path / slug / "page-2.html").read_text(encoding="utf-8"))
+    # message 1000 is the 1st of day 25's (1000 = 25 x 40): its day atop the page, then each day
+    assert second[0] == ("Tuesday 31 January 2023", f"m-{_id(1000)}") and len(second) == 25
+
+
+def test_a_chat_within_one_day_has_no_day_headings(tmp_path: Path) -> None:
+    said = [message(n, f"message number {n}") for n in range(30)]  # 14:00 to 18:50 of one day
+    store = Store(tmp_path / "a.db")
+    (sid,) = import_files(store, [write_export(tmp_path / "export", said)]).sessions
+    render_all([recap_of(store, sid)], tmp_path / "site")
+    page = (tmp_path / "site" / f"{store.session_row(sid)['slug']}.html").read_text(encoding="utf-8")
+    assert len(ANCHOR.findall(page)) == 30 and '<li class="day">' not in page
