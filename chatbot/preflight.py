@@ -5,13 +5,19 @@ An archive that is read-only, locked by another process, corrupt or in a missing
 (``open_archive``), and the file is left as it was. ``run`` also checks that recaps can be written
 and that no session is past its start (``before_run``), and after hosting, that every chat that
 ended got its recap (``without_recap``).
+
+A lock is the one transient problem: another program (a backup, Datasette, sqlite-utils) holding
+the database. ``run`` waits for it (``Waiting``: one log line at most every 30 s, retries with
+capped backoff) until the chat's end; one-shot commands say at once to try again when it is free.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import sqlite3
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +25,8 @@ from zoneinfo import ZoneInfo
 
 from chatbot.config import Config, ConfigError
 from chatbot.store import Store, StoreError
+
+log = logging.getLogger("chatbot")
 
 
 class RecapNotWritten(Exception):
@@ -30,6 +38,10 @@ class ArchiveError(StoreError):
     one line naming the file and the problem; nothing in it was changed. Exit code 1."""
 
 
+class ArchiveLocked(ArchiveError):
+    """The archive is locked by another process for longer than the busy timeout: transient."""
+
+
 def archive_problem(path: str | Path, e: sqlite3.Error) -> str:
     """What SQLite's ``e`` means for the archive at ``path``, and what to do, in one line."""
     text = str(e)
@@ -39,7 +51,7 @@ def archive_problem(path: str | Path, e: sqlite3.Error) -> str:
             "is read-only; nothing was changed (make the file and its folder writable, or pass another --db)"
         )
     elif "locked" in low or "busy" in low:
-        what = "is locked by another process; nothing was changed (try again when it has finished)"
+        what = f"is locked by another process; nothing was changed (try again when {path} is free)"
     elif "not a database" in low or "malformed" in low or "corrupt" in low:
         what = "is corrupt or not an SQLite database; nothing was changed (restore it, or pass another --db)"
     elif "unable to open" in low:
@@ -60,10 +72,15 @@ def archive_errors(path: str | Path) -> Iterator[None]:
         raise
     except StoreError as e:
         if isinstance(e.__cause__, sqlite3.Error):
-            raise ArchiveError(archive_problem(path, e.__cause__)) from None
+            raise _error(path, e.__cause__) from None
         raise
     except sqlite3.Error as e:
-        raise ArchiveError(archive_problem(path, e)) from None
+        raise _error(path, e) from None
+
+
+def _error(path: str | Path, e: sqlite3.Error) -> ArchiveError:
+    line = archive_problem(path, e)
+    return (ArchiveLocked if " is locked by another process" in line else ArchiveError)(line)
 
 
 def open_archive(path: str | Path, *, write: bool = True) -> Store:
@@ -78,6 +95,55 @@ def open_archive(path: str | Path, *, write: bool = True) -> Store:
             store.close()
             raise
     return store
+
+
+class Waiting:
+    """Waiting for another program to release the archive at ``path``, until ``until`` (a time
+    on ``time.time()``'s scale): ``locked(e)`` logs (at most every ``SAY_EVERY`` s) and gives the
+    seconds to sleep before the next try (capped backoff), or raises one ArchiveError line when
+    the time is up."""
+
+    SAY_EVERY = 30.0
+    BACKOFF = (0.25, 5.0)  # first pause, longest pause (each try also waits the busy timeout)
+
+    def __init__(self, path: str | Path, until: float, *, after: str = "the chat's end") -> None:
+        self.path, self.until, self.after = path, until, after
+        self.began = time.time()
+        self.said: float | None = None
+        self.pause = self.BACKOFF[0]
+
+    def locked(self, e: ArchiveLocked) -> float:
+        now = time.time()
+        waited = round(now - self.began)
+        if now >= self.until:
+            raise ArchiveError(
+                f"{self.path}: the archive stayed locked by another program until {self.after} "
+                f"({waited} s); nothing was hosted and nothing was changed"
+            ) from None
+        if self.said is None or now - self.said >= self.SAY_EVERY:
+            log.warning(
+                "the archive %s is locked by another program; waiting (%d s so far)", self.path, waited
+            )
+            self.said = now
+        pause, self.pause = self.pause, min(self.pause * 2, self.BACKOFF[1])
+        return max(0.0, min(pause, self.until - now))
+
+
+def ends_of(config: Config) -> float:
+    """When the last session of ``config`` ends (``time.time()`` scale): how long ``run`` waits."""
+    ends = [sc.spec.start + timedelta(minutes=sc.spec.duration_minutes) for sc in config.sessions]
+    return max(ends).timestamp() if ends else time.time()
+
+
+def open_waiting(path: str | Path, until: float) -> Store:
+    """``open_archive(path)``, waiting (``Waiting``) while another program holds it locked;
+    any other problem (read-only, corrupt, no folder) is its ArchiveError at once."""
+    waiting = Waiting(path, until)
+    while True:
+        try:
+            return open_archive(path)
+        except ArchiveLocked as e:
+            time.sleep(waiting.locked(e))
 
 
 def writable(path: str | Path) -> None:
@@ -101,13 +167,14 @@ LATE = timedelta(minutes=5)
 
 def before_run(config: Config, *, late: bool) -> None:
     """What ``run`` checks before anything starts: recaps can be written, the archive is usable
-    and writable (when it exists already), and no session is past its start (it would be hosted
-    late, or not at all) unless ``late``."""
+    and writable (when it exists already; while another program holds it locked, waited for until
+    the chat's end), and no session is past its start (it would be hosted late, or not at all)
+    unless ``late``."""
     recaps_writable(config)
     fresh = {sc.spec.id for sc in config.sessions}
     there = str(config.db) != ":memory:" and Path(config.db).exists()
     if there:
-        store = open_archive(config.db)
+        store = open_waiting(config.db, ends_of(config))
         try:
             with archive_errors(config.db):
                 fresh = {sid for sid in fresh if not store.has_session(sid)}

@@ -5,7 +5,9 @@ timeline, platforms: a ``ConfigError`` naming the key, and no database file is c
 the archive, asks the platform registry for each session's adapters, builds one
 ``SessionRunner`` per session under a ``Host``, and serves the web app (rooms, live views,
 dashboards, readers' pages) when a session's platform is reached through it or when asked to.
-It yields a ``Started``; leaving it stops the web app and closes the archive. The caller runs
+It yields a ``Started``; leaving it stops the web app and closes the archive. While another
+program holds the archive locked, hosting waits for it (``chatbot.preflight.Waiting``) until the
+chat's end, so that the runners' first writes find it free. The caller runs
 ``started.host.run()`` (what ``run_config`` does), or waits for a signal (``serve``).
 
 This module is the composition root: it is the one place that knows both ``chatbot.hosting``
@@ -14,6 +16,7 @@ and ``chatbot.web``.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -28,6 +31,7 @@ from chatbot.hosting.plan import session_plan
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.session import SessionRunner
 from chatbot.platforms.base import Platform
+from chatbot.preflight import ArchiveLocked, Waiting, ends_of, open_archive
 from chatbot.store import Store
 
 if TYPE_CHECKING:
@@ -88,7 +92,7 @@ async def started(
         platforms_factory(config, sc) if platforms_factory else default_platforms(config, sc, clock=clock)
         for sc in config.sessions
     ]
-    store = Store(config.db)
+    store = await open_store(config)
     try:
         if not (serves_web(config) if web is None else web):
             yield Started(config, _host(config, store, made, recaps, clock), store, recaps, None)
@@ -123,6 +127,19 @@ async def started(
                 web_store.close()
     finally:
         store.close()
+
+
+async def open_store(config: Config) -> Store:
+    """The archive of ``config``; when it has sessions to host, checked writable, waiting while
+    another program holds it locked (until the chat's end: then one ArchiveError line)."""
+    if str(config.db) == ":memory:" or not config.sessions:
+        return Store(config.db)
+    waiting = Waiting(config.db, ends_of(config))
+    while True:
+        try:
+            return await asyncio.to_thread(open_archive, config.db)
+        except ArchiveLocked as e:
+            await asyncio.sleep(waiting.locked(e))
 
 
 def _host(

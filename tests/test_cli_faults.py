@@ -112,6 +112,8 @@ FAULTS = {"read-only": read_only, "locked by another process": locked}
 def test_an_archive_it_cannot_write_is_one_line_and_left_as_it_was(
     archive: Path, tmp_path: Path, command: str, problem: str
 ) -> None:
+    if (command, problem) == ("run", "locked by another process"):
+        pytest.skip("run waits for a locked archive: tests/test_run_locked.py")
     before = digest(archive)
     with FAULTS[problem](archive):
         out = cli(*commands(archive, tmp_path)[command], cwd=tmp_path)
