@@ -16,6 +16,7 @@ from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
 from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from chatbot.clock import Clock, SystemClock
@@ -38,10 +39,15 @@ from chatbot.hosting.reader import ReactionTally
 from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
 from chatbot.hosting.storing import ShowsWhenStored, StoreOptions, Storing, archive_fault
-from chatbot.platforms.base import FollowsSession, Platform
+from chatbot.platforms.base import FollowsSession, Platform, ReadsLate
 from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
+from chatbot.store.rows import parse_iso
 
 log = logging.getLogger("chatbot.hosting")
+
+#: Seconds after the closing that still belong to the chat (its window): what is said until then
+#: (the last "thanks", a reply to the closing) is kept by the session's last read.
+AFTER_CLOSING = 10.0
 
 
 class SessionRunner:
@@ -52,6 +58,7 @@ class SessionRunner:
     ``fault(point, key)`` is a test seam called at each ledger step (``intend``, ``send``,
     ``confirm``) so that a crash can be injected there. ``storing`` says how the runner waits for
     an archive that cannot take its writes for a while (``chatbot.hosting.storing``).
+    ``after_closing``: the seconds after the closing that still belong to the chat (``_last_read``).
     """
 
     def __init__(
@@ -64,8 +71,12 @@ class SessionRunner:
         recaps: Recaps | None = None,
         fault: Fault | None = None,
         storing: StoreOptions | None = None,
+        after_closing: float = AFTER_CLOSING,
     ) -> None:
+        if not after_closing >= 0:
+            raise ValueError(f"session {session.spec.id}: after_closing must be 0 or more: {after_closing!r}")
         self.spec = session.spec
+        self.after_closing = after_closing
         self.session_id = self.spec.id
         self.slug = slug_for(self.spec)
         self.store = store
@@ -90,6 +101,7 @@ class SessionRunner:
         self._origin: dict[str, str] = {}  # question message id -> its platform
         self._marks: dict[int, tuple[int, ...]] = {}  # pending question -> what changes when it does
         self._recap_at: str | None = None
+        self._window: datetime | None = None  # once the last read began: the end of the chat's window
         self._commands = 0  # the last command log seq (commands given outside chat text)
         self._inbox: asyncio.Queue[Event] = asyncio.Queue()
         self._reactions = ReactionTally()
@@ -209,7 +221,9 @@ class SessionRunner:
     async def _finish(self) -> None:
         ended = self.clock.now()
         self.storing.write(lambda: self.store.set_session_status(self.session_id, "ended", ended_at=ended))
-        if self.recaps is not None and not self._recap_at:
+        if not self._recap_at:
+            await self._last_read(self._closed_at(ended))
+        if self.recaps is not None and not self._recap_at and not self._stopping:
             await self.storing.drain(self.storing.options.drain_seconds)  # the recap shows all that was said
             try:
                 report = await self.recaps.publish(self.store, self.session_id)
@@ -223,6 +237,59 @@ class SessionRunner:
                     self._recap_at = iso(self.clock.now())
                     self._save()
                     log.info("event=recap_published session=%s out=%s", self.session_id, self.recaps.out)
+
+    def _closed_at(self, default: datetime) -> datetime:
+        """When the closing went out (its first part, on the first platform), as the ledger says;
+        ``default`` when it does not say (a host's word with no time)."""
+        rows = self.store.ledger(self.session_id)
+        times = [parse_iso(r["posted_at"]) for r in rows if r["post"] == CLOSING and r["posted_at"]]
+        return min(times, default=default)
+
+    async def _last_read(self, closed_at: datetime) -> None:
+        """The session's last read, before the recap. The chat's window stays open until
+        ``after_closing`` seconds after the closing (the readers go on hearing meanwhile); then
+        every platform is read once more from its cursor, a platform that reads late
+        (``ReadsLate``: X's search shows a post ``settle_seconds`` after it was made) once that
+        much more time has passed, on the session's clock. What was said within the window is
+        kept (and answered); what came later is not the chat's. A ``stop()`` meanwhile leaves it
+        for the next start (the recap is not rendered yet)."""
+        window = self._window = closed_at + timedelta(seconds=self.after_closing)
+        for name, p in sorted(self.platforms.items(), key=lambda kv: _settle(kv[1])):
+            at = window + timedelta(seconds=_settle(p))
+            while not self._stopping and self.clock.now() < at:
+                self._wake.clear()
+                await self.scheduling.wait(at)
+            if self._stopping:
+                return
+            cursor = self.cursors.get(name)
+            if cursor is None:  # nothing heard there at all: no cursor to read from
+                continue
+            try:
+                found = await self.listening.history_since(p, cursor)
+            except Exception as e:  # the platform is down or forgot the cursor: what was heard stays
+                log.warning(
+                    "event=last_read_failed session=%s platform=%s error=%r", self.session_id, name, e
+                )
+                continue
+            kept = [m for m in found if m.ts <= window]
+            new = [m for m in kept if uid_of(m) not in self._seen]
+            log.info(
+                "event=last_read session=%s platform=%s read=%d new=%d after_window=%d",
+                self.session_id,
+                name,
+                len(found),
+                len(new),
+                len(found) - len(kept),
+            )
+            if kept:
+                self._ingest(kept)
+        readers = [t for t in self._tasks if t.get_name().startswith(f"{self.session_id}:read:")]
+        for t in readers:  # all was read: no more reads spent
+            t.cancel()
+        await asyncio.gather(*readers, return_exceptions=True)
+        await self.storing.drain(self.storing.options.drain_seconds)
+        sending = [t for t in self._tasks if t.get_name().startswith(f"{self.session_id}:post:")]
+        await asyncio.gather(*sending, return_exceptions=True)  # the late messages' replies go out
 
     # -- background tasks --------------------------------------------------------------------------
     def _spawn(self, coro: Coroutine[Any, Any, None], name: str, *, critical: bool = False) -> None:
@@ -299,8 +366,8 @@ class SessionRunner:
             if heard and m.platform in self.platforms:
                 self.cursors[m.platform] = m.id
             uid = uid_of(m)
-            if uid in self._seen:
-                continue
+            if uid in self._seen or (self._window is not None and m.ts > self._window):
+                continue  # recorded already, or said after the chat's window (``_last_read``)
             self._seen.add(uid)
             outcome, rows, moved = self.commanding.act(self.engine.ingest(m), now)
             changed |= moved
@@ -450,6 +517,11 @@ class SessionRunner:
             welcome = next(p for p in self.timeline.posts if p.kind == "welcome")
             for p in following:
                 p.follow_session(status, welcome.due, self.timeline.ends_at)
+
+
+def _settle(p: Platform) -> float:
+    """How long after a message ``p``'s reading shows it (``ReadsLate``), in seconds."""
+    return max(0.0, p.settle_seconds) if isinstance(p, ReadsLate) else 0.0
 
 
 def _mark(q: Question) -> tuple[int, ...]:

@@ -116,6 +116,16 @@ class CountsVotes(Protocol):
 
 
 @runtime_checkable
+class ReadsLate(Protocol):
+    """A platform whose reading shows a message only ``settle_seconds`` after it was made (X's
+    recent search reads what X has indexed): the session's last read, after the closing, waits
+    that long past the end of the chat's window (``chatbot.hosting.session``)."""
+
+    @property
+    def settle_seconds(self) -> float: ...
+
+
+@runtime_checkable
 class FollowsSession(Protocol):
     """A platform that shows the session itself (Discord: a scheduled event members mark
     themselves interested in): the runner tells it the session's status (``scheduled``, ``live``,

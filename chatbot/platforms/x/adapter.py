@@ -97,6 +97,12 @@ class XPlatform:
     def me(self) -> Author | None:
         return self.reader.me
 
+    @property
+    def settle_seconds(self) -> float:
+        """How old a post must be for search to read it (``ReadsLate``): the session's last read
+        waits this long after the chat's window."""
+        return float(self.settings.settle_seconds)
+
     # -- lifetime ------------------------------------------------------------------------------
     async def start(self) -> None:
         if self._started:

@@ -197,15 +197,27 @@ class Reader:
                     self.session_id,
                     len(found),
                 )
+            self._settled(cursor, found, complete)
         elif len(self._cache) - start < limit:  # read what came after the cache, if anything
             last = self._cache[-1].id if self._cache else self._cache_after
-            more, _, newest = await self.read_after(last, budget)
+            more, complete, newest = await self.read_after(last, budget)
             self._cache.extend(more)
+            self._settled(last, more, complete)
         if self.since is None and newest:  # after a restart: the poller goes on from here
             self.since = newest
         del self._cache[: max(0, len(self._cache) - KEEP)]
         start = self._in_cache(cursor) or 0
         return self._cache[start : start + limit]
+
+    def _settled(self, after: str, found: list[Message], complete: bool) -> None:
+        """History read everything after ``after`` (``complete``), from no later than where the
+        poller stands: the posts it read that X has surely indexed (``settle_seconds`` old, and so
+        is every post before them) are where the poller goes on, so that it reads none twice (the
+        session's last read, after the closing, reads the chat's last posts this way)."""
+        if not complete or self.since is None or int(after) > int(self.since):
+            return
+        line = self.clock.now() - timedelta(seconds=self.settings.settle_seconds)
+        self.heard([m for m in found if m.ts <= line])
 
     def _in_cache(self, cursor: str) -> int | None:
         """Where the posts after ``cursor`` start in the cache; None when it does not cover it."""
