@@ -1,14 +1,20 @@
 """Hearing a session's platforms: a supervised reader per platform, the inbox, events carried
 out in order (messages, edits, deletions, reactions as votes, commands), and the catch-up from
-each platform's history after a restart or a failed reader, within its history budget."""
+each platform's history after a restart or a failed reader, within its history budget.
+
+While a platform's catch-up reads its history, what is heard there live is recorded at once but
+leaves its cursor where it was at the start (``_Held``): a restart before the catch-up's
+messages are stored reads the same gap again, and recording is idempotent by message id."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING
+from itertools import groupby
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from chatbot.core.events import CommandGiven, Deleted, Edited, Event, Reacted, Tallied
 from chatbot.core.model import Message
@@ -25,11 +31,30 @@ BATCH = 500  # incoming messages recorded per transaction at most
 GATHER = 0.005  # seconds a batch keeps taking what arrives, tick after tick
 
 
+@runtime_checkable
+class Recounts(Protocol):
+    """A platform whose reactions can be read again (Discord: the message objects carry their
+    counts): after a restart the runner names the pending questions heard there, and the adapter
+    yields a ``Tallied`` for each vote count it read (in order with what it hears live), so the
+    votes given while the bot was down count."""
+
+    async def recount(self, message_ids: Collection[str]) -> None: ...
+
+
+@dataclass
+class _Held:
+    """What a platform carried live while its catch-up was reading its history."""
+
+    ids: set[str] = field(default_factory=set)
+    last: str | None = None
+
+
 class Listening:
     """Part of one ``SessionRunner`` (``runner.listening``)."""
 
     def __init__(self, runner: SessionRunner) -> None:
         self.r = runner
+        self._held: dict[str, _Held] = {}  # platforms whose catch-up is reading their history
 
     async def read(self, p: Platform) -> None:
         await supervise(
@@ -84,7 +109,7 @@ class Listening:
                 run.append(ev)
                 continue
             if run:
-                self.r._ingest(run)
+                self.ingest(run)
                 run = []
             try:
                 await self.dispatch(ev)
@@ -93,8 +118,21 @@ class Listening:
                     "event=event_failed session=%s event=%r error=%r", self.r.session_id, ev, e, exc_info=e
                 )
         if run:
-            self.r._ingest(run)
+            self.ingest(run)
         self.watch_votes()
+
+    def ingest(self, messages: Sequence[Message]) -> None:
+        """Messages heard live, recorded; those of a platform still catching up leave its cursor
+        at the last message heard before the restart until the catch-up's messages are stored."""
+        if not self._held:
+            self.r._ingest(messages)
+            return
+        for held, part in groupby(messages, key=lambda m: m.platform in self._held):
+            run = list(part)
+            for m in run if held else ():
+                self._held[m.platform].ids.add(m.id)
+                self._held[m.platform].last = m.id
+            self.r._ingest(run, heard=not held)
 
     def watch_votes(self) -> None:
         """Platforms that count votes only when asked (``CountsVotes``: X's likes) learn which
@@ -163,23 +201,16 @@ class Listening:
         the bot was down (posted at once, or skipped with missed="skip"), then unsent replies."""
         self.restore_votes()  # before the first await: before any new reaction is taken
         self.watch_votes()
-        for name, p in self.r.platforms.items():
-            if name in self.r.cursors:
-                try:
-                    missed = await self.history_since(p, self.r.cursors[name])
-                except Exception as e:  # the platform forgot its history, or is down: go on live
-                    log.warning(
-                        "event=catch_up_failed session=%s platform=%s error=%r", self.r.session_id, name, e
-                    )
-                    continue
-                if missed:
-                    log.info(
-                        "event=caught_up session=%s platform=%s messages=%d",
-                        self.r.session_id,
-                        name,
-                        len(missed),
-                    )
-                    self.r._ingest(missed)
+        cursors = {name: c for name, c in self.r.cursors.items() if name in self.r.platforms}
+        self._held.update((name, _Held()) for name in cursors)  # before the readers hear anything
+        try:
+            for name, p in self.r.platforms.items():
+                if name in cursors:
+                    await self.catch_up_on(p, cursors[name])
+                if isinstance(p, Recounts):
+                    await self.recount(name, p)
+        finally:
+            self._held.clear()
         now = self.r.clock.now()
         to_post, to_skip = self.r.timeline.catch_up(now)
         for post in [p for p in to_post if p.kind == "announcement"][:-1]:  # one announcement is enough
@@ -211,12 +242,46 @@ class Listening:
             if key not in planned:  # a reply or a question left unsent by the last run
                 self.r._spawn(self.r.scheduling.deliver_later(key), f"post:{key}")
 
-    async def history_since(self, p: Platform, cursor: str) -> list[Message]:
+    async def catch_up_on(self, p: Platform, cursor: str) -> None:
+        """What ``p`` carried after ``cursor`` (the last message heard before the restart), read
+        up to the first message heard live, whatever arrives meanwhile; then the cursor moves on
+        to the latest message of either."""
+        held = self._held[p.name]
+        try:
+            missed = await self.history_since(p, cursor, live=held.ids)
+        except Exception as e:  # the platform forgot its history, or is down: go on live
+            log.warning("event=catch_up_failed session=%s platform=%s error=%r", self.r.session_id, p.name, e)
+            missed = []
+        del self._held[p.name]
+        if missed:
+            log.info(
+                "event=caught_up session=%s platform=%s messages=%d", self.r.session_id, p.name, len(missed)
+            )
+            self.r._ingest(missed)  # the cursor: the last one read
+        if held.last is not None and held.last not in {m.id for m in missed}:
+            self.r.cursors[p.name] = held.last  # heard live after the history read, and stored
+
+    async def recount(self, name: str, p: Recounts) -> None:
+        """The vote counts of the pending questions heard on ``p``, read again after a restart:
+        votes given while the bot was down count (``Tallied``, through ``p``'s events)."""
+        origin = self.r._origin
+        pending = [q.message_id for q in self.r.engine.queue.pending() if origin.get(q.message_id) == name]
+        if not pending:
+            return
+        try:
+            await p.recount(pending)
+        except Exception as e:  # the counts stay as stored; live reactions still count
+            log.warning("event=recount_failed session=%s platform=%s error=%r", self.r.session_id, name, e)
+
+    async def history_since(self, p: Platform, cursor: str, *, live: Collection[str] = ()) -> list[Message]:
         """What ``p`` carried after ``cursor``, up to its history budget (then logged, and the
-        rest is left: the runner goes on live)."""
+        rest is left: the runner goes on live), or up to the page that reaches a message of
+        ``live`` (heard live: what follows it is heard live too)."""
         found: list[Message] = []
         async for page in read_history(p, cursor):
             found.extend(page)
+            if any(m.id in live for m in page):
+                return found
         if len(found) >= p.history_budget:
             log.warning(
                 "event=history_budget_reached session=%s platform=%s read=%d during=catch_up",

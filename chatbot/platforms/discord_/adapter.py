@@ -8,7 +8,9 @@ slash commands (``CommandGiven``, answered to the member alone through ``post(te
 reply_to=reply_token)``: the deferred interaction's ephemeral follow-up). ``history`` reads the
 channel and the thread after a cursor: Discord ids are instants, so any snowflake is a cursor,
 a deleted message's too. When the gateway had to start a new session (events were lost),
-``events()`` raises ``GatewayGap`` and the runner catches up from the history.
+``events()`` raises ``GatewayGap`` and the runner catches up from the history. After a restart
+``recount`` reads the reactions of the messages named again (the pending questions: votes given
+while the bot was down) and ``events()`` yields their counts as ``Tallied``.
 
 discord.py is imported where the adapter connects: the registry loads this module without it.
 """
@@ -18,14 +20,14 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from chatbot.clock import Clock, SystemClock
 from chatbot.core import conventions
-from chatbot.core.events import CommandGiven, Event
+from chatbot.core.events import CommandGiven, Event, Tallied
 from chatbot.core.model import Author, Message
 from chatbot.core.textfit import Limits, utf16_length
 from chatbot.platforms.base import Adapter, Description, PlatformError, UnknownCursor
@@ -43,6 +45,7 @@ log = logging.getLogger("chatbot.platforms.discord")
 DESCRIPTION = Description("discord", "Discord", Limits(2000, utf16_length))
 _GAP = object()
 KNOWN = 5000  # where recent message ids were said (replies go to the same channel or thread)
+RECOUNT = 500  # messages read back per channel at most for their reactions after a restart
 
 
 class GatewayGap(PlatformError):
@@ -241,6 +244,39 @@ class DiscordPlatform:
                 raise PlatformError(f"discord: reading the history failed ({e.status}): {e.text}") from e
         found.sort(key=lambda m: int(m.id))
         return found[:limit]
+
+    async def recount(self, message_ids: Collection[str]) -> None:
+        """The reactions of ``message_ids`` as Discord shows them now, read from the channel's and
+        the thread's latest messages (back to the oldest named, ``RECOUNT`` at most each): a
+        ``Tallied`` per emoji into ``events()``, after what was heard before the read, and the
+        vote emoji's count 0 where nobody holds it. Messages not found keep their stored counts."""
+        import discord
+
+        wanted = {int(i) for i in message_ids if i.isdigit()}
+        if not wanted:
+            return
+        client = self._connected()
+        oldest, found = min(wanted), 0
+        for cid in sorted(self.channel_ids):
+            channel = await self._channel(client, cid)
+            try:
+                async for m in channel.history(limit=min(RECOUNT, self.history_budget)):  # newest first
+                    if m.id in wanted:
+                        found += 1
+                        self._tally(m)
+                    if m.id <= oldest:
+                        break
+            except discord.HTTPException as e:
+                raise PlatformError(f"discord: reading the reactions failed ({e.status}): {e.text}") from e
+        log.info("event=discord_recount session=%s asked=%d found=%d", self.spec.id, len(wanted), found)
+
+    def _tally(self, m: discord.Message) -> None:
+        now = self.clock.now()
+        counts = {str(r.emoji): r.count for r in m.reactions if r.count > 0}
+        if self.vote_emoji:
+            counts.setdefault(self.vote_emoji, 0)
+        for emoji, count in counts.items():
+            self._queue.put_nowait(Tallied(self.name, str(m.id), emoji, count, now))
 
     async def identity(self) -> Author:
         if self.me is None:
