@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import logging
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -22,6 +23,7 @@ from chatbot.preflight import (
     archive_errors,
     before_run,
     open_archive,
+    open_waiting,
     without_recap,
 )
 from chatbot.store import Store, StoreError
@@ -48,10 +50,14 @@ def _config(path: str | None) -> Config | None:
     return load_config(path) if path else None
 
 
-def _store(db: str | None, config: Config | None, *, write: bool = True) -> Store:
+def _store(db: str | None, config: Config | None, *, write: bool = True, wait: float = 0) -> Store:
     """The archive: ``--db`` (the command's, else the global one), else the config's, else
-    ./chatbot.db; checked usable (and, for ``write``, writable) before the command does any work."""
-    return open_archive(db or (config.db if config else "chatbot.db"), write=write)
+    ./chatbot.db; checked usable (and, for ``write``, writable) before the command does any work,
+    waiting up to ``wait`` seconds (``--wait``) while another program holds it locked."""
+    path = db or (config.db if config else "chatbot.db")
+    if wait > 0 and write:
+        return open_waiting(path, time.time() + wait, after=f"the end of --wait {wait:g}", hosting=False)
+    return open_archive(path, write=write)
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -64,7 +70,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             raise UsageError(f"{p}: no such file")
     from chatbot.recap.publish import outside_recaps
 
-    store = _store(args.db, config)
+    store = _store(args.db, config, wait=args.wait)
     try:
         with archive_errors(store.path):
             report = import_files(
@@ -137,7 +143,7 @@ def _publish(store: Store, args: argparse.Namespace, formats: tuple[str, ...]) -
 
 
 def cmd_redact(args: argparse.Namespace) -> int:
-    store = _store(args.db, None)
+    store = _store(args.db, None, wait=args.wait)
     try:
         with archive_errors(store.path):
             if args.what == "message":
@@ -217,6 +223,7 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("--config", help="chat.toml describing the session(s)")
     i.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
     i.add_argument("--timezone", help="the chat's time zone, for local times without offset")
+    _wait_option(i)
     i.set_defaults(func=cmd_import)
 
     r = sub.add_parser("recap", help="render recaps of stored sessions")
@@ -234,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--db", help="SQLite archive (default ./chatbot.db)")
     d.add_argument("--by", default="host", help="who asked for it (recorded)")
     d.add_argument("--reason", help="why (recorded, never published)")
+    _wait_option(d)
     d.set_defaults(func=cmd_redact)
 
     run = sub.add_parser("run", help="host the chat(s) a config describes")
@@ -257,6 +265,26 @@ def build_parser() -> argparse.ArgumentParser:
     sv.add_argument("--out", default="transcripts", help="rendered recaps folder (default transcripts/)")
     sv.set_defaults(func=cmd_serve)
     return p
+
+
+def _wait_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--wait",
+        type=_seconds,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to SECONDS while another program holds the archive locked (default: fail at once)",
+    )
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86400:  # also NaN
+        raise argparse.ArgumentTypeError(f"must be seconds from 0 to 86400, not {text[:40]!r}")
+    return value
 
 
 def _resolve_db(args: argparse.Namespace) -> None:

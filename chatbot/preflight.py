@@ -106,8 +106,10 @@ class Waiting:
     SAY_EVERY = 30.0
     BACKOFF = (0.25, 5.0)  # first pause, longest pause (each try also waits the busy timeout)
 
-    def __init__(self, path: str | Path, until: float, *, after: str = "the chat's end") -> None:
-        self.path, self.until, self.after = path, until, after
+    def __init__(
+        self, path: str | Path, until: float, *, after: str = "the chat's end", hosting: bool = True
+    ) -> None:
+        self.path, self.until, self.after, self.hosting = path, until, after, hosting
         self.began = time.time()
         self.said: float | None = None
         self.pause = self.BACKOFF[0]
@@ -118,7 +120,7 @@ class Waiting:
         if now >= self.until:
             raise ArchiveError(
                 f"{self.path}: the archive stayed locked by another program until {self.after} "
-                f"({waited} s); nothing was hosted and nothing was changed"
+                f"({waited} s); {'nothing was hosted and ' if self.hosting else ''}nothing was changed"
             ) from None
         if self.said is None or now - self.said >= self.SAY_EVERY:
             log.warning(
@@ -135,10 +137,12 @@ def ends_of(config: Config) -> float:
     return max(ends).timestamp() if ends else time.time()
 
 
-def open_waiting(path: str | Path, until: float) -> Store:
+def open_waiting(
+    path: str | Path, until: float, *, after: str = "the chat's end", hosting: bool = True
+) -> Store:
     """``open_archive(path)``, waiting (``Waiting``) while another program holds it locked;
     any other problem (read-only, corrupt, no folder) is its ArchiveError at once."""
-    waiting = Waiting(path, until)
+    waiting = Waiting(path, until, after=after, hosting=hosting)
     while True:
         try:
             return open_archive(path)

@@ -21,7 +21,7 @@ from chatbot.startup import open_store
 from chatbot.store import Store
 from tests.conftest import REPO
 from tests.test_cli import run as cli
-from tests.test_cli_faults import archive, assert_one_line_error, commands, config, digest, locked
+from tests.test_cli_faults import CHAT, archive, assert_one_line_error, commands, config, digest, locked
 
 __all__ = ["archive"]  # the fixture, shared with test_cli_faults
 
@@ -40,12 +40,12 @@ def short_chat(tmp: Path, db: Path, *, ends_in: float) -> Path:
 
 
 class Run:
-    """``run CONFIG --late`` in a real process; its stderr read as it comes."""
+    """``run CONFIG --late`` (or the command ``args``) in a real process; its stderr read as it comes."""
 
-    def __init__(self, path: Path, cwd: Path) -> None:
+    def __init__(self, path: Path | None, cwd: Path, args: tuple[str, ...] = ()) -> None:
         env = {**os.environ, "PYTHONPATH": str(REPO)}
         self.proc = subprocess.Popen(
-            [sys.executable, str(REPO / "run_bot.py"), "run", str(path), "--late"],
+            [sys.executable, str(REPO / "run_bot.py"), *(args or ("run", str(path), "--late"))],
             cwd=cwd,
             env=env,
             stdout=subprocess.PIPE,
@@ -150,3 +150,32 @@ def test_hosting_itself_waits_while_the_archive_is_locked(archive: Path, tmp_pat
             store.close()
 
     assert asyncio.run(main()) > 0
+
+
+def test_import_with_wait_waits_for_a_locked_archive_then_imports(archive: Path, tmp_path: Path) -> None:
+    with locked(archive):
+        run = Run(None, tmp_path, ("import", str(CHAT), "--db", str(archive), "--wait", "120"))
+        assert run.waiting.wait(timeout=90), "".join(run.lines)
+        assert run.proc.poll() is None
+    code, err = run.end()
+    assert code == 0 and "Traceback" not in err, err
+    assert run.proc.stdout is not None and "messages read" in run.proc.stdout.read()
+
+
+def test_import_with_a_short_wait_on_a_lock_that_stays_is_one_line(archive: Path, tmp_path: Path) -> None:
+    before = digest(archive)
+    with locked(archive):
+        out = cli("import", str(CHAT), "--db", str(archive), "--wait", "1", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" not in out.stderr, out.stderr
+    last = out.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        f"error: {archive}: the archive stayed locked by another program until the end of --wait 1"
+    )
+    assert last.endswith("; nothing was changed"), last
+    assert digest(archive) == before
+
+
+def test_a_wait_that_is_not_seconds_is_a_usage_error(archive: Path, tmp_path: Path) -> None:
+    out = cli("redact", "message", "m4", "--db", str(archive), "--wait", "soon", cwd=tmp_path)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "--wait: must be seconds from 0 to 86400, not 'soon'" in out.stderr
