@@ -45,8 +45,10 @@ from chatbot.store.rows import parse_iso
 
 log = logging.getLogger("chatbot.hosting")
 
-#: Seconds after the closing that still belong to the chat (its window): what is said until then
-#: (the last "thanks", a reply to the closing) is kept by the session's last read.
+#: Seconds after the closing that still belong to the chat (its window) when a platform of the
+#: session reads late (``ReadsLate``: X): what is said until then (the last "thanks", a reply to the
+#: closing) is kept by the session's last read. Platforms heard live (the web room, Discord) are
+#: heard until the recap is rendered, with no wait.
 AFTER_CLOSING = 10.0
 
 
@@ -58,7 +60,8 @@ class SessionRunner:
     ``fault(point, key)`` is a test seam called at each ledger step (``intend``, ``send``,
     ``confirm``) so that a crash can be injected there. ``storing`` says how the runner waits for
     an archive that cannot take its writes for a while (``chatbot.hosting.storing``).
-    ``after_closing``: the seconds after the closing that still belong to the chat (``_last_read``).
+    ``after_closing``: the seconds after the closing that still belong to the chat (``_last_read``;
+    None: ``AFTER_CLOSING`` when a platform reads late, else 0).
     """
 
     def __init__(
@@ -71,8 +74,10 @@ class SessionRunner:
         recaps: Recaps | None = None,
         fault: Fault | None = None,
         storing: StoreOptions | None = None,
-        after_closing: float = AFTER_CLOSING,
+        after_closing: float | None = None,
     ) -> None:
+        if after_closing is None:
+            after_closing = AFTER_CLOSING if any(isinstance(p, ReadsLate) for p in platforms) else 0.0
         if not after_closing >= 0:
             raise ValueError(f"session {session.spec.id}: after_closing must be 0 or more: {after_closing!r}")
         self.spec = session.spec
