@@ -137,7 +137,7 @@ async def open_store(config: Config) -> Store:
     waiting = Waiting(config.db, ends_of(config))
     while True:
         try:
-            return await asyncio.to_thread(open_archive, config.db)
+            return open_archive(config.db)
         except ArchiveLocked as e:
             await asyncio.sleep(waiting.locked(e))
 
