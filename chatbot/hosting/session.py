@@ -139,7 +139,7 @@ class SessionRunner:
                     if isinstance(p, ShowsWhenStored):  # a message is shown once it is durable
                         p.echo_when_stored()
                 stack.push_async_callback(self._close_storing)
-                fresh = self._restore()
+                fresh = await self._restore_when_writable()
                 self._follow()
                 if CLOSING in self.timeline.done:
                     if not self._recap_at:
@@ -169,6 +169,33 @@ class SessionRunner:
         """Ask ``run()`` to return soon, with everything heard so far stored."""
         self._stopping = True
         self._wake.set()
+
+    async def _restore_when_writable(self) -> bool:
+        """``_restore()``, waiting while another program holds the archive locked (a backup taken
+        just as the bot starts): its first write is the session's row, so nothing is half-done.
+        One log line when the wait begins and one every 30 s; any other fault fails at once."""
+        delay, waited, told = 0.25, 0.0, -30.0
+        while True:
+            try:
+                return self._restore()
+            except Exception as e:
+                if archive_fault(e) != "database locked":
+                    raise
+                if waited - told >= 30:
+                    told = waited
+                    log.warning(
+                        "event=archive_locked_at_start session=%s waited_s=%.0f action=waiting",
+                        self.session_id,
+                        waited,
+                    )
+            await asyncio.sleep(delay)
+            waited += delay + self._busy_seconds()
+            delay = min(delay * 2, 5.0)
+
+    def _busy_seconds(self) -> float:
+        """How long one try waited inside SQLite (its busy timeout) before saying locked."""
+        row = self.store.db.execute("pragma busy_timeout").fetchone()
+        return float(row[0]) / 1000 if row else 0.0
 
     def _restore(self) -> bool:
         """Engine, timeline, cursors and ledger as the store has them; True when never run before."""

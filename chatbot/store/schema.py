@@ -339,6 +339,12 @@ def open_database(path: str | Path) -> sqlite_utils.Database:
         raise StoreError(f"{name}: cannot open ({e})") from e
     try:
         db = sqlite_utils.Database(conn)
+        # sqlite-utils learns whether SQLite has INSERT ... ON CONFLICT by writing a probe table
+        # at the first upsert, and keeps the answer: an archive locked at that moment made it
+        # answer "no" for good, and its older upsert (INSERT OR IGNORE, then UPDATE) silently
+        # stores nothing in a table with NOT NULL columns (a session's row was lost so). SQLite
+        # has had it since 3.24 (2018); say so from the version instead of a write.
+        db._supports_on_conflict = sqlite3.sqlite_version_info >= (3, 24, 0)
         db.execute("PRAGMA foreign_keys = ON")
         if name != ":memory:":
             db.enable_wal()
