@@ -1,7 +1,8 @@
 """The soak's seeded crowd: who says what, on which platform, after which prompt; and the people
 themselves: browsers on the web room's websocket (each from its own loopback address, reconnecting
-when the bot restarts and sending again what it never saw taken), and posters on the fake X and
-fake Discord (through the fakes' own injection: ``XFake.tweet``/``like``, ``FakeDiscord.say``/``react``).
+when the bot restarts and sending again what it never saw taken, with the same idempotency key, as
+a browser does), and posters on the fake X and fake Discord (through the fakes' own injection:
+``XFake.tweet``/``like``, ``FakeDiscord.say``/``react``).
 
 Every participant keeps its own log: what it sent, what the platform accepted (X and Discord accept
 at once; the web room when the sender sees its message come back), what it saw of the bot.
@@ -13,6 +14,7 @@ import asyncio
 import contextlib
 import json
 import random
+import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -126,12 +128,7 @@ class Ledger:
     resent: int = 0
     refused: list[str] = field(default_factory=list)
     seen_at: dict[str, datetime] = field(default_factory=dict)  # own text -> when first seen taken
-    seen_how: dict[str, str] = field(default_factory=dict)  # own text -> "live" or "on joining"
-
-
-def _author_name(m: dict[str, Any]) -> str:
-    a = m.get("author")
-    return str(a.get("name") or a.get("handle") or "") if isinstance(a, dict) else str(a or "")
+    seen_how: dict[str, str] = field(default_factory=dict)  # own text -> "live", "on joining" or "sent again"
 
 
 class WebPerson:
@@ -148,7 +145,7 @@ class WebPerson:
         )
         self.ws: aiohttp.ClientWebSocketResponse | None = None
         self.me = ""
-        self.pending: dict[str, float] = {}  # text -> when last sent, until seen echoed
+        self.pending: dict[str, str] = {}  # text -> its idempotency key, until seen taken
         self.connected = asyncio.Event()
         self.done = False
         self.task: asyncio.Task[None] | None = None
@@ -184,16 +181,15 @@ class WebPerson:
             elif kind == "joined":
                 self.me = frame["you"]["id"]
                 self.connected.set()
-                if self.pending:  # what it never saw taken: looked for in the transcript, else said again
-                    kept = await self._in_transcript()
-                    for text in list(self.pending):
-                        if text in kept:
-                            self._taken(text, "in the transcript")
-                        else:
-                            self.log.resent += 1
-                            await self._send(text)
+                for text in list(self.pending):  # never seen taken: sent again, same key, as a browser does
+                    self.log.resent += 1
+                    await self._send(text)
             elif kind == "message":
                 self._saw(frame["message"], prompts_seen)
+            elif kind == "sent":  # a resend of one stored already: no second message, only "sent"
+                text = next((t for t, k in self.pending.items() if k == frame.get("ref")), None)
+                if text is not None:
+                    self._taken(text, "sent again")
             elif kind == "error" and "closed" in frame.get("error", ""):
                 self.log.refused.append(frame["error"])
 
@@ -216,32 +212,15 @@ class WebPerson:
         self.log.seen_at[text] = datetime.now(UTC)
         self.log.seen_how[text] = how
 
-    async def _in_transcript(self) -> set[str]:
-        """Its own messages in the chat's public transcript (what a person scrolling up would see:
-        the room shows only the latest on joining)."""
-        found: set[str] = set()
-        after = ""
-        with contextlib.suppress(aiohttp.ClientError, OSError, TimeoutError, ValueError, KeyError):
-            for _ in range(40):
-                query = {"limit": "500", **({"after": after} if after else {})}
-                r = await self.http.get(f"/api/sessions/{self.session_id}/messages", params=query)
-                if r.status != 200:
-                    break
-                page = await r.json()
-                found |= {m["text"] for m in page["messages"] if _author_name(m) == self.name}
-                after = page.get("next") or ""
-                if not page.get("more") or not after:
-                    break
-        return found
-
     async def _send(self, text: str) -> None:
         if self.ws is not None and not self.ws.closed:
             with contextlib.suppress(ConnectionError, RuntimeError):
-                await self.ws.send_json({"type": "post", "text": text})
+                key = self.pending[text]
+                await self.ws.send_json({"type": "post", "text": text, "ref": key, "key": key})
 
     async def say(self, text: str) -> None:
         self.log.sent.append(text)
-        self.pending[text] = 0
+        self.pending[text] = secrets.token_hex(16)
         await self._send(text)
 
     async def vote(self, question_text: str, session_id: str) -> None:

@@ -216,6 +216,7 @@ class WebRoom:
         # store first: messages waiting to be shown until the runner says they are durable
         self._store_first = False
         self._unshown: dict[str, tuple[Message, Listener | None, str]] = {}  # id -> (it, sender, ref)
+        self._known: set[str] = set()  # ids of the messages taken or seeded: a keyed resend is one of them
         self._refusing: str | None = None  # why new posts are refused (the archive's buffer is full)
         self._listeners: set[Listener] = set()
         self._spoken: set[str] = set()  # author ids that posted (their name is fixed)
@@ -396,22 +397,30 @@ class WebRoom:
         return {key(name) for _, name in seen.values()}
 
     def receive(
-        self, listener: Listener, text: str, *, reply_to: str | None = None, ref: str = ""
+        self, listener: Listener, text: str, *, reply_to: str | None = None, ref: str = "", key: str = ""
     ) -> Message | CommandGiven:
         """A participant's message, handed to the runner and shown to everyone, its sender told
         ("sent" with ``ref``): at once, or, once a runner asked (``echo_when_stored``), only when it
         is durable (``stored``). A typed command is no message: it goes to the runner alone
-        (``command``), and nobody else sees it."""
+        (``command``), and nobody else sees it.
+
+        ``key`` (the browser's idempotency key, kept until it sees "sent") fixes the message's id
+        from the participant's signed identity and the key: the same key sent again (a browser
+        resending after a reconnect, or after a restart, once the message is stored or journaled)
+        is that message, its sender told "sent" again, never a second one."""
         author = self._joined(listener)
         body = clean_text(text, self.limits.max_text)
         typed = typed_command(body, self.bot.handle)
         if typed is not None:
             return self.command(listener, *typed, ref=ref)
+        message_id = self._keyed_id(author, key) if key else ""
+        if message_id in self._known:
+            return self._again(message_id, author, body, listener, ref)
         if reply_to is not None and not any(m.id == reply_to for m in self._history[-2000:]):
             reply_to = None
         if self._refusing is not None:
             raise RoomError(self._refusing)
-        message = self._message(author, body, reply_to)
+        message = self._message(author, body, reply_to, message_id)
         self._spoken.add(author.id)
         self._take(message, listener, ref)
         return message
@@ -475,6 +484,7 @@ class WebRoom:
             and typed_command(m.text, self.bot.handle) is None
         ]
         self._history[:0] = old[-self.limits.max_history :]
+        self._known.update(m.id for m in old)
         for m in old:
             if m.author.id.startswith(HOST_ID) and key(m.author.handle):
                 self._reserved.add(key(m.author.handle))  # a host's name stays theirs
@@ -537,16 +547,34 @@ class WebRoom:
         """The time the limits read: the rate clock's, in seconds."""
         return self.rate_clock.now().timestamp()
 
-    def _message(self, author: Author, text: str, reply_to: str | None) -> Message:
+    def _message(self, author: Author, text: str, reply_to: str | None, message_id: str = "") -> Message:
         self._count += 1
         return Message(
-            id=f"{self._prefix}-{self._count}",
+            id=message_id or f"{self._prefix}-{self._count}",
             platform="web",
             ts=self._now(),
             author=author,
             text=text,
             reply_to=reply_to,
             channel=self.hashtag,
+        )
+
+    def _keyed_id(self, author: Author, key: str) -> str:
+        """A keyed message's id: the same for the same room, participant and key, in any run."""
+        digest = hashlib.sha256(f"{self.slug}\0{author.id}\0{key}".encode()).hexdigest()
+        return f"k-{digest[:24]}"
+
+    def _again(self, message_id: str, author: Author, body: str, listener: Listener, ref: str) -> Message:
+        """A keyed message sent again: taken already, so not a second message. Still waiting to be
+        stored: its "sent" goes to this browser when it is; stored: "sent" again now."""
+        waiting = self._unshown.get(message_id)
+        if waiting is not None:
+            self._unshown[message_id] = (waiting[0], listener, ref)
+            return waiting[0]
+        self._send([listener], {"type": "sent", "ref": ref, "id": message_id})
+        shown = next((m for m in reversed(self._history) if m.id == message_id), None)
+        return shown or Message(
+            id=message_id, platform="web", ts=self._now(), author=author, text=body, channel=self.hashtag
         )
 
     # -- store first (chatbot.hosting.storing.ShowsWhenStored) -------------------------------------
@@ -579,6 +607,7 @@ class WebRoom:
 
     def _take(self, message: Message, sender: Listener | None, ref: str) -> None:
         """A participant's message to the runner; shown now, or once durable (store first)."""
+        self._known.add(message.id)
         if self._store_first:
             self._unshown[message.id] = (message, sender, ref)
         else:

@@ -1,7 +1,9 @@
 """The chat room in the browser: its page, and the websocket that carries it to a ``WebRoom``.
 
 Frames are JSON objects with a ``type``. From the browser: ``join {name}``, ``post {text,
-reply_to?, ref?}`` (a typed command goes to the runner alone), ``command {name, args, ref?}`` (a
+reply_to?, ref?, key?}`` (a typed command goes to the runner alone; ``key``, up to 64 characters,
+is the browser's idempotency key: the same key from the same participant is one message however
+often it is sent), ``command {name, args, ref?}`` (a
 button: a question's vote), ``react {id, emoji}``, ``ping``. To the browser: ``welcome``,
 ``joined``, ``message``, ``sent {ref, id}`` (the post was taken and is durable: the box may
 clear), ``answer {ok, ref, message}`` (a command's outcome, to its actor alone), ``reactions {id,
@@ -43,6 +45,7 @@ from chatbot.web.security import (
 )
 
 log = logging.getLogger(__name__)
+MAX_KEY = 64  # a post's idempotency key: a UUID fits
 
 
 def _room(request: web.Request) -> WebRoom:
@@ -238,14 +241,16 @@ def _join(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any],
 
 
 def _post(room: WebRoom, listener: Listener, conn: _Conn, frame: dict[str, Any], ref: str) -> str | None:
-    text, reply_to = frame.get("text"), frame.get("reply_to")
+    text, reply_to, key = frame.get("text"), frame.get("reply_to"), frame.get("key", "")
     if not isinstance(text, str):
         return '"text" must be a string'
+    if not isinstance(key, str) or len(key) > MAX_KEY:
+        return f'"key" must be a string of at most {MAX_KEY} characters'
     if reply_to is not None and not isinstance(reply_to, str):
         return '"reply_to" must be a message id (a string) or null'
     if room.asks(text) and (too_many := _questions_waiting(room, listener, conn.live)):
         return too_many
-    said = room.receive(listener, text, reply_to=reply_to, ref=ref)
+    said = room.receive(listener, text, reply_to=reply_to, ref=ref, key=key)
     if not isinstance(said, Message):  # a message's "sent" comes from the room, once it is durable
         _send(listener, {"type": "sent", "ref": ref, "id": ""})
     return None

@@ -17,7 +17,9 @@
   const MAX_RETRIES = 8;
   let ws = null, you = null, answerLabel = null, retry = 0, over = false, errorTimer = null;
   let replyTo = null, refs = 0, lastQueue = [];
-  const pending = new Map();  // ref -> the text sent (cleared from the box once the server took it)
+  // ref -> the post sent (its text cleared from the box once the server took it), kept until "sent":
+  // sent again after a reconnect with the same key, so the server stores it once
+  const pending = new Map();
   const buttons = new Set();  // refs of the vote button's commands (answered on the button, not in the chat)
   const prompts = new Set();
 
@@ -145,6 +147,13 @@
   }
 
   function nextRef() { refs += 1; return `r${refs}`; }
+  function newKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+  }
+  function resend() {  // what was sent but never confirmed: the same post, the same key
+    for (const [ref, post] of pending) send({ type: "post", text: post.text, reply_to: post.reply_to, ref, key: post.key });
+  }
 
   function react(id, emoji) { send({ type: "react", id, emoji }); }
 
@@ -216,13 +225,13 @@
         list.scrollTop = list.scrollHeight;
         const saved = you ? you.name : localStorage.getItem(NAME_KEY);
         if (saved) send({ type: "join", name: saved });
-      } else if (frame.type === "joined") joined(frame.you);
+      } else if (frame.type === "joined") { joined(frame.you); resend(); }
       else if (frame.type === "message") add(frame.message);
       else if (frame.type === "answer") answered(frame);
       else if (frame.type === "sent") {
         const sent = pending.get(frame.ref);
         pending.delete(frame.ref);
-        if (sent !== undefined && text.value.trim() === sent) { text.value = ""; $("counter").textContent = "0"; }
+        if (sent !== undefined && text.value.trim() === sent.text) { text.value = ""; $("counter").textContent = "0"; }
       } else if (frame.type === "reactions") {
         const m = byId.get(frame.id);
         if (m) { m.reactions = frame.reactions; const node = $(`m-${frame.id}`); if (node) node.replaceWith(messageNode(m)); }
@@ -273,8 +282,8 @@
       if (!window.confirm(caution.replaceAll("{n}", n))) return;
     }
     const ref = nextRef();
-    pending.set(ref, body);
-    if (send({ type: "post", text: body, reply_to: replyTo ? replyTo.id : null, ref })) stopReply();
+    const post = { text: body, reply_to: replyTo ? replyTo.id : null, key: newKey() };
+    if (send({ type: "post", ...post, ref })) { pending.set(ref, post); stopReply(); }
   });
   text.addEventListener("keydown", (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
