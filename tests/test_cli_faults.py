@@ -107,13 +107,20 @@ def locked(path: Path) -> Iterator[None]:
 FAULTS = {"read-only": read_only, "locked by another process": locked}
 
 
-@pytest.mark.parametrize("problem", sorted(FAULTS))
-@pytest.mark.parametrize("command", ["import", "redact", "run", "replay"])
+# Every command against every fault, but for run on a locked archive: run waits for the lock to
+# go (a chat is not given up for a backup), which tests/test_run_locked.py checks.
+CASES = [
+    (command, problem)
+    for command in ("import", "redact", "run", "replay")
+    for problem in sorted(FAULTS)
+    if (command, problem) != ("run", "locked by another process")
+]
+
+
+@pytest.mark.parametrize(("command", "problem"), CASES)
 def test_an_archive_it_cannot_write_is_one_line_and_left_as_it_was(
     archive: Path, tmp_path: Path, command: str, problem: str
 ) -> None:
-    if (command, problem) == ("run", "locked by another process"):
-        pytest.skip("run waits for a locked archive: tests/test_run_locked.py")
     before = digest(archive)
     with FAULTS[problem](archive):
         out = cli(*commands(archive, tmp_path)[command], cwd=tmp_path)
