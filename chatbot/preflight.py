@@ -99,7 +99,7 @@ def open_archive(path: str | Path, *, write: bool = True) -> Store:
 
 class Waiting:
     """Waiting for another program to release the archive at ``path``, until ``until`` (a time
-    on ``time.time()``'s scale): ``locked(e)`` logs (at most every ``SAY_EVERY`` s) and gives the
+    on ``time.time()``'s scale): ``locked()`` logs (at most every ``SAY_EVERY`` s) and gives the
     seconds to sleep before the next try (capped backoff), or raises one ArchiveError line when
     the time is up."""
 
@@ -114,7 +114,7 @@ class Waiting:
         self.said: float | None = None
         self.pause = self.BACKOFF[0]
 
-    def locked(self, e: ArchiveLocked) -> float:
+    def locked(self) -> float:
         now = time.time()
         waited = round(now - self.began)
         if now >= self.until:
@@ -146,8 +146,8 @@ def open_waiting(
     while True:
         try:
             return open_archive(path)
-        except ArchiveLocked as e:
-            time.sleep(waiting.locked(e))
+        except ArchiveLocked:
+            time.sleep(waiting.locked())
 
 
 def writable(path: str | Path) -> None:

@@ -138,8 +138,8 @@ async def open_store(config: Config) -> Store:
     while True:
         try:
             return open_archive(config.db)
-        except ArchiveLocked as e:
-            await asyncio.sleep(waiting.locked(e))
+        except ArchiveLocked:
+            await asyncio.sleep(waiting.locked())
 
 
 def _host(

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import AsyncExitStack
@@ -40,6 +41,7 @@ from chatbot.hosting.recaps import Recaps
 from chatbot.hosting.scheduling import Scheduling
 from chatbot.hosting.storing import ShowsWhenStored, StoreOptions, Storing, archive_fault
 from chatbot.platforms.base import FollowsSession, Platform, ReadsLate
+from chatbot.preflight import Waiting
 from chatbot.store import LedgerConfirm, LedgerIntent, LedgerRow, RunnerState, Store, iso, uid_of
 from chatbot.store.rows import parse_iso
 
@@ -171,31 +173,19 @@ class SessionRunner:
         self._wake.set()
 
     async def _restore_when_writable(self) -> bool:
-        """``_restore()``, waiting while another program holds the archive locked (a backup taken
-        just as the bot starts): its first write is the session's row, so nothing is half-done.
-        One log line when the wait begins and one every 30 s; any other fault fails at once."""
-        delay, waited, told = 0.25, 0.0, -30.0
+        """``_restore()``, waiting as start-up does (``Waiting``) while another program holds the
+        archive locked (a backup taken just as the bot starts): its first write is the session's
+        row, so nothing is half-done. Any other fault fails at once."""
+        ends = self.spec.start + timedelta(minutes=self.spec.duration_minutes)
+        left = (ends - self.clock.now()).total_seconds()  # on the session's clock, waited in real time
+        waiting = Waiting(self.store.path, time.time() + max(left, 0.0))
         while True:
             try:
                 return self._restore()
             except Exception as e:
                 if archive_fault(e) != "database locked":
                     raise
-                if waited - told >= 30:
-                    told = waited
-                    log.warning(
-                        "event=archive_locked_at_start session=%s waited_s=%.0f action=waiting",
-                        self.session_id,
-                        waited,
-                    )
-            await asyncio.sleep(delay)
-            waited += delay + self._busy_seconds()
-            delay = min(delay * 2, 5.0)
-
-    def _busy_seconds(self) -> float:
-        """How long one try waited inside SQLite (its busy timeout) before saying locked."""
-        row = self.store.db.execute("pragma busy_timeout").fetchone()
-        return float(row[0]) / 1000 if row else 0.0
+            await asyncio.sleep(waiting.locked())
 
     def _restore(self) -> bool:
         """Engine, timeline, cursors and ledger as the store has them; True when never run before."""
