@@ -29,9 +29,10 @@ TOKEN = "fanout-benchmark-token-0123456789"
 
 async def serve(port_file: Path, lifetime: float, clients: int) -> None:
     """The app with one web-room session an hour away (nothing is posted meanwhile)."""
+    from benchmarks.harness import roomy_rooms
     from chatbot.config import Config, SessionConfig
     from chatbot.core.model import SessionSpec
-    from chatbot.platforms.web import RoomLimits, WebRoom, WebSettings
+    from chatbot.platforms.web import WebSettings
     from chatbot.startup import started
 
     tmp = Path(tempfile.mkdtemp(prefix="chatbot-fanout-"))
@@ -55,13 +56,7 @@ async def serve(port_file: Path, lifetime: float, clients: int) -> None:
         platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)},
         sessions=(session,),
     )
-    limits = RoomLimits(max_connections=clients + 50, max_per_address=clients + 50)
-
-    def rooms(config: Config, sc: SessionConfig) -> list[WebRoom]:
-        room = WebRoom.for_session(config, sc)
-        return [WebRoom(room.hashtag, bot=room.bot, reserved=sc.spec.hosts, limits=limits)]
-
-    async with started(config, platforms_factory=rooms, say=None) as up:
+    async with started(config, platforms_factory=roomy_rooms(clients), say=None) as up:
         assert up.web is not None
         runner = next(iter(up.host.sessions.values()))
         task = asyncio.create_task(runner.run())

@@ -120,6 +120,21 @@ def save(name: str, settings: Mapping[str, Any], figures: Mapping[str, Any]) -> 
     return path
 
 
+def roomy_rooms(clients: int) -> Any:
+    """A ``platforms_factory`` for ``started()``: web rooms that let ``clients`` browsers from one
+    address (the load generator's 127.0.0.1) in. Imports lazily, so ``CHATBOT_BENCH_CODE`` can
+    point the benchmark at another checkout's package."""
+    from chatbot.platforms.web import RoomLimits, WebRoom
+
+    limits = RoomLimits(max_connections=clients + 50, max_per_address=clients + 50)
+
+    def rooms(config: Any, sc: Any) -> list[Any]:
+        room = WebRoom.for_session(config, sc)
+        return [WebRoom(room.hashtag, bot=room.bot, reserved=sc.spec.hosts, limits=limits)]
+
+    return rooms
+
+
 def pct(values: Sequence[float], q: float) -> float:
     """The ``q``-th percentile (nearest rank)."""
     if not values:

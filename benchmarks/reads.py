@@ -52,9 +52,10 @@ def archive() -> Path:
 async def serve(db: Path, port_file: Path, lifetime: float, clients: int, limited: bool) -> None:
     """The app over ``db`` with one web-room session an hour away; the read limit lifted unless
     ``limited``."""
+    from benchmarks.harness import roomy_rooms
     from chatbot.config import Config, SessionConfig
     from chatbot.core.model import SessionSpec
-    from chatbot.platforms.web import RoomLimits, WebRoom, WebSettings
+    from chatbot.platforms.web import WebSettings
     from chatbot.startup import started
 
     spec = SessionSpec(
@@ -75,13 +76,7 @@ async def serve(db: Path, port_file: Path, lifetime: float, clients: int, limite
         platform_settings={"web": WebSettings("127.0.0.1", 0, TOKEN)},
         sessions=(SessionConfig(spec, {}, {"announce_before_minutes": []}),),
     )
-    limits = RoomLimits(max_connections=clients + 50, max_per_address=clients + 50)
-
-    def rooms(config: Config, sc: SessionConfig) -> list[WebRoom]:
-        room = WebRoom.for_session(config, sc)
-        return [WebRoom(room.hashtag, bot=room.bot, reserved=sc.spec.hosts, limits=limits)]
-
-    async with started(config, platforms_factory=rooms, say=None) as up:
+    async with started(config, platforms_factory=roomy_rooms(clients), say=None) as up:
         assert up.web is not None
         if not limited and hasattr(up.web, "throttle"):
             from chatbot.web.throttle import ReadThrottle
